@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs every compiled test (dist/**/*.test.js) with node's own test runner.
+// Runs every compiled test (dist/**/*.test.js) and every suite in tests/**/*.test.mjs with
+// node's own test runner.
 // Usage: node scripts/run-tests.mjs [substring filter...]
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -9,13 +10,15 @@ function walk(dir, out) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p, out);
-    else if (name.endsWith('.test.js')) out.push(p);
+    else if (name.endsWith('.test.js') || name.endsWith('.test.mjs')) out.push(p);
   }
   return out;
 }
 
 const filters = process.argv.slice(2);
-const files = walk('dist', []).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
+// Unit tests compile to dist/; whole-system suites (ISA programs, Linux boots) live in tests/.
+const roots = ['dist', 'tests'].filter((d) => existsSync(d));
+const files = roots.flatMap((d) => walk(d, [])).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (files.length === 0) {
   console.error('no test files found under dist/ (did the build run?)');
   process.exit(1);
