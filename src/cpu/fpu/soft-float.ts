@@ -1,4 +1,4 @@
-// CONTRACT STUB — the FPU work replaces the bodies, keeping these exported names and signatures.
+// Exact IEEE 754-2008 soft-float for the RISC-V F and D extensions (the contract the hart calls).
 
 /** RISC-V rounding modes (frm / instruction rm field). 5 and 6 are reserved; 7 = dynamic. */
 export const enum RoundingMode {
@@ -10,6 +10,20 @@ export const enum FFlag {
   NX = 1, UF = 2, OF = 4, DZ = 8, NV = 16,
 }
 
+
+import { ExactFloat } from './exact-float.js';
+import { BINARY32, BINARY64 } from './float-format.js';
+
+const MIN_NORMAL32 = 2 ** -126;
+/** Dekker's products are exact when operands and product stay inside these magnitudes. */
+const DEKKER_MIN = 2 ** -960;
+const DEKKER_MAX = 2 ** 995;
+/** Veltkamp splitting constant 2^27 + 1. */
+const SPLIT = 134217729;
+const TWO_32 = 4294967296;
+const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
+
 /**
  * IEEE 754-2008 binary32/binary64 arithmetic exactly as RISC-V F/D specify it (canonical NaN
  * results, tininess detected after rounding, all five rounding modes, exact FMA).
@@ -17,65 +31,608 @@ export const enum FFlag {
  * Each call sets `lo` (and `hi` for 64-bit results) to the result and `flags` to the exception
  * flags it raised (the caller ORs them into fflags). No allocation on the common paths.
  * `rm` is always a resolved mode 0..4 (the CPU handles DYN and reserved modes).
+ *
+ * Fast paths use host doubles (correctly rounded to nearest-even) and prove the flags with
+ * error-free transformations (TwoSum, Dekker's product); everything else goes to ExactFloat.
  */
-export declare class SoftFloat {
+export class SoftFloat {
   /** Low 32 bits of the last result (the whole result for binary32, int32 and booleans). */
-  lo: number;
+  lo = 0;
   /** High 32 bits of the last 64-bit result (binary64, int64/uint64). */
-  hi: number;
+  hi = 0;
   /** FFlag bits raised by the last operation. */
-  flags: number;
+  flags = 0;
 
-  add32(a: number, b: number, rm: number): void;
-  sub32(a: number, b: number, rm: number): void;
-  mul32(a: number, b: number, rm: number): void;
-  div32(a: number, b: number, rm: number): void;
-  sqrt32(a: number, rm: number): void;
+  private readonly exact = new ExactFloat();
+  private readonly f64 = new Float64Array(1);
+  private readonly w64 = new Int32Array(this.f64.buffer);
+  private readonly f32 = new Float32Array(1);
+  private readonly w32 = new Int32Array(this.f32.buffer);
+  /** Index in w64 of the low word (0 on little-endian hosts). */
+  private readonly loWord: number;
+  private readonly hiWord: number;
+
+  constructor() {
+    this.f64[0] = 1;
+    this.loWord = this.w64[1] === 0x3ff00000 ? 0 : 1;
+    this.hiWord = 1 - this.loWord;
+  }
+
+  // ---- binary32 arithmetic ----
+
+  add32(a: number, b: number, rm: number): void {
+    this.addSub32(a, b, rm, false);
+  }
+
+  sub32(a: number, b: number, rm: number): void {
+    this.addSub32(a, b, rm, true);
+  }
+
+  mul32(a: number, b: number, rm: number): void {
+    if (rm === RoundingMode.RNE && !special32(a) && !special32(b)) {
+      const p = this.d32(a) * this.d32(b); // exact: 24 x 24 bits
+      const r = Math.fround(p);
+      if (this.finish32(r, r === p)) return;
+    }
+    this.put32(this.exact.mul(BINARY32, u32(a), u32(b), rm));
+  }
+
+  div32(a: number, b: number, rm: number): void {
+    if (rm === RoundingMode.RNE && !special32(a) && !special32(b) && (b & 0x7fffffff) !== 0) {
+      const x = this.d32(a);
+      const y = this.d32(b);
+      // Double rounding through binary64 is innocuous for division (53 >= 2*24).
+      const r = Math.fround(x / y);
+      if (this.finish32(r, r * y === x)) return; // r*y is exact: 24 x 24 bits
+    }
+    this.put32(this.exact.div(BINARY32, u32(a), u32(b), rm));
+  }
+
+  sqrt32(a: number, rm: number): void {
+    if (rm === RoundingMode.RNE && a >= 0 && !special32(a)) {
+      const x = this.d32(a);
+      const r = Math.fround(Math.sqrt(x)); // innocuous double rounding (53 >= 2*24+2)
+      if (this.finish32(r, r * r === x)) return;
+    }
+    this.put32(this.exact.sqrt(BINARY32, u32(a), rm));
+  }
+
   /** (±a·b) ± c with one rounding: negProduct negates a·b, negAddend negates c (FMSUB/FNMADD…). */
-  fma32(a: number, b: number, c: number, rm: number, negProduct: boolean, negAddend: boolean): void;
-  /** IEEE 754-2019 minimumNumber/maximumNumber as RISC-V F 2.2 defines them. */
-  min32(a: number, b: number): void;
-  max32(a: number, b: number): void;
-  /** Comparisons: lo = 1 or 0. feq signals NV only for sNaN; flt/fle for any NaN. */
-  eq32(a: number, b: number): void;
-  lt32(a: number, b: number): void;
-  le32(a: number, b: number): void;
-  /** fclass: lo = the 10-bit class mask. */
-  class32(a: number): void;
+  fma32(a: number, b: number, c: number, rm: number, negProduct: boolean, negAddend: boolean): void {
+    if (rm === RoundingMode.RNE && !special32(a) && !special32(b) && !special32(c)) {
+      let p = this.d32(a) * this.d32(b); // exact
+      let z = this.d32(c);
+      if (negProduct) p = -p;
+      if (negAddend) z = -z;
+      if (p !== 0) {
+        const s = p + z;
+        const t = s - p;
+        const e = (p - (s - t)) + (z - t);
+        const r = Math.fround(s);
+        // With e != 0 the exact sum is s+e; rounding it equals rounding s unless s is a
+        // binary32 midpoint, which only the exact path can settle.
+        if (e === 0 ? this.finish32(r, r === s) : r === s ? this.finish32(r, false) : !isMidpoint32(s, r) && this.finish32(r, false)) return;
+      }
+    }
+    this.put32(this.exact.fma(BINARY32, u32(a), u32(b), u32(c), rm, negProduct, negAddend));
+  }
 
-  add64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void;
-  sub64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void;
-  mul64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void;
-  div64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void;
-  sqrt64(aLo: number, aHi: number, rm: number): void;
-  fma64(aLo: number, aHi: number, bLo: number, bHi: number, cLo: number, cHi: number, rm: number, negProduct: boolean, negAddend: boolean): void;
-  min64(aLo: number, aHi: number, bLo: number, bHi: number): void;
-  max64(aLo: number, aHi: number, bLo: number, bHi: number): void;
-  eq64(aLo: number, aHi: number, bLo: number, bHi: number): void;
-  lt64(aLo: number, aHi: number, bLo: number, bHi: number): void;
-  le64(aLo: number, aHi: number, bLo: number, bHi: number): void;
-  class64(aLo: number, aHi: number): void;
+  /** IEEE 754-2019 minimumNumber/maximumNumber as RISC-V F 2.2 defines them. */
+  min32(a: number, b: number): void {
+    this.minMax32(a, b, true);
+  }
+
+  max32(a: number, b: number): void {
+    this.minMax32(a, b, false);
+  }
+
+  /** Comparisons: lo = 1 or 0. feq signals NV only for sNaN; flt/fle for any NaN. */
+  eq32(a: number, b: number): void {
+    if (isNaN32(a) || isNaN32(b)) {
+      this.flags = isSNaN32(a) || isSNaN32(b) ? FFlag.NV : 0;
+      this.lo = 0;
+      return;
+    }
+    this.flags = 0;
+    this.lo = this.d32(a) === this.d32(b) ? 1 : 0;
+  }
+
+  lt32(a: number, b: number): void {
+    if (isNaN32(a) || isNaN32(b)) {
+      this.flags = FFlag.NV;
+      this.lo = 0;
+      return;
+    }
+    this.flags = 0;
+    this.lo = this.d32(a) < this.d32(b) ? 1 : 0;
+  }
+
+  le32(a: number, b: number): void {
+    if (isNaN32(a) || isNaN32(b)) {
+      this.flags = FFlag.NV;
+      this.lo = 0;
+      return;
+    }
+    this.flags = 0;
+    this.lo = this.d32(a) <= this.d32(b) ? 1 : 0;
+  }
+
+  /** fclass: lo = the 10-bit class mask. */
+  class32(a: number): void {
+    this.flags = 0;
+    this.lo = classify(a < 0, (a >>> 23) & 0xff, 0xff, (a & 0x7fffff) !== 0, (a & 0x400000) !== 0);
+  }
+
+  // ---- binary64 arithmetic ----
+
+  add64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void {
+    this.addSub64(aLo, aHi, bLo, bHi, rm, false);
+  }
+
+  sub64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void {
+    this.addSub64(aLo, aHi, bLo, bHi, rm, true);
+  }
+
+  mul64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void {
+    if (rm === RoundingMode.RNE && !special64(aHi) && !special64(bHi)) {
+      const x = this.d64(aLo, aHi);
+      const y = this.d64(bLo, bHi);
+      const p = x * y;
+      if (x === 0 || y === 0) return this.set64(p, 0);
+      if (dekkerSafe(x) && dekkerSafe(y) && dekkerSafe(p)) return this.set64(p, twoProductErr(x, y, p) === 0 ? 0 : FFlag.NX);
+    }
+    this.put64(this.exact.mul(BINARY64, u64(aLo, aHi), u64(bLo, bHi), rm));
+  }
+
+  div64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void {
+    if (rm === RoundingMode.RNE && !special64(aHi) && !special64(bHi)) {
+      const x = this.d64(aLo, aHi);
+      const y = this.d64(bLo, bHi);
+      if (y !== 0) {
+        const q = x / y;
+        if (x === 0) return this.set64(q, 0);
+        if (dekkerSafe(x) && dekkerSafe(y) && dekkerSafe(q)) {
+          // q·y = ph + pl exactly; x - ph is exact (Sterbenz), so the remainder is zero iff exact.
+          const ph = q * y;
+          const pl = twoProductErr(q, y, ph);
+          return this.set64(q, (x - ph) - pl === 0 ? 0 : FFlag.NX);
+        }
+      }
+    }
+    this.put64(this.exact.div(BINARY64, u64(aLo, aHi), u64(bLo, bHi), rm));
+  }
+
+  sqrt64(aLo: number, aHi: number, rm: number): void {
+    if (rm === RoundingMode.RNE && aHi >= 0 && !special64(aHi)) {
+      const x = this.d64(aLo, aHi);
+      if (x === 0) return this.set64(x, 0);
+      if (dekkerSafe(x)) {
+        const s = Math.sqrt(x);
+        const ph = s * s;
+        return this.set64(s, ph === x && twoProductErr(s, s, ph) === 0 ? 0 : FFlag.NX);
+      }
+    }
+    this.put64(this.exact.sqrt(BINARY64, u64(aLo, aHi), rm));
+  }
+
+  fma64(aLo: number, aHi: number, bLo: number, bHi: number, cLo: number, cHi: number, rm: number, negProduct: boolean, negAddend: boolean): void {
+    if (rm === RoundingMode.RNE && !special64(aHi) && !special64(bHi) && addSafe64(cHi)) {
+      const x = this.d64(aLo, aHi);
+      const y = this.d64(bLo, bHi);
+      let p = x * y;
+      // When the product is exact, fma is an ordinary sum of two doubles.
+      if (p !== 0 && Math.abs(p) < 2 ** 1022 && dekkerSafe(x) && dekkerSafe(y) && dekkerSafe(p) && twoProductErr(x, y, p) === 0) {
+        let z = this.d64(cLo, cHi);
+        if (negProduct) p = -p;
+        if (negAddend) z = -z;
+        const s = p + z;
+        const t = s - p;
+        return this.set64(s, (p - (s - t)) + (z - t) === 0 ? 0 : FFlag.NX);
+      }
+    }
+    this.put64(this.exact.fma(BINARY64, u64(aLo, aHi), u64(bLo, bHi), u64(cLo, cHi), rm, negProduct, negAddend));
+  }
+
+  min64(aLo: number, aHi: number, bLo: number, bHi: number): void {
+    this.minMax64(aLo, aHi, bLo, bHi, true);
+  }
+
+  max64(aLo: number, aHi: number, bLo: number, bHi: number): void {
+    this.minMax64(aLo, aHi, bLo, bHi, false);
+  }
+
+  eq64(aLo: number, aHi: number, bLo: number, bHi: number): void {
+    if (isNaN64(aLo, aHi) || isNaN64(bLo, bHi)) {
+      this.flags = isSNaN64(aLo, aHi) || isSNaN64(bLo, bHi) ? FFlag.NV : 0;
+      this.lo = 0;
+      return;
+    }
+    this.flags = 0;
+    this.lo = this.d64(aLo, aHi) === this.d64(bLo, bHi) ? 1 : 0;
+  }
+
+  lt64(aLo: number, aHi: number, bLo: number, bHi: number): void {
+    if (isNaN64(aLo, aHi) || isNaN64(bLo, bHi)) {
+      this.flags = FFlag.NV;
+      this.lo = 0;
+      return;
+    }
+    this.flags = 0;
+    this.lo = this.d64(aLo, aHi) < this.d64(bLo, bHi) ? 1 : 0;
+  }
+
+  le64(aLo: number, aHi: number, bLo: number, bHi: number): void {
+    if (isNaN64(aLo, aHi) || isNaN64(bLo, bHi)) {
+      this.flags = FFlag.NV;
+      this.lo = 0;
+      return;
+    }
+    this.flags = 0;
+    this.lo = this.d64(aLo, aHi) <= this.d64(bLo, bHi) ? 1 : 0;
+  }
+
+  class64(aLo: number, aHi: number): void {
+    this.flags = 0;
+    this.lo = classify(aHi < 0, (aHi >>> 20) & 0x7ff, 0x7ff, ((aHi & 0xfffff) | aLo) !== 0, (aHi & 0x80000) !== 0);
+  }
+
+  // ---- conversions ----
 
   /** Float → integer with RISC-V saturation (NaN → max positive) and NV/NX flags.
    *  32-bit results in lo (as int32 bit pattern); 64-bit results in lo/hi. */
-  f32ToI32(a: number, rm: number): void;
-  f32ToU32(a: number, rm: number): void;
-  f32ToI64(a: number, rm: number): void;
-  f32ToU64(a: number, rm: number): void;
-  f64ToI32(aLo: number, aHi: number, rm: number): void;
-  f64ToU32(aLo: number, aHi: number, rm: number): void;
-  f64ToI64(aLo: number, aHi: number, rm: number): void;
-  f64ToU64(aLo: number, aHi: number, rm: number): void;
+  f32ToI32(a: number, rm: number): void {
+    this.toInt32(this.d32(a), isNaN32(a), rm, false);
+  }
+
+  f32ToU32(a: number, rm: number): void {
+    this.toInt32(this.d32(a), isNaN32(a), rm, true);
+  }
+
+  f32ToI64(a: number, rm: number): void {
+    this.toInt64(this.d32(a), isNaN32(a), rm, false);
+  }
+
+  f32ToU64(a: number, rm: number): void {
+    this.toInt64(this.d32(a), isNaN32(a), rm, true);
+  }
+
+  f64ToI32(aLo: number, aHi: number, rm: number): void {
+    this.toInt32(this.d64(aLo, aHi), isNaN64(aLo, aHi), rm, false);
+  }
+
+  f64ToU32(aLo: number, aHi: number, rm: number): void {
+    this.toInt32(this.d64(aLo, aHi), isNaN64(aLo, aHi), rm, true);
+  }
+
+  f64ToI64(aLo: number, aHi: number, rm: number): void {
+    this.toInt64(this.d64(aLo, aHi), isNaN64(aLo, aHi), rm, false);
+  }
+
+  f64ToU64(aLo: number, aHi: number, rm: number): void {
+    this.toInt64(this.d64(aLo, aHi), isNaN64(aLo, aHi), rm, true);
+  }
+
   /** Integer → float; 64-bit integer sources as (lo, hi). */
-  i32ToF32(v: number, rm: number): void;
-  u32ToF32(v: number, rm: number): void;
-  i64ToF32(lo: number, hi: number, rm: number): void;
-  u64ToF32(lo: number, hi: number, rm: number): void;
-  i32ToF64(v: number, rm: number): void;
-  u32ToF64(v: number, rm: number): void;
-  i64ToF64(lo: number, hi: number, rm: number): void;
-  u64ToF64(lo: number, hi: number, rm: number): void;
+  i32ToF32(v: number, rm: number): void {
+    this.exactToF32(v | 0, rm);
+  }
+
+  u32ToF32(v: number, rm: number): void {
+    this.exactToF32(v >>> 0, rm);
+  }
+
+  i64ToF32(lo: number, hi: number, rm: number): void {
+    hi |= 0;
+    if (hi >= -0x200000 && hi < 0x200000) this.exactToF32(hi * TWO_32 + (lo >>> 0), rm);
+    else this.put32(this.exact.fromInt(BINARY32, BigInt.asIntN(64, u64(lo, hi)), rm));
+  }
+
+  u64ToF32(lo: number, hi: number, rm: number): void {
+    if (hi >>> 0 < 0x200000) this.exactToF32((hi >>> 0) * TWO_32 + (lo >>> 0), rm);
+    else this.put32(this.exact.fromInt(BINARY32, u64(lo, hi), rm));
+  }
+
+  i32ToF64(v: number, _rm: number): void {
+    this.set64(v | 0, 0);
+  }
+
+  u32ToF64(v: number, _rm: number): void {
+    this.set64(v >>> 0, 0);
+  }
+
+  i64ToF64(lo: number, hi: number, rm: number): void {
+    this.intToF64(hi | 0, lo, rm, false);
+  }
+
+  u64ToF64(lo: number, hi: number, rm: number): void {
+    this.intToF64(hi >>> 0, lo, rm, true);
+  }
+
   /** Precision conversions (FCVT.D.S is exact except sNaN → NV; FCVT.S.D rounds). */
-  f32ToF64(a: number): void;
-  f64ToF32(aLo: number, aHi: number, rm: number): void;
+  f32ToF64(a: number): void {
+    if (special32(a)) this.put64(this.exact.convert(BINARY32, BINARY64, u32(a), RoundingMode.RNE));
+    else this.set64(this.d32(a), 0);
+  }
+
+  f64ToF32(aLo: number, aHi: number, rm: number): void {
+    if (special64(aHi)) this.put32(this.exact.convert(BINARY64, BINARY32, u64(aLo, aHi), rm));
+    else this.exactToF32(this.d64(aLo, aHi), rm);
+  }
+
+  // ---- internals ----
+
+  private addSub32(a: number, b: number, rm: number, negB: boolean): void {
+    if (rm === RoundingMode.RNE && !special32(a) && !special32(b)) {
+      const x = this.d32(a);
+      const y = negB ? -this.d32(b) : this.d32(b);
+      const s = x + y;
+      const t = s - x;
+      const e = (x - (s - t)) + (y - t); // TwoSum: x + y = s + e exactly
+      const r = Math.fround(s); // innocuous double rounding for + (53 >= 2*24+1)
+      if (this.finish32(r, e === 0 && r === s)) return;
+    }
+    this.put32(this.exact.add(BINARY32, u32(a), u32(b), rm, negB));
+  }
+
+  private addSub64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number, negB: boolean): void {
+    if (rm === RoundingMode.RNE && addSafe64(aHi) && addSafe64(bHi)) {
+      // |a|, |b| < 2^1022: no overflow anywhere, and a sum in the subnormal range is exact.
+      const x = this.d64(aLo, aHi);
+      const y = negB ? -this.d64(bLo, bHi) : this.d64(bLo, bHi);
+      const s = x + y;
+      const t = s - x;
+      return this.set64(s, (x - (s - t)) + (y - t) === 0 ? 0 : FFlag.NX);
+    }
+    this.put64(this.exact.add(BINARY64, u64(aLo, aHi), u64(bLo, bHi), rm, negB));
+  }
+
+  /** Rounds an exactly held double (a binary64 value or an integer < 2^53) to binary32. */
+  private exactToF32(x: number, rm: number): void {
+    const r = Math.fround(x);
+    if (r === x) {
+      this.set32(r);
+      this.flags = 0;
+      return;
+    }
+    if (rm === RoundingMode.RNE && this.finish32(r, false)) return;
+    this.f64[0] = x;
+    this.put32(this.exact.convert(BINARY64, BINARY32, u64(this.w64[this.loWord], this.w64[this.hiWord]), rm));
+  }
+
+  private intToF64(hi: number, lo: number, rm: number, unsigned: boolean): void {
+    const h = hi * TWO_32;
+    const l = lo >>> 0;
+    const s = h + l;
+    // Fast2Sum error (|h| >= |l| whenever h != 0).
+    const e = l - (s - h);
+    if (e === 0) return this.set64(s, 0);
+    if (rm === RoundingMode.RNE) return this.set64(s, FFlag.NX);
+    this.put64(this.exact.fromInt(BINARY64, unsigned ? u64(lo, hi) : BigInt.asIntN(64, u64(lo, hi)), rm));
+  }
+
+  private toInt32(x: number, nan: boolean, rm: number, unsigned: boolean): void {
+    if (nan) {
+      this.lo = unsigned ? -1 : 0x7fffffff;
+      this.flags = FFlag.NV;
+      return;
+    }
+    const r = roundToIntegral(x, rm);
+    if (unsigned ? r >= 0 && r <= 0xffffffff : r >= -0x80000000 && r <= 0x7fffffff) {
+      this.lo = r | 0;
+      this.flags = r === x ? 0 : FFlag.NX;
+      return;
+    }
+    this.flags = FFlag.NV;
+    if (unsigned) this.lo = x < 0 ? 0 : -1;
+    else this.lo = x < 0 ? -0x80000000 : 0x7fffffff;
+  }
+
+  private toInt64(x: number, nan: boolean, rm: number, unsigned: boolean): void {
+    if (nan) {
+      this.lo = -1;
+      this.hi = unsigned ? -1 : 0x7fffffff;
+      this.flags = FFlag.NV;
+      return;
+    }
+    const r = roundToIntegral(x, rm);
+    if (unsigned ? r >= 0 && r < TWO_64 : r >= -TWO_63 && r < TWO_63) {
+      const h = Math.floor(r / TWO_32);
+      this.hi = h | 0;
+      this.lo = (r - h * TWO_32) | 0;
+      this.flags = r === x ? 0 : FFlag.NX;
+      return;
+    }
+    this.flags = FFlag.NV;
+    if (x < 0) {
+      this.lo = 0;
+      this.hi = unsigned ? 0 : -0x80000000;
+    } else {
+      this.lo = -1;
+      this.hi = unsigned ? -1 : 0x7fffffff;
+    }
+  }
+
+  private minMax32(a: number, b: number, isMin: boolean): void {
+    const an = isNaN32(a);
+    const bn = isNaN32(b);
+    this.flags = isSNaN32(a) || isSNaN32(b) ? FFlag.NV : 0;
+    if (an || bn) {
+      this.lo = an && bn ? 0x7fc00000 : an ? b : a;
+      return;
+    }
+    const x = this.d32(a);
+    const y = this.d32(b);
+    // Equal values differ at most in the sign of zero, where -0 < +0.
+    if (x === y) this.lo = (a < 0) === isMin ? a : b;
+    else this.lo = (x < y) === isMin ? a : b;
+  }
+
+  private minMax64(aLo: number, aHi: number, bLo: number, bHi: number, isMin: boolean): void {
+    const an = isNaN64(aLo, aHi);
+    const bn = isNaN64(bLo, bHi);
+    this.flags = isSNaN64(aLo, aHi) || isSNaN64(bLo, bHi) ? FFlag.NV : 0;
+    let pickA: boolean;
+    if (an || bn) {
+      if (an && bn) {
+        this.lo = 0;
+        this.hi = 0x7ff80000;
+        return;
+      }
+      pickA = bn;
+    } else {
+      const x = this.d64(aLo, aHi);
+      const y = this.d64(bLo, bHi);
+      pickA = x === y ? (aHi < 0) === isMin : (x < y) === isMin;
+    }
+    this.lo = pickA ? aLo : bLo;
+    this.hi = pickA ? aHi : bHi;
+  }
+
+  /**
+   * Completes an RNE binary32 fast path: r is the correctly rounded result of an exact value
+   * and `exact` says whether they are equal. Returns false when the flags need the exact path
+   * (an inexact result that may be tiny).
+   */
+  private finish32(r: number, exact: boolean): boolean {
+    if (exact) {
+      this.flags = 0;
+    } else if (Math.abs(r) > MIN_NORMAL32) {
+      this.flags = r === Infinity || r === -Infinity ? FFlag.OF | FFlag.NX : FFlag.NX;
+    } else {
+      return false;
+    }
+    this.set32(r);
+    return true;
+  }
+
+  private d32(bits: number): number {
+    this.w32[0] = bits;
+    return this.f32[0];
+  }
+
+  private d64(lo: number, hi: number): number {
+    this.w64[this.loWord] = lo;
+    this.w64[this.hiWord] = hi;
+    return this.f64[0];
+  }
+
+  private set32(x: number): void {
+    this.f32[0] = x;
+    this.lo = this.w32[0];
+  }
+
+  private set64(x: number, flags: number): void {
+    this.f64[0] = x;
+    this.lo = this.w64[this.loWord];
+    this.hi = this.w64[this.hiWord];
+    this.flags = flags;
+  }
+
+  private put32(bits: bigint): void {
+    this.lo = Number(bits) | 0;
+    this.flags = this.exact.flags;
+  }
+
+  private put64(bits: bigint): void {
+    this.lo = Number(bits & 0xffffffffn) | 0;
+    this.hi = Number(bits >> 32n) | 0;
+    this.flags = this.exact.flags;
+  }
+}
+
+/** Infinity or NaN (exponent field all ones). */
+function special32(a: number): boolean {
+  return (a & 0x7f800000) === 0x7f800000;
+}
+
+function special64(hi: number): boolean {
+  return (hi & 0x7ff00000) === 0x7ff00000;
+}
+
+/** |x| < 2^1022 and finite: TwoSum cannot overflow. */
+function addSafe64(hi: number): boolean {
+  return (hi & 0x7ff00000) < 0x7fd00000;
+}
+
+function isNaN32(a: number): boolean {
+  return (a & 0x7fffffff) > 0x7f800000;
+}
+
+function isSNaN32(a: number): boolean {
+  return isNaN32(a) && (a & 0x400000) === 0;
+}
+
+function isNaN64(lo: number, hi: number): boolean {
+  const h = hi & 0x7fffffff;
+  return h > 0x7ff00000 || (h === 0x7ff00000 && lo !== 0);
+}
+
+function isSNaN64(lo: number, hi: number): boolean {
+  return isNaN64(lo, hi) && (hi & 0x80000) === 0;
+}
+
+function u32(a: number): bigint {
+  return BigInt(a >>> 0);
+}
+
+function u64(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/** Nonzero magnitude where Veltkamp splitting and Dekker's product stay exact. */
+function dekkerSafe(x: number): boolean {
+  const m = Math.abs(x);
+  return m >= DEKKER_MIN && m < DEKKER_MAX;
+}
+
+/** Dekker's TwoProduct: a·b - p exactly, for p = fl(a·b) (operands must be dekkerSafe). */
+function twoProductErr(a: number, b: number, p: number): number {
+  let t = SPLIT * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLIT * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+
+/** True when the double s lies exactly halfway between binary32 r = fround(s) and its neighbour. */
+function isMidpoint32(s: number, r: number): boolean {
+  if (r === Infinity || r === -Infinity) return true; // s may be the overflow threshold itself
+  const other = r + 2 * (s - r);
+  return Math.fround(other) === other;
+}
+
+/** Rounds a double to an integral double in a RISC-V rounding mode (exact for every input). */
+function roundToIntegral(x: number, rm: number): number {
+  switch (rm) {
+    case RoundingMode.RTZ: return Math.trunc(x);
+    case RoundingMode.RDN: return Math.floor(x);
+    case RoundingMode.RUP: return Math.ceil(x);
+    case RoundingMode.RMM: {
+      const t = Math.trunc(x);
+      const d = x - t;
+      return d >= 0.5 ? t + 1 : d <= -0.5 ? t - 1 : t;
+    }
+    default: {
+      const f = Math.floor(x);
+      const d = x - f;
+      if (d > 0.5) return f + 1;
+      if (d < 0.5) return f;
+      return f % 2 === 0 ? f : f + 1;
+    }
+  }
+}
+
+/** fclass mask (RISC-V F, "Format of result of FCLASS instruction"). */
+function classify(negative: boolean, exp: number, maxExp: number, fracNonZero: boolean, quiet: boolean): number {
+  if (exp === maxExp) {
+    if (!fracNonZero) return negative ? 1 << 0 : 1 << 7;
+    return quiet ? 1 << 9 : 1 << 8;
+  }
+  if (exp === 0) {
+    if (!fracNonZero) return negative ? 1 << 3 : 1 << 4;
+    return negative ? 1 << 2 : 1 << 5;
+  }
+  return negative ? 1 << 1 : 1 << 6;
 }
