@@ -1,7 +1,7 @@
 // A guest virtio driver written in TypeScript: it programs a virtio-mmio window through
 // register reads/writes and lays out rings and buffers in a GuestMemory, exactly as Linux's
 // virtio_mmio + virtio_ring would. Every device test uses it; no guest kernel needed.
-import type { GuestMemory } from '../../memory/guest-memory.js';
+import { GuestMemory } from '../../memory/guest-memory.js';
 import type { MmioDevice } from '../../memory/mmio-bus.js';
 import {
   VIRTIO_F_VERSION_1,
@@ -9,8 +9,9 @@ import {
   VIRTIO_STATUS_DRIVER,
   VIRTIO_STATUS_DRIVER_OK,
   VIRTIO_STATUS_FEATURES_OK,
+  type VirtioDevice,
 } from './virtio-device.js';
-import { VirtioMmioReg as R, VIRTIO_MMIO_MAGIC } from './virtio-mmio.js';
+import { VirtioMmioReg as R, VIRTIO_MMIO_MAGIC, virtioMmio } from './virtio-mmio.js';
 import { VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from './virtqueue.js';
 
 /** One buffer of a chain the mock driver posts. */
@@ -313,4 +314,32 @@ export class ManualScheduler {
   get pending(): number {
     return this.queue.length;
   }
+}
+
+/** An IrqLine that records its level and how many times it went high. */
+export class RecordingIrq {
+  level = false;
+  raises = 0;
+  set(level: boolean): void {
+    if (level && !this.level) this.raises++;
+    this.level = level;
+  }
+}
+
+/** Everything a device test needs: RAM, the transport, a manual scheduler and the mock driver. */
+export interface MockHarness {
+  mem: GuestMemory;
+  mmio: MmioDevice;
+  sched: ManualScheduler;
+  irq: RecordingIrq;
+  drv: MockDriver;
+}
+
+/** Builds RAM (default 4 MiB at 0x8000_0000), a transport for `device` and a mock driver. */
+export function mockHarness(device: VirtioDevice, ramSizeBytes = 4 << 20, memory?: GuestMemory): MockHarness {
+  const mem = memory ?? new GuestMemory({ ramBaseGpa: 0x8000_0000, ramSizeBytes, stateSizeBytes: 0 });
+  const sched = new ManualScheduler();
+  const irq = new RecordingIrq();
+  const mmio = virtioMmio(device, sched.schedule)(mem, irq);
+  return { mem, mmio, sched, irq, drv: new MockDriver(mmio, mem) };
 }
