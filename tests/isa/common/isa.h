@@ -141,8 +141,8 @@ isa_body:
   li t2, res; bne a0, t2, isa_fail;                                       \
   csrr a1, fflags; li t2, flags; bne a1, t2, isa_fail
 /* Integer operand in a1, result in fa3 (conversions int -> float). */
-#define FTEST_I(n, res, flags, x, ...)                                    \
-  li gp, n; li a1, x; csrwi fflags, 0; __VA_ARGS__;                       \
+#define FTEST_I(n, res, flags, ival, ...)                                  \
+  li gp, n; li a1, ival; csrwi fflags, 0; __VA_ARGS__;                    \
   fmv.x.d a0, fa3; li t2, res; bne a0, t2, isa_fail;                      \
   csrr a1, fflags; li t2, flags; bne a1, t2, isa_fail
 
