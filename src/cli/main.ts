@@ -1,3 +1,5 @@
-// Placeholder; the command-line front end is built by the machine/CLI work.
-console.error('banquise: no commands yet');
-process.exit(64);
+// Entry point of the `banquise` command (bin/banquise.js imports this file).
+import { runCli } from './cli.js';
+
+const code = await runCli(process.argv.slice(2));
+process.stdout.write('', () => process.exit(code));

@@ -1,1 +1,14 @@
-export {};
+// The machine layer: the `virt` board, pv boot, the SBI, the bare-metal ELF runner.
+export { BOARD_LAYOUT, boardSlot, RAM_BASE_GPA, VIRTIO_SLOT_COUNT, PLIC_SOURCE_COUNT } from './board-layout.js';
+export type { BoardSlot, BoardDeviceKind } from './board-layout.js';
+export { Machine, MAX_IDLE_SLEEP_MS } from './machine.js';
+export type { MachineConfig, MachineExit, ConsoleBackend, VirtioSlotFactory, SliceInfo, SliceReason } from './machine.js';
+export { buildDeviceTree, HART_ISA } from './device-tree.js';
+export type { DeviceTreeConfig } from './device-tree.js';
+export { pvBoot } from './pv-boot.js';
+export type { PvBootConfig, PvBootInfo } from './pv-boot.js';
+export { ElfRunner, ELF_DEFAULT_RAM_BYTES } from './elf-runner.js';
+export type { ElfRunConfig, ElfRunInfo, ElfSliceInfo } from './elf-runner.js';
+export { Sbi } from './sbi/sbi.js';
+export { SbiStats } from './sbi/sbi-stats.js';
+export type { SbiStatsInfo } from './sbi/sbi-stats.js';

@@ -1,0 +1,165 @@
+// The `banquise` command line: parses arguments into requests and hands them to the platform.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BanquiseError } from '../base/errors.js';
+import { parseSize } from '../base/u64.js';
+import { loadFile } from '../platform/node/file-loader.js';
+import { runElfSession } from '../platform/node/elf-session.js';
+import { runPvSession } from '../platform/node/pv-session.js';
+
+/** Smallest RAM a guest may be given. */
+export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
+/** Largest RAM of a domain (one WebAssembly.Memory). */
+export const MAX_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
+/** Kernel command line when --append is not given. */
+export const DEFAULT_APPEND = 'console=ttyS0';
+
+const CONSOLE_HELP = `
+Console: the guest's serial port is on this terminal. Ctrl-A X quits, Ctrl-A Ctrl-A sends
+Ctrl-A, Ctrl-A H lists the escapes. With stdin from a pipe or a file, input passes through
+as it arrives and the end of input does not stop the guest.`;
+
+/** Parses a --memory value ("256M", "1G", bytes); rejects malformed or out-of-range sizes. */
+export function parseMemoryOption(text: string): number {
+  const bytes = parseSize(text);
+  if (bytes === undefined) throw new InvalidArgumentError(`'${text}' is not a size (examples: 256M, 1G)`);
+  if (bytes < MIN_MEMORY_BYTES) throw new InvalidArgumentError(`${text} is too small: a guest needs at least 16M`);
+  if (bytes > MAX_MEMORY_BYTES) throw new InvalidArgumentError(`${text} is too large: at most 2G per domain`);
+  if (bytes % 4096 !== 0) throw new InvalidArgumentError(`${text} is not a multiple of 4K`);
+  return bytes;
+}
+
+/** Parses --vcpus: an integer 1..8. */
+export function parseVcpusOption(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError(`'${text}' is not a vCPU count from 1 to 8`);
+  return n;
+}
+
+/** Parses --max-instructions: a positive integer. */
+export function parseCountOption(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`'${text}' is not a positive whole number`);
+  return n;
+}
+
+interface RunOptions {
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  memory: number;
+  vcpus: number;
+}
+
+interface ElfOptions {
+  maxInstructions?: number;
+  trace?: boolean;
+}
+
+/** What the default guest provider returns (src/platform/node/guest-images.ts). */
+interface DefaultGuest {
+  kernel: string;
+  initrd: string;
+}
+
+async function defaultGuest(): Promise<DefaultGuest> {
+  const modulePath = '../platform/node/guest-images.js';
+  let mod: { ensureDefaultGuest?: () => Promise<DefaultGuest> };
+  try {
+    mod = (await import(modulePath)) as typeof mod;
+  } catch {
+    throw new BanquiseError('no default guest available in this build: give --kernel (and --initrd)', 64);
+  }
+  if (typeof mod.ensureDefaultGuest !== 'function') {
+    throw new BanquiseError('no default guest available in this build: give --kernel (and --initrd)', 64);
+  }
+  return mod.ensureDefaultGuest();
+}
+
+/** Builds the command tree; `setExit` receives the status the process must end with. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('banquise')
+    .description('A hypervisor in TypeScript: RISC-V RV64GC `virt` machines, paravirtualized (pv) or fully virtualized.')
+    .addHelpText('after', CONSOLE_HELP)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('Boot a Linux guest in pv mode (the kernel runs in S-mode; Banquise answers its SBI calls).')
+    .option('--kernel <file>', 'RISC-V Linux Image to boot (default: the default guest, built on first use)')
+    .option('--initrd <file>', 'initial ramdisk (cpio, optionally compressed)')
+    .option('--append <cmdline>', `kernel command line (default: "${DEFAULT_APPEND}")`)
+    .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G (at least 16M)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
+    .addOption(new Option('--vcpus <n>', 'number of virtual CPUs, 1 to 8').default(1).argParser(parseVcpusOption))
+    .addHelpText('after', CONSOLE_HELP)
+    .action(async (opts: RunOptions) => {
+      let kernelPath = opts.kernel;
+      let initrdPath = opts.initrd;
+      if (kernelPath === undefined) {
+        const guest = await defaultGuest();
+        kernelPath = guest.kernel;
+        initrdPath ??= guest.initrd;
+      }
+      const kernel = loadFile(kernelPath, 'kernel');
+      const initrd = initrdPath !== undefined ? loadFile(initrdPath, 'initrd') : undefined;
+      const info = await runPvSession({
+        kernel,
+        ...(initrd !== undefined ? { initrd } : {}),
+        bootargs: opts.append ?? DEFAULT_APPEND,
+        ramSizeBytes: opts.memory,
+        vcpus: opts.vcpus,
+        streams: { stdin: process.stdin, stdout: process.stdout },
+      });
+      if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
+      setExit(info.exitCode);
+    });
+
+  program
+    .command('elf')
+    .description('Run a bare-metal RV64 ELF in M-mode with HTIF (tohost/fromhost): exit 0 on pass, 1 on failure.')
+    .argument('<file>', 'RV64 little-endian ELF executable')
+    .addOption(new Option('--max-instructions <n>', 'stop with exit status 2 after n instructions').argParser(parseCountOption))
+    .option('--trace', 'print every executed instruction on stderr (pc, raw bits, disassembly, register written)')
+    .addHelpText('after', '\nThe program ends by writing 1 (pass) or (n << 1) | 1 (failure n) to `tohost`;\n(1 << 56) | (1 << 48) | ch prints ch. Ctrl-C stops it.')
+    .action(async (file: string, opts: ElfOptions) => {
+      const elf = loadFile(file, 'ELF file');
+      const info = await runElfSession({
+        elf,
+        ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
+        ...(opts.trace === true ? { trace: (line: string) => process.stderr.write(line + '\n') } : {}),
+        stdout: process.stdout,
+      });
+      if (info.message !== undefined) process.stderr.write(`${info.message}\n`);
+      setExit(info.exitCode);
+    });
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script); resolves to the process exit status. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 64;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its one-line message (or the help).
+      return err.exitCode === 0 ? 0 : 64;
+    }
+    if (err instanceof BanquiseError) {
+      process.stderr.write(`banquise: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`banquise: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,352 @@
+// The `virt` board: one builder wires RAM, harts and every device from BOARD_LAYOUT, and
+// `runSlice` runs the harts round-robin on a budget (DESIGN.md §4).
+import type { Clock } from '../base/clock.js';
+import { Hart, Irq, StopReason, type HartEnv } from '../cpu/hart.js';
+import { HART_STATE_BYTES } from '../cpu/hart-layout.js';
+import { Clint } from '../devices/clint/clint.js';
+import { GoldfishRtc } from '../devices/goldfish-rtc/goldfish-rtc.js';
+import { Plic } from '../devices/plic/plic.js';
+import { SifiveTest } from '../devices/sifive-test/sifive-test.js';
+import { Uart16550 } from '../devices/uart16550/uart16550.js';
+import { GuestMemory } from '../memory/guest-memory.js';
+import type { IrqLine } from '../memory/irq-line.js';
+import { MmioBus, type MmioDevice } from '../memory/mmio-bus.js';
+import { BanquiseError } from '../base/errors.js';
+import { BOARD_LAYOUT, PLIC_SOURCE_COUNT, RAM_BASE_GPA, VIRTIO_SLOT_COUNT, boardSlot } from './board-layout.js';
+import { Sbi } from './sbi/sbi.js';
+import { Csr, HsmState } from './sbi/sbi-constants.js';
+import type { SbiHost, SbiResetKind } from './sbi/sbi-extension.js';
+import { enterSupervisor } from './supervisor-entry.js';
+
+/** Host side of the console: receives the guest's output bytes (a live view: copy to keep). */
+export interface ConsoleBackend {
+  write(bytes: Uint8Array): void;
+}
+
+/** Creates the device of one virtio-mmio slot, given guest memory and the slot's PLIC line. */
+export type VirtioSlotFactory = (mem: GuestMemory, irq: IrqLine) => MmioDevice;
+
+/** How a machine run ended. */
+export type MachineExit = { kind: 'poweroff' } | { kind: 'reboot' } | { kind: 'fail'; code: number; message?: string };
+
+/** Validated description of a machine. */
+export interface MachineConfig {
+  /** `pv`: the kernel runs in S-mode and the machine answers SBI calls; `bare`: M-mode programs. */
+  readonly mode: 'pv' | 'bare';
+  readonly ramSizeBytes: number;
+  /** Number of harts, 1..8. */
+  readonly vcpus: number;
+  /** Time source of `mtime` (TIMEBASE_HZ ticks). */
+  readonly clock: Clock;
+  /** Wall-clock time in ns since the Unix epoch (the RTC). */
+  readonly wallClockNs: () => bigint;
+  readonly console: ConsoleBackend;
+  /** Devices for virtio-mmio slots 0..7, in slot order. */
+  readonly virtio?: readonly VirtioSlotFactory[];
+  /** Called once when the guest powers off, reboots or fails. */
+  readonly onExit?: (exit: MachineExit) => void;
+}
+
+/** Why `runSlice` returned. */
+export type SliceReason = 'budget' | 'idle' | 'exit';
+
+/** Outcome of one `runSlice`. */
+export interface SliceInfo {
+  reason: SliceReason;
+  /** How long the platform may sleep before the next slice (0 unless idle). */
+  sleepMs: number;
+  /** Guest instructions retired during the slice. */
+  instructions: number;
+}
+
+/** Longest sleep `runSlice` asks for; device backends and host input also wake the loop. */
+export const MAX_IDLE_SLEEP_MS = 100;
+/** Instructions a hart runs before the next hart gets its turn (SMP spin-waits must progress). */
+export const SMP_QUANTUM = 4096;
+/** Quantum of a single-hart machine: only device updates interrupt it. */
+export const UP_QUANTUM = 65536;
+/** Bytes of console input kept for SBI console reads. */
+const SBI_INPUT_BYTES = 4096;
+
+const TICKS_PER_MS = 10_000;
+
+interface PendingResume {
+  nonRetentive: boolean;
+  addr: bigint;
+  opaque: bigint;
+}
+
+/** A running `virt` board. */
+export class Machine implements SbiHost {
+  readonly config: MachineConfig;
+  readonly mem: GuestMemory;
+  readonly bus = new MmioBus();
+  readonly harts: Hart[] = [];
+  readonly clint: Clint;
+  readonly plic: Plic;
+  readonly uart: Uart16550;
+  readonly rtc: GoldfishRtc;
+  readonly test: SifiveTest;
+  /** virtio-mmio devices by slot (undefined = empty slot, no device-tree node). */
+  readonly virtio: (MmioDevice | undefined)[] = [];
+  /** The SBI implementation (pv mode only). */
+  readonly sbi: Sbi | undefined;
+  /** `mtime` as the harts see it. */
+  readonly timeClock: Clock;
+  /** Set once the guest powered off, rebooted or failed. */
+  exit: MachineExit | undefined;
+  /** HSM state of each hart (HsmState). */
+  private readonly hsm: Int32Array;
+  private readonly starts: (PendingResume | undefined)[] = [];
+  private readonly resumes: (PendingResume | undefined)[] = [];
+  private readonly sbiInput = new Uint8Array(SBI_INPUT_BYTES);
+  private sbiInputHead = 0;
+  private sbiInputCount = 0;
+  private nextHart = 0;
+
+  constructor(config: MachineConfig) {
+    if (!Number.isInteger(config.vcpus) || config.vcpus < 1 || config.vcpus > 8) {
+      throw new BanquiseError(`vcpus must be 1..8, got ${config.vcpus}`, 64);
+    }
+    if ((config.virtio?.length ?? 0) > VIRTIO_SLOT_COUNT) {
+      throw new BanquiseError(`at most ${VIRTIO_SLOT_COUNT} virtio devices, got ${config.virtio?.length}`, 64);
+    }
+    this.config = config;
+    const n = config.vcpus;
+    this.mem = new GuestMemory({
+      ramBaseGpa: RAM_BASE_GPA,
+      ramSizeBytes: config.ramSizeBytes,
+      stateSizeBytes: n * HART_STATE_BYTES,
+    });
+    this.hsm = new Int32Array(n).fill(config.mode === 'pv' ? HsmState.STOPPED : HsmState.STARTED);
+    this.hsm[0] = HsmState.STARTED;
+
+    // Harts read `time` from the CLINT's mtime, which exists only once the harts do.
+    let mtime: Clock = config.clock;
+    this.timeClock = { ticks: () => mtime.ticks() };
+    const sbi = config.mode === 'pv' ? new Sbi(this) : undefined;
+    this.sbi = sbi;
+    const env: HartEnv =
+      sbi === undefined
+        ? { mem: this.mem, bus: this.bus, clock: this.timeClock }
+        : { mem: this.mem, bus: this.bus, clock: this.timeClock, sbi: (h) => sbi.handle(h) };
+    for (let h = 0; h < n; h++) this.harts.push(new Hart(env, h, h * HART_STATE_BYTES));
+
+    const line = (h: number, bit: number): IrqLine => {
+      const hart = this.harts[h]!;
+      return { set: (level) => hart.setPending(bit, level) };
+    };
+    this.clint = new Clint(
+      config.clock,
+      this.harts.map((_, h) => ({ msip: line(h, Irq.MSIP), mtip: line(h, Irq.MTIP) })),
+    );
+    mtime = this.clint.mtimeClock;
+    const contexts: IrqLine[] = [];
+    for (let h = 0; h < n; h++) contexts.push(line(h, Irq.MEIP), line(h, Irq.SEIP));
+    this.plic = new Plic(PLIC_SOURCE_COUNT, contexts);
+    this.uart = new Uart16550(this.plic.source(boardSlot('uart').irq!), config.console);
+    this.rtc = new GoldfishRtc(this.plic.source(boardSlot('rtc').irq!), config.wallClockNs);
+    this.test = new SifiveTest((r) =>
+      this.requestExit(r.kind === 'fail' ? { kind: 'fail', code: r.code } : { kind: r.kind }),
+    );
+    const factories = config.virtio ?? [];
+    for (const slot of BOARD_LAYOUT) {
+      let device: MmioDevice | undefined;
+      switch (slot.kind) {
+        case 'test': device = this.test; break;
+        case 'rtc': device = this.rtc; break;
+        case 'clint': device = this.clint; break;
+        case 'plic': device = this.plic; break;
+        case 'uart': device = this.uart; break;
+        case 'virtio': {
+          const factory = factories[slot.index];
+          if (factory !== undefined) {
+            device = factory(this.mem, this.plic.source(slot.irq!));
+            this.virtio[slot.index] = device;
+          }
+          break;
+        }
+        default:
+          // boot ROM and PCIe belong to the full mode, which adds them itself.
+          break;
+      }
+      if (device !== undefined) this.bus.map(`${slot.name}@${slot.baseGpa.toString(16)}`, slot.baseGpa, slot.sizeBytes, device);
+    }
+  }
+
+  /** Resets every hart to M-mode at `pc` (bare mode entry; pv boot then enters S-mode). */
+  resetHarts(pc: bigint): void {
+    for (const hart of this.harts) hart.reset(pc);
+  }
+
+  /** Total instructions retired by every hart. */
+  instret(): number {
+    let n = 0;
+    for (const h of this.harts) n += h.instret;
+    return n;
+  }
+
+  /** Ends the run (first request wins): every hart stops at its next block boundary. */
+  requestExit(exit: MachineExit): void {
+    if (this.exit !== undefined) return;
+    this.exit = exit;
+    for (const h of this.harts) h.requestStop();
+    this.config.onExit?.(exit);
+  }
+
+  /** Host console input: to the UART, and kept (bounded) for SBI console reads. */
+  consoleInput(bytes: Uint8Array): void {
+    this.uart.receive(bytes);
+    for (let i = 0; i < bytes.length; i++) {
+      if (this.sbiInputCount === SBI_INPUT_BYTES) {
+        this.sbiInputHead = (this.sbiInputHead + 1) % SBI_INPUT_BYTES;
+        this.sbiInputCount--;
+      }
+      this.sbiInput[(this.sbiInputHead + this.sbiInputCount) % SBI_INPUT_BYTES] = bytes[i]!;
+      this.sbiInputCount++;
+    }
+  }
+
+  /**
+   * Runs the harts round-robin for up to `budget` instructions in small quanta, updating the
+   * CLINT and the RTC between quanta. Returns early when the guest exits, or when every running
+   * hart waits in WFI: then `sleepMs` says how long until the next timer deadline.
+   */
+  runSlice(budget: number): SliceInfo {
+    const n = this.harts.length;
+    const quantum = n === 1 ? UP_QUANTUM : SMP_QUANTUM;
+    let executed = 0;
+    while (executed < budget && this.exit === undefined) {
+      this.wakeHarts();
+      let allWaiting = true;
+      for (let i = 0; i < n && this.exit === undefined; i++) {
+        const h = (this.nextHart + i) % n;
+        if (this.hsm[h] !== HsmState.STARTED) continue;
+        const hart = this.harts[h]!;
+        const before = hart.instret;
+        const stop = hart.run(Math.max(1, Math.min(quantum, budget - executed)));
+        executed += hart.instret - before;
+        if (stop !== StopReason.Wfi) allWaiting = false;
+        if (this.config.mode === 'pv' && hart.priv === 3 && this.exit === undefined) this.trappedToMachineMode(hart);
+      }
+      this.nextHart = (this.nextHart + 1) % n;
+      this.clint.update();
+      this.rtc.update();
+      if (allWaiting && this.exit === undefined) {
+        const sleepMs = this.idleSleepMs();
+        if (sleepMs > 0) return { reason: 'idle', sleepMs, instructions: executed };
+      }
+    }
+    return { reason: this.exit !== undefined ? 'exit' : 'budget', sleepMs: 0, instructions: executed };
+  }
+
+  /** Time until the earliest future timer event (CLINT, stimecmp, RTC alarm), capped. */
+  private idleSleepMs(): number {
+    let ticks = MAX_IDLE_SLEEP_MS * TICKS_PER_MS;
+    const clintDelta = this.clint.nextDeadline() - this.config.clock.ticks();
+    if (clintDelta > 0 && clintDelta < ticks) ticks = clintDelta;
+    const now = this.timeClock.ticks();
+    for (let h = 0; h < this.harts.length; h++) {
+      const s = this.hsm[h];
+      if (s !== HsmState.STARTED && s !== HsmState.SUSPENDED) continue;
+      const d = this.harts[h]!.nextTimerDeadline() - now;
+      if (d > 0 && d < ticks) ticks = d;
+    }
+    const rtcNs = Number(this.rtc.nextDeadlineNs()) - Number(this.config.wallClockNs());
+    if (Number.isFinite(rtcNs) && rtcNs > 0 && rtcNs / 100 < ticks) ticks = rtcNs / 100;
+    return ticks / TICKS_PER_MS;
+  }
+
+  /** A pv guest reached M-mode: there is no firmware there, so the run ends as a failure. */
+  private trappedToMachineMode(hart: Hart): void {
+    const cause = hart.readCsr(0x342);
+    const epc = hart.readCsr(0x341);
+    const tval = hart.readCsr(0x343);
+    this.requestExit({
+      kind: 'fail',
+      code: 1,
+      message:
+        `hart ${hart.hartId} trapped to M-mode (mcause 0x${BigInt.asUintN(64, cause).toString(16)}, ` +
+        `mepc 0x${BigInt.asUintN(64, epc).toString(16)}, mtval 0x${BigInt.asUintN(64, tval).toString(16)}): ` +
+        'a pv guest must not leave S/U-mode',
+    });
+  }
+
+  /** Starts START_PENDING harts and resumes suspended harts with an enabled interrupt pending. */
+  private wakeHarts(): void {
+    for (let h = 0; h < this.harts.length; h++) {
+      const s = this.hsm[h];
+      if (s === HsmState.START_PENDING) {
+        const start = this.starts[h]!;
+        this.starts[h] = undefined;
+        enterSupervisor(this.harts[h]!, start.addr, BigInt(h), start.opaque);
+        this.hsm[h] = HsmState.STARTED;
+      } else if (s === HsmState.SUSPENDED && this.interruptPending(this.harts[h]!)) {
+        const r = this.resumes[h]!;
+        this.resumes[h] = undefined;
+        if (r.nonRetentive) enterSupervisor(this.harts[h]!, r.addr, BigInt(h), r.opaque);
+        this.hsm[h] = HsmState.STARTED;
+      }
+    }
+  }
+
+  private interruptPending(hart: Hart): boolean {
+    const mie = hart.readCsr(Csr.mie);
+    if ((hart.readCsr(Csr.mip) & mie) !== 0n) return true;
+    return (mie & (1n << 5n)) !== 0n && hart.nextTimerDeadline() <= this.timeClock.ticks();
+  }
+
+  // ---- SbiHost ----
+
+  /** Current `time` in ticks. */
+  now(): number {
+    return this.timeClock.ticks();
+  }
+
+  /** HSM state of hart `hartId`. */
+  hartState(hartId: number): number {
+    return this.hsm[hartId] ?? HsmState.STOPPED;
+  }
+
+  /** hart_start: the hart enters S-mode at the next round of `runSlice`. */
+  startHart(hartId: number, startAddr: bigint, opaque: bigint): void {
+    this.starts[hartId] = { nonRetentive: true, addr: startAddr, opaque };
+    this.hsm[hartId] = HsmState.START_PENDING;
+  }
+
+  /** hart_stop: the calling hart leaves the run loop. */
+  stopHart(hartId: number): void {
+    this.hsm[hartId] = HsmState.STOPPED;
+    this.harts[hartId]!.requestStop();
+  }
+
+  /** hart_suspend: the calling hart leaves the run loop until an enabled interrupt is pending. */
+  suspendHart(hartId: number, nonRetentive: boolean, resumeAddr: bigint, opaque: bigint): void {
+    this.resumes[hartId] = { nonRetentive, addr: resumeAddr, opaque };
+    this.hsm[hartId] = HsmState.SUSPENDED;
+    this.harts[hartId]!.requestStop();
+  }
+
+  /** SBI console output goes to the same backend as the UART. */
+  consoleWrite(bytes: Uint8Array): void {
+    this.config.console.write(bytes);
+  }
+
+  /** SBI console input. */
+  consoleRead(into: Uint8Array): number {
+    let n = 0;
+    while (n < into.length && this.sbiInputCount > 0) {
+      into[n++] = this.sbiInput[this.sbiInputHead]!;
+      this.sbiInputHead = (this.sbiInputHead + 1) % SBI_INPUT_BYTES;
+      this.sbiInputCount--;
+    }
+    return n;
+  }
+
+  /** SRST: shutdown, reboot or failure. */
+  systemReset(kind: SbiResetKind, reason: number): void {
+    if (kind === 'shutdown') this.requestExit({ kind: 'poweroff' });
+    else if (kind === 'reboot') this.requestExit({ kind: 'reboot' });
+    else this.requestExit({ kind: 'fail', code: 1, message: `SBI system reset: shutdown for system failure (reason ${reason})` });
+  }
+}

@@ -1,0 +1,95 @@
+// `banquise run` on Node: a pv machine on the host console, restarted on guest reboot.
+import { randomFillSync } from 'node:crypto';
+import { Machine, pvBoot, type MachineExit, type VirtioSlotFactory } from '../../machine/index.js';
+import { HostClock, hostWallClockNs } from './host-clock.js';
+import { startRunLoop } from './run-loop.js';
+import { StdioConsole, type StdioStreams } from './stdio-console.js';
+
+/** Instructions per slice: long enough to amortize the loop, short enough for responsive I/O. */
+export const PV_SLICE_INSTRUCTIONS = 2_000_000;
+
+/** A validated `banquise run` request. */
+export interface PvSessionConfig {
+  readonly kernel: Uint8Array;
+  readonly initrd?: Uint8Array;
+  readonly bootargs: string;
+  readonly ramSizeBytes: number;
+  readonly vcpus: number;
+  readonly virtio?: () => VirtioSlotFactory[];
+  readonly streams: StdioStreams;
+}
+
+/** How a session ended, with what the guest did. */
+export interface PvSessionInfo {
+  /** Process exit status: 0 after poweroff, the guest's failure code, 130 after Ctrl-A X. */
+  readonly exitCode: number;
+  readonly message?: string;
+  readonly boots: number;
+  readonly instructions: number;
+}
+
+/** Boots the guest and runs it until poweroff or failure; a reboot boots it again. */
+export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo> {
+  let boots = 0;
+  let instructions = 0;
+  let quit = false;
+  let current: Machine | undefined;
+  let wake = (): void => {};
+  const console = new StdioConsole(
+    cfg.streams,
+    (bytes) => {
+      current?.consoleInput(bytes);
+      wake();
+    },
+    () => {
+      quit = true;
+      wake();
+    },
+  );
+  console.start();
+  try {
+    for (;;) {
+      boots++;
+      const machine = new Machine({
+        mode: 'pv',
+        ramSizeBytes: cfg.ramSizeBytes,
+        vcpus: cfg.vcpus,
+        clock: new HostClock(),
+        wallClockNs: hostWallClockNs,
+        console,
+        ...(cfg.virtio !== undefined ? { virtio: cfg.virtio() } : {}),
+      });
+      pvBoot(machine, {
+        kernel: cfg.kernel,
+        ...(cfg.initrd !== undefined ? { initrd: cfg.initrd } : {}),
+        bootargs: cfg.bootargs,
+        random: (b) => randomFillSync(b),
+      });
+      current = machine;
+      const loop = startRunLoop<MachineExit | 'quit'>(
+        () => {
+          if (quit) return { done: 'quit', sleepMs: 0 };
+          const s = machine.runSlice(PV_SLICE_INSTRUCTIONS);
+          if (machine.exit !== undefined) return { done: machine.exit, sleepMs: 0 };
+          return { sleepMs: s.sleepMs };
+        },
+        () => console.flush(),
+      );
+      wake = loop.wake;
+      const exit = await loop.done;
+      instructions += machine.instret();
+      current = undefined;
+      if (exit === 'quit') return { exitCode: 130, message: 'banquise: quit (Ctrl-A X)', boots, instructions };
+      if (exit.kind === 'reboot') continue;
+      if (exit.kind === 'poweroff') return { exitCode: 0, boots, instructions };
+      return {
+        exitCode: exit.code === 0 ? 1 : exit.code,
+        message: exit.message ?? `guest failed with code ${exit.code}`,
+        boots,
+        instructions,
+      };
+    }
+  } finally {
+    console.stop();
+  }
+}
