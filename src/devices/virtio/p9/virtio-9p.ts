@@ -1,0 +1,84 @@
+// virtio 9P transport device (virtio 1.2 §5.11 "9P Transport", Linux net/9p/trans_virtio.c):
+// one request queue; each chain carries a T-message in its device-readable part and gets the
+// R-message written into its device-writable part. Requests complete asynchronously.
+import { ChainStatus, DescriptorChain } from '../virtqueue.js';
+import { ChainPool, VirtioDeviceBase, VirtioDeviceId, VIRTIO_F_VERSION_1 } from '../virtio-device.js';
+import type { P9Server } from './p9-server.js';
+
+/** The mount tag is in config space (`tag_len` then `tag`). */
+export const VIRTIO_9P_MOUNT_TAG = 1n << 0n;
+/** Longest mount tag accepted (bytes). */
+export const VIRTIO_9P_MAX_TAG_BYTES = 255;
+
+const REQUESTQ = 0;
+const QUEUE_SIZE = 128;
+
+/** virtio-9p over a `P9Server`. */
+export class Virtio9pDevice extends VirtioDeviceBase {
+  readonly deviceId = VirtioDeviceId.P9;
+  readonly deviceFeatures = VIRTIO_F_VERSION_1 | VIRTIO_9P_MOUNT_TAG;
+  readonly queueCount = 1;
+  private readonly pool = new ChainPool(QUEUE_SIZE);
+  private readonly chain = new DescriptorChain(QUEUE_SIZE);
+  /** Requests handed to the server and not yet completed. */
+  inflight = 0;
+
+  constructor(private readonly server: P9Server, tag: string) {
+    const bytes = new TextEncoder().encode(tag);
+    if (bytes.length === 0 || bytes.length > VIRTIO_9P_MAX_TAG_BYTES) throw new RangeError(`9p mount tag must be 1..${VIRTIO_9P_MAX_TAG_BYTES} bytes`);
+    super(2 + bytes.length);
+    this.configView.setUint16(0, bytes.length, true);
+    this.config.set(bytes, 2);
+  }
+
+  queueMaxSize(_q: number): number {
+    return QUEUE_SIZE;
+  }
+
+  override reset(): void {
+    super.reset();
+    this.server.reset();
+  }
+
+  processQueue(q: number): void {
+    const ctx = this.ctx;
+    if (ctx === undefined || q !== REQUESTQ) return;
+    const vq = ctx.queues[REQUESTQ]!;
+    const chain = this.chain;
+    let completedNow = 0;
+    for (;;) {
+      const st = vq.pop(chain);
+      if (st === ChainStatus.Empty || st === ChainStatus.NotReady) break;
+      if (st < 0) {
+        this.malformed(REQUESTQ, st);
+        return;
+      }
+      const len = chain.readableBytes;
+      if (len < 7 || len > this.server.maxMessageBytes + 4096 || chain.writableBytes < 7) {
+        this.counters.badRequests++;
+        vq.pushUsed(chain.head, 0);
+        completedNow++;
+        continue;
+      }
+      const req = new Uint8Array(len);
+      chain.readFrom(ctx.mem, 0, req, 0, len);
+      const held = this.pool.take();
+      chain.copyTo(held);
+      const epoch = this.epoch;
+      this.inflight++;
+      void this.server.handle(req, chain.writableBytes).then((reply) => {
+        this.inflight--;
+        const c = this.ctx;
+        if (epoch !== this.epoch || c === undefined) {
+          this.pool.give(held);
+          return;
+        }
+        const n = held.writeTo(c.mem, 0, reply, 0, Math.min(reply.length, held.writableBytes));
+        c.queues[REQUESTQ]!.pushUsed(held.head, n);
+        this.pool.give(held);
+        c.notifyUsed(REQUESTQ);
+      });
+    }
+    if (completedNow > 0) ctx.notifyUsed(REQUESTQ);
+  }
+}
