@@ -47,6 +47,26 @@ export const HTIF_POLL_INSTRUCTIONS = 4096;
 /** HTIF device 1 (console), command 1 (write a character): `(1 << 56) | (1 << 48) | ch`. */
 const HTIF_CONSOLE_PUTCHAR = (1n << 56n) | (1n << 48n);
 
+const ABI_NAMES = [
+  'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
+  'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6',
+];
+
+/**
+ * One trace line: pc, raw instruction (4 hex digits for a compressed one), and
+ * the register written with its new value (rd = -1: none; 32 + n: f register n).
+ */
+export function formatTraceLine(pc: bigint, insn: number, rd: number, rdValue: bigint): string {
+  const compressed = (insn & 3) !== 3;
+  const raw = compressed ? (insn & 0xffff).toString(16).padStart(4, '0').padEnd(8, ' ') : (insn >>> 0).toString(16).padStart(8, '0');
+  let line = `${pc.toString(16).padStart(16, '0')} ${raw}`;
+  if (rd > 0) {
+    const name = rd >= 32 ? `f${rd - 32}` : ABI_NAMES[rd]!;
+    line += ` ${name}=${BigInt.asUintN(64, rdValue).toString(16).padStart(16, '0')}`;
+  }
+  return line.trimEnd();
+}
+
 /** Runs one bare-metal ELF, slice by slice. */
 export class ElfRunner {
   readonly machine: Machine;
@@ -101,6 +121,14 @@ export class ElfRunner {
   private symbolGpa(addr: bigint | undefined): number {
     if (addr === undefined || addr > 0xffff_ffff_ffffn) return -1;
     return this.machine.mem.contains(Number(addr), 8) ? Number(addr) : -1;
+  }
+
+  /**
+   * Traces every instruction of hart 0: `pc raw disassembly [reg=value]`, one line each.
+   * Tracing takes the hart's slow path.
+   */
+  attachTrace(out: (line: string) => void): void {
+    this.machine.harts[0]!.setTracer((pc, insn, rd, rdValue) => out(formatTraceLine(pc, insn, rd, rdValue)));
   }
 
   /** The result, once the run is over. */
