@@ -1,0 +1,150 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeHartRig, RAM_BASE } from '../test-support/hart-rig.js';
+import { rv, li32 } from '../test-support/rv-asm.js';
+import { StopReason } from './hart.js';
+
+const B = BigInt(RAM_BASE);
+
+test('integer arithmetic, loop and branch', () => {
+  const r = makeHartRig();
+  // x1 = 0; x2 = 10; loop: x1 += x2; x2 -= 1; bne x2, x0, loop; ebreak
+  r.load([rv.addi(1, 0, 0), rv.addi(2, 0, 10), rv.add(1, 1, 2), rv.addi(2, 2, -1), rv.bne(2, 0, -8), rv.wfi()]);
+  const reason = r.hart.run(1000);
+  assert.equal(reason, StopReason.Wfi);
+  assert.equal(r.hart.getX(1), 55n);
+  assert.equal(r.hart.instret, 2 + 30 + 1);
+});
+
+test('64-bit add carry, shifts, slt, lui sign extension', () => {
+  const r = makeHartRig();
+  r.hart.setX(1, 0xffff_ffffn);
+  r.hart.setX(2, 1n);
+  r.hart.setX(3, 0x8000_0000_0000_0000n);
+  r.load([
+    rv.add(4, 1, 2), // 0x1_0000_0000
+    rv.sub(5, 0, 2), // -1
+    rv.srai(6, 3, 63), // -1
+    rv.srli(7, 3, 63), // 1
+    rv.slli(8, 1, 36), // 0xffff_fff0_0000_0000
+    rv.slt(9, 3, 2), // 1
+    rv.sltu(10, 3, 2), // 0
+    rv.lui(11, 0x80000), // 0xffff_ffff_8000_0000
+    rv.addiw(12, 1, 1), // 0 (wraps in 32 bits)
+    rv.sra(13, 3, 2), // 0xc000...
+    rv.sltiu(14, 2, -1), // 1 (1 < 2^64-1)
+    rv.wfi(),
+  ]);
+  r.hart.run(100);
+  const x = (i: number) => r.hart.getX(i);
+  assert.equal(x(4), 0x1_0000_0000n);
+  assert.equal(x(5), 0xffff_ffff_ffff_ffffn);
+  assert.equal(x(6), 0xffff_ffff_ffff_ffffn);
+  assert.equal(x(7), 1n);
+  assert.equal(x(8), 0xffff_fff0_0000_0000n);
+  assert.equal(x(9), 1n);
+  assert.equal(x(10), 0n);
+  assert.equal(x(11), 0xffff_ffff_8000_0000n);
+  assert.equal(x(12), 0n);
+  assert.equal(x(13), 0xc000_0000_0000_0000n);
+  assert.equal(x(14), 1n);
+});
+
+test('M extension matches BigInt reference on edge values', () => {
+  const vals = [0n, 1n, 2n, 3n, 7n, 0xffff_ffffn, 0x1_0000_0000n, 0x7fff_ffff_ffff_ffffn, 0x8000_0000_0000_0000n,
+    0xffff_ffff_ffff_ffffn, 0xffff_ffff_ffff_fffen, 0x1234_5678_9abc_def0n, 0xfedc_ba98_7654_3210n, 1n << 53n, (1n << 53n) + 1n];
+  const M = (1n << 64n) - 1n;
+  const s = (v: bigint) => BigInt.asIntN(64, v);
+  const u = (v: bigint) => BigInt.asUintN(64, v);
+  const ref: Record<string, (a: bigint, b: bigint) => bigint> = {
+    mul: (a, b) => u(a * b),
+    mulh: (a, b) => u((s(a) * s(b)) >> 64n),
+    mulhsu: (a, b) => u((s(a) * b) >> 64n),
+    mulhu: (a, b) => u((a * b) >> 64n),
+    div: (a, b) => (b === 0n ? M : s(a) === -(1n << 63n) && s(b) === -1n ? a : u(s(a) / s(b))),
+    divu: (a, b) => (b === 0n ? M : a / b),
+    rem: (a, b) => (b === 0n ? a : s(a) === -(1n << 63n) && s(b) === -1n ? 0n : u(s(a) % s(b))),
+    remu: (a, b) => (b === 0n ? a : a % b),
+    mulw: (a, b) => u(BigInt.asIntN(32, a * b)),
+    divw: (a, b) => {
+      const x = BigInt.asIntN(32, a), y = BigInt.asIntN(32, b);
+      return u(y === 0n ? -1n : x === -(1n << 31n) && y === -1n ? x : BigInt.asIntN(32, x / y));
+    },
+    remuw: (a, b) => {
+      const x = BigInt.asUintN(32, a), y = BigInt.asUintN(32, b);
+      return u(BigInt.asIntN(32, y === 0n ? x : x % y));
+    },
+  };
+  const r = makeHartRig();
+  for (const [name, f] of Object.entries(ref)) {
+    const enc = (rv as unknown as Record<string, (d: number, a: number, b: number) => number>)[name]!;
+    for (const a of vals) {
+      for (const b of vals) {
+        r.hart.reset(B);
+        r.load([enc(3, 1, 2), rv.wfi()]);
+        r.hart.setX(1, a);
+        r.hart.setX(2, b);
+        r.hart.run(10);
+        assert.equal(r.hart.getX(3), f(a, b), `${name}(${a.toString(16)}, ${b.toString(16)})`);
+      }
+    }
+  }
+});
+
+test('loads and stores: widths, sign extension, misaligned within and across pages', () => {
+  const r = makeHartRig();
+  const base = RAM_BASE + 0x2000;
+  r.hart.setX(1, BigInt(base));
+  r.hart.setX(2, 0x8899_aabb_ccdd_eeffn);
+  r.load([
+    rv.sd(2, 1, 0),
+    rv.lb(3, 1, 0), rv.lbu(4, 1, 0), rv.lh(5, 1, 1), rv.lwu(6, 1, 4), rv.lw(7, 1, 4),
+    rv.sd(2, 1, -3), // crosses the page boundary at base
+    rv.ld(8, 1, -3),
+    rv.ld(9, 1, 3), // misaligned within the page
+    rv.wfi(),
+  ]);
+  r.hart.run(100);
+  assert.equal(r.hart.getX(3), 0xffff_ffff_ffff_ffffn);
+  assert.equal(r.hart.getX(4), 0xffn);
+  assert.equal(r.hart.getX(5), 0xffff_ffff_ffff_ddeen);
+  assert.equal(r.hart.getX(6), 0x8899_aabbn);
+  assert.equal(r.hart.getX(7), 0xffff_ffff_8899_aabbn);
+  assert.equal(r.hart.getX(8), 0x8899_aabb_ccdd_eeffn);
+  assert.equal(r.mem.readU64(base - 3), 0x8899_aabb_ccdd_eeffn);
+  assert.equal(r.hart.getX(9) & 0xff_ffffn, 0xaa_8899n); // bytes 99 88 aa after the overlapping stores
+  assert.equal(r.hart.readCsr(0x342), 0n); // no trap
+});
+
+test('MMIO: 8-byte access splits into two 4-byte accesses, low word first; unmapped faults', () => {
+  const r = makeHartRig();
+  const log: string[] = [];
+  r.bus.map('dev', 0x1000_0000, 0x100, {
+    read: (o, s) => { log.push(`r${o}/${s}`); return o === 0 ? 0x1111_2222 : 0x3333_4444; },
+    write: (o, s, v) => { log.push(`w${o}/${s}=${v.toString(16)}`); },
+  });
+  r.hart.setX(1, 0x1000_0000n);
+  r.hart.setX(2, 0xaaaa_bbbb_cccc_ddddn);
+  r.hart.setX(5, 0x2000_0000n);
+  r.hart.writeCsr(0x305, B + 0x400n); // mtvec
+  r.load([rv.ld(3, 1, 0), rv.sd(2, 1, 8), rv.lw(4, 5, 0), rv.wfi()]);
+  r.load([rv.wfi()], RAM_BASE + 0x400);
+  r.hart.run(100);
+  assert.deepEqual(log, ['r0/4', 'r4/4', 'w8/4=ccccdddd', 'w12/4=aaaabbbb']);
+  assert.equal(r.hart.getX(3), 0x3333_4444_1111_2222n);
+  assert.equal(r.hart.readCsr(0x342), 5n); // load access fault
+  assert.equal(r.hart.readCsr(0x343), 0x2000_0000n);
+  assert.equal(r.hart.readCsr(0x341), B + 8n);
+});
+
+test('li32 helper and jal/jalr link registers', () => {
+  const r = makeHartRig();
+  r.load([...li32(1, 0x1234_5678), rv.jal(2, 8), rv.nop(), rv.auipc(3, 0), rv.jalr(4, 3, 12), rv.nop(), rv.nop(), rv.wfi()]);
+  r.hart.run(100);
+  assert.equal(r.hart.getX(1), 0x1234_5678n);
+  assert.equal(r.hart.getX(2), B + 12n);
+  assert.equal(r.hart.getX(3), B + 16n);
+  assert.equal(r.hart.getX(4), B + 24n);
+  assert.equal(r.hart.getPc(), B + 36n);
+  assert.equal(r.hart.instret, 7);
+});
