@@ -171,3 +171,17 @@ test('save/restore keeps registers and continues mtime from the saved value', ()
   assert.equal(b.clint.nextDeadline(), 7_000_500);
   assert.throws(() => board(3).clint.restore(state), /harts/);
 });
+
+test('a 64-bit mtime load split low-then-high is a consistent snapshot across a low-half wrap', () => {
+  const { clock, clint } = board(1, 0xffff_fff0);
+  const lo = clint.read(CLINT_MTIME, 4);
+  clock.advance(0x20); // the low half wraps between the two halves of one ld
+  const hi = clint.read(CLINT_MTIME + 4, 4);
+  assert.equal((BigInt(hi) << 32n) | BigInt(lo), 0xffff_fff0n);
+  // a high-half read not right after a low-half read is fresh
+  assert.equal(clint.read(CLINT_MTIME + 4, 4), 1);
+  clint.read(CLINT_MTIME, 4);
+  clint.read(CLINT_MSIP, 4);
+  clock.advance(2 ** 32);
+  assert.equal(clint.read(CLINT_MTIME + 4, 4), 2, 'another access in between drops the latch');
+});

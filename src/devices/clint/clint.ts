@@ -55,6 +55,13 @@ export class Clint implements MmioDevice {
   /** Scratch result of `sampleMtime()`. */
   private nowLo = 0;
   private nowHi = 0;
+  /**
+   * High half of mtime sampled with the low half by a read of `mtime`: the read of the high
+   * half that immediately follows returns it, so the two 32-bit halves of one 64-bit load
+   * (the bus splits it, low first) are a consistent snapshot even if the low half wraps.
+   */
+  private latchedHi = 0;
+  private latchValid = false;
 
   /** A Clock whose ticks() is this CLINT's mtime (exact below 2^53): give it to the harts' `time` CSR. */
   readonly mtimeClock: Clock;
@@ -143,7 +150,7 @@ export class Clint implements MmioDevice {
   }
 
   /** Value of the aligned 32-bit register at `off` (a multiple of 4); 0 where nothing is mapped. */
-  private read32(off: number): number {
+  private read32(off: number, latched = false): number {
     const n = this.harts.length;
     if (off < CLINT_MTIMECMP) {
       const h = off >>> 2;
@@ -155,8 +162,12 @@ export class Clint implements MmioDevice {
       return (off & 4) === 0 ? this.cmpLo[h] : this.cmpHi[h];
     }
     if (off < CLINT_MTIME + 8) {
+      if (off !== CLINT_MTIME && latched) return this.latchedHi;
       this.sampleMtime();
-      return off === CLINT_MTIME ? this.nowLo : this.nowHi;
+      if (off !== CLINT_MTIME) return this.nowHi;
+      this.latchedHi = this.nowHi;
+      this.latchValid = true;
+      return this.nowLo;
     }
     return 0;
   }
@@ -193,8 +204,10 @@ export class Clint implements MmioDevice {
 
   /** MmioDevice read: sub-word accesses see the bytes of the containing 32-bit register. */
   read(offset: number, size: 1 | 2 | 4): number {
+    const latched = this.latchValid;
+    this.latchValid = false;
     if (!(offset >= 0 && offset < CLINT_SIZE) || (offset & (size - 1)) !== 0) return 0;
-    const word = this.read32(offset & ~3);
+    const word = this.read32(offset & ~3, latched && size === 4);
     if (size === 4) return word >>> 0;
     const shift = (offset & 3) * 8;
     return (word >>> shift) & (size === 1 ? 0xff : 0xffff);
@@ -202,6 +215,7 @@ export class Clint implements MmioDevice {
 
   /** MmioDevice write: sub-word writes merge into the containing 32-bit register. */
   write(offset: number, size: 1 | 2 | 4, value: number): void {
+    this.latchValid = false;
     if (!(offset >= 0 && offset < CLINT_SIZE) || (offset & (size - 1)) !== 0) return;
     const aligned = offset & ~3;
     if (size === 4) {
