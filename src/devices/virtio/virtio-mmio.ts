@@ -104,6 +104,8 @@ export class VirtioMmioTransport implements MmioDevice {
     private readonly schedule: (fn: () => void) => void,
   ) {
     this.offered = device.deviceFeatures | TRANSPORT_FEATURES;
+    // A device reused by a new machine (guest reboot) forgets its previous transport.
+    device.reset();
     this.queues = [];
     this.pending = [];
     this.queueWasReset = [];
