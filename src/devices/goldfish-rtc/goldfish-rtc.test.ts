@@ -165,3 +165,25 @@ test('save/restore through JSON keeps the offset and a pending alarm', () => {
   assert.equal(b.irq.level, true);
   assert.throws(() => b.rtc.restore({ ...s, offsetNs: 'x' }), /malformed/);
 });
+
+test('fuzz: random traffic never throws and the line is high only with IRQ_ENABLED', () => {
+  const { rtc, host, irq } = make();
+  let seed = 31337;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 5) % n;
+  };
+  for (let i = 0; i < 5000; i++) {
+    const off = rnd(10) * 4;
+    if (rnd(2) === 0) rtc.write(off, 4, rnd(3) === 0 ? rnd(4) : rnd(0x100000000));
+    else {
+      const r = rtc.read(off, 4);
+      assert.ok(Number.isInteger(r) && r >= 0 && r <= 0xffffffff);
+    }
+    if (rnd(3) === 0) host.ns += BigInt(rnd(1 << 30));
+    rtc.update();
+    const d = rtc.nextDeadlineNs();
+    assert.ok(d === Infinity || Number.isFinite(d));
+    if (irq.level) assert.equal(rtc.read(IRQ_ENABLED, 4), 1);
+  }
+});

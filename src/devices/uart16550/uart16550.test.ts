@@ -222,3 +222,26 @@ test('save/restore round-trips through JSON', () => {
   assert.deepEqual(got, Array.from({ length: 39 }, (_, i) => i + 1));
   assert.deepEqual(a.uart.save(), s);
 });
+
+test('fuzz: random register traffic keeps the line equal to what IIR reports', () => {
+  const { uart, irq } = make();
+  let seed = 2024;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 7) % n;
+  };
+  for (let i = 0; i < 20000; i++) {
+    const op = rnd(10);
+    const reg = rnd(9);
+    if (op < 4) uart.write(reg, 1, rnd(256));
+    else if (op < 8) {
+      const r = uart.read(reg, 1);
+      assert.ok(r >= 0 && r <= 0xff);
+    } else if (op === 8) uart.receive(new Uint8Array(rnd(40)).fill(rnd(256)));
+    else {
+      const level = irq.level;
+      const iir = uart.read(UART_IIR, 1);
+      assert.equal(level, (iir & 1) === 0, `step ${i}: line ${level} but IIR 0x${iir.toString(16)}`);
+    }
+  }
+});
