@@ -5,14 +5,19 @@
 
 /** fdt_header.magic. */
 export const FDT_MAGIC = 0xd00dfeed;
-/** Structure block tokens. */
+/** Structure token: start of a node, followed by its NUL-terminated name. */
 export const FDT_BEGIN_NODE = 0x1;
+/** Structure token: end of a node. */
 export const FDT_END_NODE = 0x2;
+/** Structure token: a property (len, nameoff, value). */
 export const FDT_PROP = 0x3;
+/** Structure token: ignored. */
 export const FDT_NOP = 0x4;
+/** Structure token: end of the structure block. */
 export const FDT_END = 0x9;
-/** Version this builder writes, and the oldest version it is compatible with. */
+/** Version this builder writes. */
 export const FDT_VERSION = 17;
+/** Oldest version the written blob is compatible with. */
 export const FDT_LAST_COMP_VERSION = 16;
 /** Size of struct fdt_header. */
 export const FDT_HEADER_SIZE = 40;

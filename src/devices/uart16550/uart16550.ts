@@ -52,48 +52,75 @@ export const UART_MSR = 6;
 /** Scratch Register. */
 export const UART_SCR = 7;
 
-/** IER bits: received data available, THR empty, receiver line status, modem status. */
+/** IER bit 0: enable received data available (and character timeout) interrupt. */
 export const UART_IER_ERBFI = 0x01;
+/** IER bit 1: enable transmitter holding register empty interrupt. */
 export const UART_IER_ETBEI = 0x02;
+/** IER bit 2: enable receiver line status interrupt. */
 export const UART_IER_ELSI = 0x04;
+/** IER bit 3: enable modem status interrupt. */
 export const UART_IER_EDSSI = 0x08;
-/** IIR values: no interrupt pending, and the identification codes in priority order. */
+/** IIR bit 0 set: no interrupt pending. */
 export const UART_IIR_NO_INT = 0x01;
+/** IIR id: receiver line status (highest priority). */
 export const UART_IIR_RLSI = 0x06;
+/** IIR id: received data available (FIFO at its trigger level). */
 export const UART_IIR_RDI = 0x04;
+/** IIR id: character timeout (FIFO below its trigger level). */
 export const UART_IIR_CTI = 0x0c;
+/** IIR id: transmitter holding register empty. */
 export const UART_IIR_THRI = 0x02;
+/** IIR id: modem status (lowest priority). */
 export const UART_IIR_MSI = 0x00;
 /** IIR bits 7:6 set while FIFOs are enabled. */
 export const UART_IIR_FIFO_ENABLED = 0xc0;
-/** FCR bits. */
+/** FCR bit 0: enable both FIFOs. */
 export const UART_FCR_ENABLE_FIFO = 0x01;
+/** FCR bit 1: clear the receiver FIFO. */
 export const UART_FCR_CLEAR_RCVR = 0x02;
+/** FCR bit 2: clear the transmitter FIFO. */
 export const UART_FCR_CLEAR_XMIT = 0x04;
 /** LCR divisor latch access bit. */
 export const UART_LCR_DLAB = 0x80;
-/** MCR bits. */
+/** MCR bit 0: data terminal ready. */
 export const UART_MCR_DTR = 0x01;
+/** MCR bit 1: request to send. */
 export const UART_MCR_RTS = 0x02;
+/** MCR bit 2: OUT1 (RI in loopback). */
 export const UART_MCR_OUT1 = 0x04;
+/** MCR bit 3: OUT2 (DCD in loopback). */
 export const UART_MCR_OUT2 = 0x08;
+/** MCR bit 4: loopback mode. */
 export const UART_MCR_LOOP = 0x10;
-/** LSR bits. */
+/** LSR bit 0: data ready. */
 export const UART_LSR_DR = 0x01;
+/** LSR bit 1: overrun error. */
 export const UART_LSR_OE = 0x02;
+/** LSR bit 2: parity error. */
 export const UART_LSR_PE = 0x04;
+/** LSR bit 3: framing error. */
 export const UART_LSR_FE = 0x08;
+/** LSR bit 4: break interrupt. */
 export const UART_LSR_BI = 0x10;
+/** LSR bit 5: transmitter holding register empty. */
 export const UART_LSR_THRE = 0x20;
+/** LSR bit 6: transmitter empty. */
 export const UART_LSR_TEMT = 0x40;
-/** MSR bits. */
+/** MSR bit 0: delta clear to send. */
 export const UART_MSR_DCTS = 0x01;
+/** MSR bit 1: delta data set ready. */
 export const UART_MSR_DDSR = 0x02;
+/** MSR bit 2: trailing edge ring indicator. */
 export const UART_MSR_TERI = 0x04;
+/** MSR bit 3: delta data carrier detect. */
 export const UART_MSR_DDCD = 0x08;
+/** MSR bit 4: clear to send. */
 export const UART_MSR_CTS = 0x10;
+/** MSR bit 5: data set ready. */
 export const UART_MSR_DSR = 0x20;
+/** MSR bit 6: ring indicator. */
 export const UART_MSR_RI = 0x40;
+/** MSR bit 7: data carrier detect. */
 export const UART_MSR_DCD = 0x80;
 
 /** Depth of the receiver FIFO. */
