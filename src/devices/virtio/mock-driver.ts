@@ -62,6 +62,16 @@ export class MockDriver {
     this.heap = heapGpa;
   }
 
+  /** Next address the allocator hands out. */
+  get heapGpa(): number {
+    return this.heap;
+  }
+
+  /** Restarts the allocator at `gpa` (tests that re-initialise a device many times). */
+  resetHeap(gpa: number): void {
+    this.heap = gpa;
+  }
+
   /** Allocates `len` bytes of guest RAM aligned to `align`, zero-filled. */
   alloc(len: number, align = 16): number {
     const gpa = Math.ceil(this.heap / align) * align;
