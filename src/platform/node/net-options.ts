@@ -155,9 +155,11 @@ export function buildNetSlots(nets: readonly NetOptionConfig[]): VirtioSlotFacto
 /** One virtio-9p slot per `--share`; the host directories are checked now. */
 export function buildShareSlots(shares: readonly ShareOptionConfig[]): VirtioSlotFactory[] {
   const tags = new Set<string>();
-  return shares.map((s) => {
+  for (const s of shares) {
     if (tags.has(s.tag)) throw new BanquiseError(`--share ${s.hostDir},tag=${s.tag}: tag '${s.tag}' is used twice`, 64);
     tags.add(s.tag);
+  }
+  return shares.map((s) => {
     const backend = new HostDirBackend({ root: s.hostDir, readOnly: s.readOnly });
     return virtioMmio(new Virtio9pDevice(new P9Server(backend), s.tag));
   });

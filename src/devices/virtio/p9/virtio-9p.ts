@@ -12,14 +12,19 @@ export const VIRTIO_9P_MAX_TAG_BYTES = 255;
 
 const REQUESTQ = 0;
 const QUEUE_SIZE = 128;
+/**
+ * Segments one request may have: Linux puts a 512 KiB zero-copy read or write in an indirect
+ * table of one entry per page plus headers (~260); more than this is refused as a loop.
+ */
+const MAX_SEGMENTS = 1024;
 
 /** virtio-9p over a `P9Server`. */
 export class Virtio9pDevice extends VirtioDeviceBase {
   readonly deviceId = VirtioDeviceId.P9;
   readonly deviceFeatures = VIRTIO_F_VERSION_1 | VIRTIO_9P_MOUNT_TAG;
   readonly queueCount = 1;
-  private readonly pool = new ChainPool(QUEUE_SIZE);
-  private readonly chain = new DescriptorChain(QUEUE_SIZE);
+  private readonly pool = new ChainPool(MAX_SEGMENTS);
+  private readonly chain = new DescriptorChain(MAX_SEGMENTS);
   /** Requests handed to the server and not yet completed. */
   inflight = 0;
 
