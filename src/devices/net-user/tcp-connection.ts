@@ -33,7 +33,10 @@ export interface TcpSegment {
   window: number;
   /** MSS option of a SYN, 0 when absent. */
   mss: number;
-  payload: Uint8Array;
+  /** The frame holding the segment; the payload is `frame[payloadStart, payloadStart + payloadLength)`. */
+  frame: Uint8Array;
+  payloadStart: number;
+  payloadLength: number;
 }
 
 /** What a connection needs from the stack that owns it. */
@@ -234,7 +237,7 @@ export class TcpConnection implements HostTcpEvents {
     } else if (acked === 0) {
       const windowChanged = seg.window !== this.sndWnd;
       this.sndWnd = seg.window;
-      if (inFlight > 0 && seg.payload.length === 0 && !(seg.flags & TcpFlag.FIN) && !windowChanged) {
+      if (inFlight > 0 && seg.payloadLength === 0 && !(seg.flags & TcpFlag.FIN) && !windowChanged) {
         if (++this.dupAcks === 3) this.retransmit(true);
       }
     } else if (acked > 0) {
@@ -245,8 +248,8 @@ export class TcpConnection implements HostTcpEvents {
 
   private processData(seg: TcpSegment): void {
     const fin = (seg.flags & TcpFlag.FIN) !== 0;
-    const payload = seg.payload;
-    if (payload.length === 0 && !fin) return;
+    const payloadLength = seg.payloadLength;
+    if (payloadLength === 0 && !fin) return;
     const st = this.state;
     const guestFinSeen = st === TcpState.CloseWait || st === TcpState.LastAck || st === TcpState.Closing || st === TcpState.TimeWait;
     if (guestFinSeen) {
@@ -254,25 +257,26 @@ export class TcpConnection implements HostTcpEvents {
       return;
     }
     const already = (this.rcvNxt - seg.seq) | 0;
-    if (already < 0 || already > payload.length) {
+    if (already < 0 || already > payloadLength) {
       this.sendAck(); // out of order or wholly old: a duplicate ACK asks for the gap
       return;
     }
-    const data = payload.subarray(already);
+    const dataLength = payloadLength - already;
     let taken = 0;
-    if (data.length > 0) {
+    if (dataLength > 0) {
       if (this.socket === undefined || this.socketClosed) {
         this.owner.emitSegment(this, TcpFlag.RST | TcpFlag.ACK, this.sndNxt, 0, 0);
         this.abort(false);
         return;
       }
-      taken = Math.min(data.length, this.receiveWindowQuiet());
+      taken = Math.min(dataLength, this.receiveWindowQuiet());
       if (taken > 0) {
-        this.socket.write(data.subarray(0, taken));
+        const start = seg.payloadStart + already;
+        this.socket.write(seg.frame.subarray(start, start + taken));
         this.rcvNxt = (this.rcvNxt + taken) >>> 0;
       }
     }
-    if (fin && taken === data.length) {
+    if (fin && taken === dataLength) {
       this.rcvNxt = (this.rcvNxt + 1) >>> 0;
       if (!this.socketClosed) this.socket?.end();
       if (this.state === TcpState.Established || this.state === TcpState.SynReceived) this.state = TcpState.CloseWait;

@@ -118,6 +118,8 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
   /** Counts UDP traffic so idle sessions can be told apart from busy ones. */
   private activity = 0;
   private closed = false;
+  /** The segment being processed (reused: connections use it only during `onSegment`). */
+  private readonly seg: TcpSegment = { seq: 0, ack: 0, flags: 0, window: 0, mss: 0, frame: new Uint8Array(0), payloadStart: 0, payloadLength: 0 };
 
   constructor(readonly sockets: HostSockets, private readonly config: UserNetConfig) {
     const dns = config.dnsServer !== undefined ? parseIpv4(config.dnsServer) : -1;
@@ -157,27 +159,26 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       this.stats.malformed++;
       return;
     }
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.length);
-    const type = view.getUint16(12);
-    if (type === ETH_P_ARP) this.onArp(frame, view);
-    else if (type === ETH_P_IP) this.onIpv4(frame, view);
+    const type = be16(frame, 12);
+    if (type === ETH_P_ARP) this.onArp(frame);
+    else if (type === ETH_P_IP) this.onIpv4(frame);
     else this.stats.unsupported++;
   }
 
   // ---- ARP (RFC 826) ----
 
-  private onArp(frame: Uint8Array, view: DataView): void {
+  private onArp(frame: Uint8Array): void {
     if (frame.length < 14 + 28) {
       this.stats.malformed++;
       return;
     }
-    if (view.getUint16(14) !== 1 || view.getUint16(16) !== ETH_P_IP || frame[18] !== 6 || frame[19] !== 4) {
+    if (be16(frame, 14) !== 1 || be16(frame, 16) !== ETH_P_IP || frame[18] !== 6 || frame[19] !== 4) {
       this.stats.malformed++;
       return;
     }
-    const op = view.getUint16(20);
-    const senderIp = view.getUint32(28);
-    const targetIp = view.getUint32(38);
+    const op = be16(frame, 20);
+    const senderIp = be32(frame, 28);
+    const targetIp = be32(frame, 38);
     if (senderIp === USER_NET_GUEST_IP) this.learnMac(frame, 22);
     if (op !== 1 || (targetIp !== USER_NET_GATEWAY_IP && targetIp !== this.dnsIp) || senderIp === targetIp) {
       this.stats.unsupported++;
@@ -206,14 +207,14 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
 
   // ---- IPv4 (RFC 791) ----
 
-  private onIpv4(frame: Uint8Array, view: DataView): void {
+  private onIpv4(frame: Uint8Array): void {
     if (frame.length < 14 + 20) {
       this.stats.malformed++;
       return;
     }
     const vihl = frame[14]!;
     const ihl = (vihl & 15) * 4;
-    const totalLen = view.getUint16(16);
+    const totalLen = be16(frame, 16);
     if (vihl >> 4 !== 4 || ihl < 20 || totalLen < ihl || 14 + totalLen > frame.length) {
       this.stats.malformed++;
       return;
@@ -222,18 +223,18 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       this.stats.malformed++;
       return;
     }
-    const fragment = view.getUint16(20);
+    const fragment = be16(frame, 20);
     if ((fragment & 0x3fff) !== 0) {
       this.stats.unsupported++; // MF set or a non-zero offset: no reassembly
       return;
     }
     const proto = frame[23]!;
-    const src = view.getUint32(26);
-    const dst = view.getUint32(30);
+    const src = be32(frame, 26);
+    const dst = be32(frame, 30);
     const l4 = 14 + ihl;
     const l4End = 14 + totalLen;
     if (proto === IPPROTO_UDP) {
-      this.onUdp(frame, view, src, dst, l4, l4End);
+      this.onUdp(frame, src, dst, l4, l4End);
       return;
     }
     if (src !== USER_NET_GUEST_IP) {
@@ -241,8 +242,8 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       return;
     }
     this.learnMac(frame, 6);
-    if (proto === IPPROTO_TCP) this.onTcp(frame, view, src, dst, l4, l4End);
-    else if (proto === IPPROTO_ICMP) this.onIcmp(frame, view, src, dst, l4, l4End);
+    if (proto === IPPROTO_TCP) this.onTcp(frame, src, dst, l4, l4End);
+    else if (proto === IPPROTO_ICMP) this.onIcmp(frame, src, dst, l4, l4End);
     else this.stats.unsupported++;
   }
 
@@ -277,7 +278,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
 
   // ---- ICMP (RFC 792) ----
 
-  private onIcmp(frame: Uint8Array, view: DataView, src: number, dst: number, l4: number, end: number): void {
+  private onIcmp(frame: Uint8Array, src: number, dst: number, l4: number, end: number): void {
     if (end - l4 < 8 || inetChecksum(frame, l4, end) !== 0) {
       this.stats.malformed++;
       return;
@@ -293,29 +294,28 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     this.outView.setUint16(36, 0);
     this.outView.setUint16(36, inetChecksum(this.out, 34, 34 + len));
     this.stats.icmpEchoReplies++;
-    void view;
     this.emit(34 + len);
   }
 
   // ---- UDP (RFC 768), DHCP, relay ----
 
-  private onUdp(frame: Uint8Array, view: DataView, src: number, dst: number, l4: number, end: number): void {
+  private onUdp(frame: Uint8Array, src: number, dst: number, l4: number, end: number): void {
     if (end - l4 < 8) {
       this.stats.malformed++;
       return;
     }
-    const udpLen = view.getUint16(l4 + 4);
+    const udpLen = be16(frame, l4 + 4);
     if (udpLen < 8 || l4 + udpLen > end) {
       this.stats.malformed++;
       return;
     }
-    const sum = view.getUint16(l4 + 6);
+    const sum = be16(frame, l4 + 6);
     if (sum !== 0 && inetChecksum(frame, l4, l4 + udpLen, pseudoHeaderSum(src, dst, IPPROTO_UDP, udpLen)) !== 0) {
       this.stats.malformed++;
       return;
     }
-    const srcPort = view.getUint16(l4);
-    const dstPort = view.getUint16(l4 + 2);
+    const srcPort = be16(frame, l4);
+    const dstPort = be16(frame, l4 + 2);
     const payload = frame.subarray(l4 + 8, l4 + udpLen);
     if (dstPort === 67 && srcPort === 68 && (dst === 0xffffffff || dst === USER_NET_GATEWAY_IP)) {
       this.onDhcp(frame, payload);
@@ -411,7 +411,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
 
   // ---- TCP (RFC 793) ----
 
-  private onTcp(frame: Uint8Array, view: DataView, src: number, dst: number, l4: number, end: number): void {
+  private onTcp(frame: Uint8Array, src: number, dst: number, l4: number, end: number): void {
     const len = end - l4;
     if (len < 20) {
       this.stats.malformed++;
@@ -422,23 +422,24 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       this.stats.malformed++;
       return;
     }
-    const srcPort = view.getUint16(l4);
-    const dstPort = view.getUint16(l4 + 2);
+    const srcPort = be16(frame, l4);
+    const dstPort = be16(frame, l4 + 2);
     const flags = frame[l4 + 13]! & 0x3f;
     if (srcPort === 0 || dstPort === 0 || (flags & (TcpFlag.SYN | TcpFlag.FIN)) === (TcpFlag.SYN | TcpFlag.FIN) ||
         (flags & (TcpFlag.SYN | TcpFlag.RST)) === (TcpFlag.SYN | TcpFlag.RST)) {
       this.stats.malformed++;
       return;
     }
-    const seg: TcpSegment = {
-      seq: view.getUint32(l4 + 4),
-      ack: view.getUint32(l4 + 8),
-      flags,
-      window: view.getUint16(l4 + 14),
-      mss: 0,
-      payload: frame.subarray(l4 + dataOff, end),
-    };
-    if (flags & TcpFlag.SYN) seg.mss = parseMss(frame, view, l4 + 20, l4 + dataOff);
+    const seg = this.seg;
+    seg.seq = be32(frame, l4 + 4);
+    seg.ack = be32(frame, l4 + 8);
+    seg.flags = flags;
+    seg.window = be16(frame, l4 + 14);
+    seg.mss = 0;
+    seg.frame = frame;
+    seg.payloadStart = l4 + dataOff;
+    seg.payloadLength = end - (l4 + dataOff);
+    if (flags & TcpFlag.SYN) seg.mss = parseMss(frame, l4 + 20, l4 + dataOff);
     const conn = this.tcp.get(dst)?.get(((dstPort << 16) | srcPort) >>> 0);
     if (conn !== undefined) {
       conn.onSegment(seg);
@@ -526,7 +527,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     if (seg.flags & TcpFlag.ACK) seq = seg.ack;
     else {
       flags |= TcpFlag.ACK;
-      ack = (seg.seq + seg.payload.length + (seg.flags & TcpFlag.SYN ? 1 : 0) + (seg.flags & TcpFlag.FIN ? 1 : 0)) >>> 0;
+      ack = (seg.seq + seg.payloadLength + (seg.flags & TcpFlag.SYN ? 1 : 0) + (seg.flags & TcpFlag.FIN ? 1 : 0)) >>> 0;
     }
     this.stats.tcpResets++;
     this.writeTcp(frame.subarray(6, 12), dst, dstPort, src, srcPort, flags, seq, ack, 0, undefined, 0, 0);
@@ -575,7 +576,7 @@ const NO_EVENTS: HostTcpEvents = {
 };
 
 /** The MSS option (kind 2, RFC 879) among TCP options in [start, end), or 0. */
-function parseMss(frame: Uint8Array, view: DataView, start: number, end: number): number {
+function parseMss(frame: Uint8Array, start: number, end: number): number {
   let i = start;
   while (i < end) {
     const kind = frame[i]!;
@@ -587,8 +588,18 @@ function parseMss(frame: Uint8Array, view: DataView, start: number, end: number)
     if (i + 1 >= end) break;
     const len = frame[i + 1]!;
     if (len < 2 || i + len > end) break;
-    if (kind === 2 && len === 4) return view.getUint16(i + 2);
+    if (kind === 2 && len === 4) return be16(frame, i + 2);
     i += len;
   }
   return 0;
+}
+
+/** Big-endian u16 at `off` (network byte order). */
+function be16(b: Uint8Array, off: number): number {
+  return (b[off]! << 8) | b[off + 1]!;
+}
+
+/** Big-endian u32 at `off`. */
+function be32(b: Uint8Array, off: number): number {
+  return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
 }
