@@ -24,7 +24,7 @@ function setup(readOnly = false) {
   symlinkSync('hello.txt', join(root, 'in-link'));
   const backend = new HostDirBackend({ root, readOnly });
   const c = new P9Client(backend);
-  return { base, root, backend, c, done: () => { rmSync(base, { recursive: true, force: true }); } };
+  return { base, root, backend, c, done: () => { c.server.reset(); void backend.close(); rmSync(base, { recursive: true, force: true }); } };
 }
 
 test('version, attach, walk, getattr', async () => {
@@ -252,5 +252,36 @@ test('protocol rules: version first, msize bounded, unknown version, bad fids', 
     assert.equal(r.u32(), ERRNO.EINVAL);
     // Tflush answers.
     await c.ok(T.Tflush, [['u16', 999]]);
+  } finally { done(); }
+});
+
+test('a Linux-style zero-copy read: reply header and data scattered over an indirect table of pages', async () => {
+  const { c, done, root } = setup();
+  try {
+    const big = new Uint8Array(200000).map((_, i) => (i * 13) & 255);
+    writeFileSync(join(root, 'big.bin'), big);
+    await c.attach(0);
+    await c.ok(T.Twalk, [['u32', 0], ['u32', 1], ['u16', 1], ['s', 'big.bin']]);
+    await c.ok(T.Tlopen, [['u32', 1], ['u32', O_RDONLY]]);
+    const { drv, sched } = c.h;
+    const req = (await import('./p9-helpers.mjs')).msg(T.Tread, 77, [['u32', 1], ['u64', 1000], ['u32', 64 * 4096]]);
+    const segs = [{ data: req }, { writableBytes: 11 }];
+    for (let i = 0; i < 64; i++) segs.push({ writableBytes: 4096 });
+    drv.post(0, segs, true);
+    drv.notify(0);
+    let used = [];
+    for (let i = 0; i < 5000 && used.length === 0; i++) {
+      sched.run();
+      used = drv.reap(0);
+      if (used.length === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.equal(used.length, 1);
+    const w = drv.written(used[0]);
+    const count = new DataView(w.buffer).getUint32(7, true);
+    const expect = Math.min(64 * 4096, c.msize - 11);
+    assert.equal(count, expect);
+    assert.equal(used[0].len, 11 + count);
+    assert.deepEqual(w.subarray(11, 11 + count), big.subarray(1000, 1000 + count));
+    assert.equal(c.device.counters.malformed, 0);
   } finally { done(); }
 });

@@ -3,6 +3,9 @@
 // configs, then built into virtio-mmio slot factories for the machine.
 import { BanquiseError } from '../../base/errors.js';
 import type { VirtioSlotFactory } from '../../machine/machine.js';
+import type { GuestMemory } from '../../memory/guest-memory.js';
+import type { IrqLine } from '../../memory/irq-line.js';
+import type { MmioDevice } from '../../memory/mmio-bus.js';
 import { virtioMmio } from '../../devices/virtio/virtio-mmio.js';
 import { VirtioNetDevice } from '../../devices/virtio/net/virtio-net.js';
 import { UserNet, parseIpv4, type HostForward, type UserNetConfig } from '../../devices/net-user/user-net.js';
@@ -136,6 +139,22 @@ export function parseShareOption(value: string): ShareOptionConfig {
   return { hostDir, tag, readOnly };
 }
 
+/** Host services the slots need (as `VirtioPlatformDeps` of virtio-options.ts). */
+export interface IoSlotDeps {
+  /** Called when a device raises its interrupt from outside a slice (wakes an idle run loop). */
+  readonly wake?: () => void;
+  /** Runs queue processing later (default: a microtask, i.e. after the current slice). */
+  readonly schedule?: (fn: () => void) => void;
+}
+
+/** A slot factory for `device` whose interrupt also wakes the run loop. */
+function slotFor(device: Parameters<typeof virtioMmio>[0], deps: IoSlotDeps): VirtioSlotFactory {
+  const make = virtioMmio(device, deps.schedule);
+  const wake = deps.wake;
+  return (mem: GuestMemory, irq: IrqLine): MmioDevice =>
+    make(mem, wake === undefined ? irq : { set: (level: boolean) => { irq.set(level); if (level) wake(); } });
+}
+
 /** Default MAC of interface `index`: QEMU's 52:54:00:12:34:56, last byte + index. */
 function defaultMac(index: number): Uint8Array {
   return new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, (0x56 + index) & 0xff]);
@@ -145,15 +164,15 @@ function defaultMac(index: number): Uint8Array {
  * One virtio-net slot per `--net`: creates the backends now (host listeners start) and
  * returns the slot factories in option order.
  */
-export function buildNetSlots(nets: readonly NetOptionConfig[]): VirtioSlotFactory[] {
+export function buildNetSlots(nets: readonly NetOptionConfig[], deps: IoSlotDeps = {}): VirtioSlotFactory[] {
   return nets.map((n, i) => {
     const backend = n.kind === 'user' ? new UserNet(new NodeHostSockets(), n.user) : new SocketNetBackend(n.socket);
-    return virtioMmio(new VirtioNetDevice(backend, { mac: n.mac ?? defaultMac(i) }));
+    return slotFor(new VirtioNetDevice(backend, { mac: n.mac ?? defaultMac(i) }), deps);
   });
 }
 
 /** One virtio-9p slot per `--share`; the host directories are checked now. */
-export function buildShareSlots(shares: readonly ShareOptionConfig[]): VirtioSlotFactory[] {
+export function buildShareSlots(shares: readonly ShareOptionConfig[], deps: IoSlotDeps = {}): VirtioSlotFactory[] {
   const tags = new Set<string>();
   for (const s of shares) {
     if (tags.has(s.tag)) throw new BanquiseError(`--share ${s.hostDir},tag=${s.tag}: tag '${s.tag}' is used twice`, 64);
@@ -161,6 +180,6 @@ export function buildShareSlots(shares: readonly ShareOptionConfig[]): VirtioSlo
   }
   return shares.map((s) => {
     const backend = new HostDirBackend({ root: s.hostDir, readOnly: s.readOnly });
-    return virtioMmio(new Virtio9pDevice(new P9Server(backend), s.tag));
+    return slotFor(new Virtio9pDevice(new P9Server(backend), s.tag), deps);
   });
 }
