@@ -129,6 +129,7 @@ export class VirtioNetDevice extends VirtioDeviceBase {
       this.stats.rxDropped++;
       return;
     }
+    if (this.backlog.length > 0) this.flushBacklog(); // keep order; buffers may have come back
     if (this.backlog.length === 0) {
       const r = this.deliver(frame);
       if (r !== DeliverResult.NoBuffers) return;

@@ -1,0 +1,117 @@
+// Real Linux (the default guest) on virtio-net with the user-mode network and virtio-9p:
+// DHCP, ping, HTTP to a host server through 10.0.2.2, a host port forwarded to a guest
+// listener, and a shared folder read and written by the guest. Skipped without guest images.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import http from 'node:http';
+import net from 'node:net';
+import { findGuest } from '../linux/guest-session.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const guest = await findGuest();
+const skip = typeof guest === 'string' ? guest : false;
+if (skip) console.log(`# skipping Linux network/9p tests: ${skip}`);
+const BOOT_TIMEOUT_MS = 15 * 60_000;
+
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const port = s.address().port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** The runner process with its console on pipes. */
+class Session {
+  constructor(args) {
+    this.out = '';
+    this.mark = 0;
+    this.child = spawn(process.execPath, [join(HERE, 'linux-io-runner.mjs'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (d) => { this.out += d.toString('latin1'); });
+    this.child.stderr.on('data', (d) => { this.out += d.toString('latin1'); });
+  }
+  async waitFor(re, ms) {
+    const end = Date.now() + ms;
+    for (;;) {
+      const rest = this.out.slice(this.mark);
+      const m = re.exec(rest);
+      if (m) { this.mark += m.index + m[0].length; return rest.slice(0, m.index + m[0].length); }
+      if (this.child.exitCode !== null) throw new Error(`guest exited; tail:\n${this.out.slice(-2000)}`);
+      if (Date.now() > end) throw new Error(`timeout waiting for ${re}; tail:\n${this.out.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  /** Runs a command; returns its output up to an end marker (the prompt may be anything). */
+  async run(cmd, ms = 120_000) {
+    const tag = `__done_${Math.random().toString(36).slice(2)}__`;
+    this.child.stdin.write(`${cmd}; echo ${tag}\n`);
+    await this.waitFor(new RegExp(`echo ${tag}`), ms); // the echoed command line
+    const text = await this.waitFor(new RegExp(tag), ms);
+    return text.slice(0, text.length - tag.length).replace(/\r/g, '');
+  }
+  kill() { if (this.child.exitCode === null) this.child.kill('SIGKILL'); }
+}
+
+describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () => {
+  let s, server, httpPort, fwdPort, dir;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'banquise-linux-share-'));
+    writeFileSync(join(dir, 'from-host.txt'), 'hello from the host\n');
+    server = http.createServer((req, res) => res.end(`served ${req.url}\n`));
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    httpPort = server.address().port;
+    fwdPort = await freePort();
+    s = new Session([guest.kernel, guest.initrd, `user,hostfwd=tcp:127.0.0.1:${fwdPort}-:7777`, `${dir},tag=hostshare`]);
+    await s.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
+    await s.waitFor(/# $/m, 60_000);
+  });
+  after(() => {
+    s?.kill();
+    server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('DHCP gives 10.0.2.15 with router 10.0.2.2', async () => {
+    await s.run('ip link set eth0 up');
+    const out = await s.run('udhcpc -i eth0 -n -q -s /bin/true 2>&1');
+    assert.match(out, /10\.0\.2\.15/);
+    await s.run('ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2');
+  });
+
+  test('ping the gateway', async () => {
+    assert.match(await s.run('ping -c 2 -W 5 10.0.2.2 2>&1'), /2 packets received/);
+  });
+
+  test('HTTP to a host server through 10.0.2.2', async () => {
+    assert.match(await s.run(`wget -q -O - http://10.0.2.2:${httpPort}/from-guest 2>&1`), /served \/from-guest/);
+  });
+
+  test('a host port forwarded to a guest listener', async () => {
+    await s.run('(echo hello-from-guest | nc -l -p 7777 >/tmp/nc.out 2>&1 &)');
+    await new Promise((r) => setTimeout(r, 2000));
+    const got = await new Promise((resolve, reject) => {
+      const c = net.connect(fwdPort, '127.0.0.1');
+      let data = '';
+      c.on('data', (d) => { data += d; });
+      c.on('end', () => { c.end(); resolve(data); });
+      c.on('error', reject);
+      c.write('hello-from-host\n');
+      setTimeout(() => { c.destroy(); resolve(data); }, 60_000);
+    });
+    assert.match(got, /hello-from-guest/);
+  });
+
+  test('the shared folder: read, write, list, rename, remove', async () => {
+    assert.match(await s.run('cat /mnt/hostshare/from-host.txt'), /hello from the host/);
+    await s.run('echo written-by-guest > /mnt/hostshare/from-guest.txt && mkdir /mnt/hostshare/d && mv /mnt/hostshare/from-guest.txt /mnt/hostshare/d/moved.txt');
+    assert.equal(readFileSync(join(dir, 'd', 'moved.txt'), 'utf8'), 'written-by-guest\n');
+    assert.match(await s.run('ls -la /mnt/hostshare/d'), /moved\.txt/);
+    await s.run('rm -r /mnt/hostshare/d');
+    assert.ok(!existsSync(join(dir, 'd')));
+  });
+});
