@@ -54,12 +54,18 @@ export class MockDriver {
   features = 0n;
 
   constructor(
-    readonly mmio: MmioDevice,
+    /** The transport this driver programs (see `switchTransport`). */
+    public mmio: MmioDevice,
     readonly mem: GuestMemory,
     /** First guest-physical address the driver's allocator hands out. */
     heapGpa = mem.ramBaseGpa + 0x1000,
   ) {
     this.heap = heapGpa;
+  }
+
+  /** Continues with the same rings on another transport (one restored from a snapshot). */
+  switchTransport(mmio: MmioDevice): void {
+    this.mmio = mmio;
   }
 
   /** Next address the allocator hands out. */

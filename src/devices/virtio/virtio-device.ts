@@ -88,6 +88,10 @@ export interface VirtioDevice {
   processQueue(q: number): void;
   /** Error counters. */
   readonly counters: VirtioCounters;
+  /** Device-specific state as JSON-compatible plain data (after `activate`, for snapshots). */
+  saveState?(): unknown;
+  /** Restores `saveState` output; called right after `activate` on the restored transport. */
+  restoreState?(state: unknown): void;
 }
 
 /**

@@ -11,7 +11,7 @@ import { ManualScheduler, MockDriver } from './mock-driver.js';
 
 /** Test device: copies each chain's readable bytes, upper-cased, into its writable part. */
 class EchoDevice extends VirtioDeviceBase {
-  readonly deviceId = 42;
+  readonly deviceId: number = 42;
   readonly deviceFeatures = 1n << 3n;
   readonly queueCount = 1;
   processed = 0;
@@ -288,4 +288,34 @@ test('readable length sum above 32 bits is malformed (64 segments of 64 MiB)', a
   assert.equal(vq.pop(chain), ChainStatus.Ok);
   assert.equal(chain.readableBytes, 63 * (64 << 20));
   assert.equal(vq.pop(chain), ChainStatus.Empty);
+});
+
+test('save/restore through JSON: a new transport continues the queue where the old one stopped', async () => {
+  const { VirtioMmioTransport } = await import('./virtio-mmio.js');
+  const { drv, mem, sched } = setup();
+  drv.init(VIRTIO_F_VERSION_1 | VIRTIO_F_EVENT_IDX, [8]);
+  drv.post(0, [{ data: enc('one') }, { writableBytes: 8 }]);
+  drv.notify(0);
+  sched.run();
+  assert.equal(drv.reap(0).length, 1);
+  drv.post(0, [{ data: enc('two') }, { writableBytes: 8 }]);
+  const old = drv.mmio as InstanceType<typeof VirtioMmioTransport>;
+  const state = JSON.parse(JSON.stringify(old.save()));
+  // A new device + transport over the same guest memory (as after restoring RAM).
+  const dev2 = new EchoDevice();
+  const sched2 = new ManualScheduler();
+  const irq2 = { level: false, set(l: boolean) { this.level = l; } };
+  const t2 = virtioMmio(dev2, sched2.schedule)(mem, irq2) as InstanceType<typeof VirtioMmioTransport>;
+  t2.restore(state);
+  assert.equal(t2.read(R.VIRTIO_MMIO_STATUS, 4), drv.status());
+  sched2.run();
+  assert.equal(dev2.processed, 1, 'the buffer posted before the snapshot is processed after restore');
+  drv.switchTransport(t2);
+  const [u] = drv.reap(0);
+  assert.equal(dec(drv.written(u!).subarray(0, u!.len)), 'TWO');
+  assert.equal(irq2.level, true);
+  assert.equal(drv.ackInterrupt(), 1);
+  assert.equal(irq2.level, false);
+  const other = new (class extends EchoDevice { override readonly deviceId = 7; })();
+  assert.throws(() => (virtioMmio(other)(mem, irq2) as InstanceType<typeof VirtioMmioTransport>).restore(state), /does not fit/);
 });

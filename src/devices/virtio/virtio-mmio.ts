@@ -14,7 +14,7 @@ import {
   type VirtioContext,
   type VirtioDevice,
 } from './virtio-device.js';
-import { Virtqueue } from './virtqueue.js';
+import { Virtqueue, type VirtqueueState } from './virtqueue.js';
 
 /** Register offsets of the virtio-mmio window (§4.2.2, Table "MMIO Device Register Layout"). */
 export const enum VirtioMmioReg {
@@ -71,6 +71,25 @@ export function virtioMmio(
   schedule: (fn: () => void) => void = queueMicrotask,
 ): (mem: GuestMemory, irq: IrqLine) => MmioDevice {
   return (mem, irq) => new VirtioMmioTransport(device, mem, irq, schedule);
+}
+
+/** Plain-data snapshot of a transport and its device (JSON-compatible). */
+export interface VirtioMmioState {
+  readonly version: 1;
+  readonly deviceId: number;
+  readonly status: number;
+  readonly interruptStatus: number;
+  readonly configGeneration: number;
+  /** DriverFeatures, low and high words. */
+  readonly driverFeatures: readonly [number, number];
+  readonly deviceFeaturesSel: number;
+  readonly driverFeaturesSel: number;
+  readonly queueSel: number;
+  readonly shmSel: number;
+  readonly queueWasReset: readonly boolean[];
+  readonly queues: readonly VirtqueueState[];
+  /** The device's own state (`VirtioDevice.saveState`), if it has any. */
+  readonly device?: unknown;
 }
 
 /** The register file and state machine of one virtio-mmio window (§4.2.2, §3.1). */
@@ -194,6 +213,62 @@ export class VirtioMmioTransport implements MmioDevice {
       case VirtioMmioReg.VIRTIO_MMIO_QUEUE_RESET: if (value === 1) this.resetQueue(this.queueSel); break;
       default: break;
     }
+  }
+
+  /**
+   * Snapshot of the transport and device. Take it between slices, once asynchronous device work
+   * has completed (e.g. a block device's `inFlight` is 0): in-flight requests are not saved.
+   */
+  save(): VirtioMmioState {
+    const dev = this.ctx !== undefined ? this.device.saveState?.() : undefined;
+    return {
+      version: 1,
+      deviceId: this.device.deviceId,
+      status: this.status,
+      interruptStatus: this.interruptStatus,
+      configGeneration: this.configGeneration,
+      driverFeatures: [this.driverFeatureWords[0]!, this.driverFeatureWords[1]!],
+      deviceFeaturesSel: this.deviceFeaturesSel,
+      driverFeaturesSel: this.driverFeaturesSel,
+      queueSel: this.queueSel,
+      shmSel: this.shmSel,
+      queueWasReset: [...this.queueWasReset],
+      queues: this.queues.map((q) => q.save()),
+      ...(dev !== undefined ? { device: dev } : {}),
+    };
+  }
+
+  /**
+   * Restores a snapshot taken from a transport of the same device type over the same guest
+   * memory contents; a running device is re-activated and its queues re-examined.
+   */
+  restore(s: VirtioMmioState): void {
+    if (s.version !== 1 || s.deviceId !== this.device.deviceId || s.queues.length !== this.queues.length) {
+      throw new Error(`virtio-mmio restore: snapshot of device ${s.deviceId} with ${s.queues.length} queues does not fit device ${this.device.deviceId}`);
+    }
+    this.reset();
+    this.status = s.status & 0xff;
+    this.configGeneration = s.configGeneration >>> 0;
+    this.driverFeatureWords[0] = s.driverFeatures[0];
+    this.driverFeatureWords[1] = s.driverFeatures[1];
+    this.deviceFeaturesSel = s.deviceFeaturesSel >>> 0;
+    this.driverFeaturesSel = s.driverFeaturesSel >>> 0;
+    this.queueSel = s.queueSel >>> 0;
+    this.shmSel = s.shmSel >>> 0;
+    const f = this.driverFeatures;
+    this.queues.forEach((q, i) => {
+      q.eventIdx = (f & VIRTIO_F_EVENT_IDX) !== 0n;
+      q.indirect = (f & VIRTIO_F_INDIRECT_DESC) !== 0n;
+      q.restore(s.queues[i]!);
+      this.queueWasReset[i] = s.queueWasReset[i] === true;
+    });
+    if (this.status & VIRTIO_STATUS_DRIVER_OK && !(this.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)) {
+      this.activate();
+      if (s.device !== undefined) this.device.restoreState?.(s.device);
+      for (let q = 0; q < this.queues.length; q++) this.notify(q);
+    }
+    this.interruptStatus = s.interruptStatus & 3;
+    this.irq.set(this.interruptStatus !== 0);
   }
 
   /** Status register write (§3.1.1, §2.1.2). */

@@ -92,3 +92,22 @@ test('reset forgets inflated pages and actual', () => {
   h.drv.init(~0n, [16, 16, 16]);
   assert.deepEqual(dev.info(), { targetPages: 0, actualPages: 0, inflatedPages: 0 });
 });
+
+test('save/restore keeps target, actual, inflated pages and the held stats buffer', async () => {
+  const { virtioMmio } = await import('../virtio-mmio.js');
+  const { dev, h } = setup();
+  dev.setTargetPages(40);
+  h.drv.setConfig(4, 4, 2);
+  h.drv.post(0, [{ data: pfns([0x8000_0000 / 4096 + 700, 0x8000_0000 / 4096 + 701]) }]);
+  h.drv.post(2, [{ data: statsBuf([[5, 77n]]) }]);
+  h.drv.notify(0);
+  h.drv.notify(2);
+  h.sched.run();
+  const state = JSON.parse(JSON.stringify((h.mmio as unknown as { save(): unknown }).save()));
+  const dev2 = new VirtioBalloonDevice(RAM / 4096);
+  const t2 = virtioMmio(dev2, h.sched.schedule)(h.mem, h.irq) as unknown as { restore(s: unknown): void };
+  t2.restore(state);
+  h.sched.run();
+  assert.deepEqual(dev2.info(), { targetPages: 40, actualPages: 2, inflatedPages: 2 });
+  assert.equal(dev2.requestStats(), true, 'still holds the guest stats buffer');
+});

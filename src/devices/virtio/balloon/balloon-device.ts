@@ -20,6 +20,16 @@ export const BALLOON_STAT_NAMES = [
 /** Memory statistics the guest reported (bytes for memory amounts, counts otherwise). */
 export type BalloonStats = Partial<Record<(typeof BALLOON_STAT_NAMES)[number], bigint>>;
 
+/** Snapshot of a running balloon (plain data). */
+export interface BalloonState {
+  numPages: number;
+  actual: number;
+  /** Indexes (from the start of RAM) of the inflated pages. */
+  inflated: number[];
+  /** Head of the stats buffer the device holds, or -1. */
+  statsHead: number;
+}
+
 /** What the host sees of the balloon. */
 export interface BalloonInfo {
   /** Pages the host asked the guest to give back (`num_pages`). */
@@ -103,6 +113,34 @@ export class VirtioBalloonDevice extends VirtioDeviceBase {
     return true;
   }
 
+  saveState(): BalloonState {
+    const inflated: number[] = [];
+    const bm = this.inflated;
+    if (bm !== undefined) {
+      for (let w = 0; w < bm.length; w++) {
+        if (bm[w] === 0) continue;
+        for (let b = 0; b < 32; b++) if (bm[w]! & (1 << b)) inflated.push(w * 32 + b);
+      }
+    }
+    return { numPages: this.configView.getUint32(0, true), actual: this.configView.getUint32(4, true), inflated, statsHead: this.statsHead };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as BalloonState;
+    this.configView.setUint32(0, Math.min(s.numPages >>> 0, this.ramPages), true);
+    this.configView.setUint32(4, s.actual >>> 0, true);
+    const bm = (this.inflated ??= new Uint32Array(Math.ceil(this.ramPages / 32)));
+    bm.fill(0);
+    this.inflatedCount = 0;
+    for (const p of s.inflated) {
+      if (!Number.isInteger(p) || p < 0 || p >= this.ramPages || bm[p >>> 5]! & (1 << (p & 31))) continue;
+      bm[p >>> 5]! |= 1 << (p & 31);
+      this.inflatedCount++;
+    }
+    const q = this.ctx?.queues[STATSQ];
+    this.statsHead = q !== undefined && Number.isInteger(s.statsHead) && s.statsHead >= 0 && s.statsHead < q.size ? s.statsHead : -1;
+  }
+
   override writeConfig(offset: number, size: 1 | 2 | 4, value: number): void {
     // Only `actual` (offset 4) is driver-writable.
     if (offset < 4 || offset + size > 8) return;
@@ -118,6 +156,7 @@ export class VirtioBalloonDevice extends VirtioDeviceBase {
     this.inflatedCount = 0;
     this.configView.setUint32(4, 0, true);
   }
+
 
   processQueue(q: number): void {
     if (q === INFLATEQ || q === DEFLATEQ) this.pages(q);

@@ -74,6 +74,22 @@ export class VirtioConsoleDevice extends VirtioDeviceBase {
     this.rxScheduled = false;
   }
 
+  /** Snapshot: console size and the host input the guest has not read yet. */
+  saveState(): { cols: number; rows: number; input: number[] } {
+    const input: number[] = [];
+    for (let i = 0; i < this.inLen; i++) input.push(this.input[(this.inHead + i) % this.input.length]!);
+    return { cols: this.configView.getUint16(0, true), rows: this.configView.getUint16(2, true), input };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as { cols: number; rows: number; input: number[] };
+    this.configView.setUint16(0, s.cols & 0xffff, true);
+    this.configView.setUint16(2, s.rows & 0xffff, true);
+    this.inHead = 0;
+    this.inLen = 0;
+    this.hostInput(Uint8Array.from(s.input.slice(0, this.input.length)));
+  }
+
   /** Bytes of host input waiting for the guest. */
   get pendingInput(): number {
     return this.inLen;

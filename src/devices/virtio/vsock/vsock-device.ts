@@ -23,6 +23,8 @@ export const enum VsockOp {
 export const VIRTIO_VSOCK_SHUTDOWN_RCV = 1;
 /** SHUTDOWN flag: the sender will send no more data. */
 export const VIRTIO_VSOCK_SHUTDOWN_SEND = 2;
+/** virtio_vsock_event.id: the transport was reset (after a restore or migration, §5.10.6.7). */
+export const VIRTIO_VSOCK_EVENT_TRANSPORT_RESET = 0;
 /** Size of struct virtio_vsock_hdr. */
 export const VSOCK_HDR_BYTES = 44;
 /** Receive buffer space the host side announces per connection (buf_alloc). */
@@ -31,6 +33,7 @@ export const VSOCK_HOST_BUF_ALLOC = 256 * 1024;
 const QUEUE_SIZE = 128;
 const RXQ = 0;
 const TXQ = 1;
+const EVENTQ = 2;
 const MAX_CONNECTIONS = 1024;
 const MAX_CONTROL_PACKETS = 1024;
 /** Host data queued towards the guest beyond which `send` asks the host to pause. */
@@ -170,6 +173,7 @@ export class VirtioVsockDevice extends VirtioDeviceBase {
   private readonly hdrView = new DataView(this.hdr.buffer);
   private rxScheduled = false;
   private rxUsed = 0;
+  private transportResetPending = false;
   private nextPort = FIRST_EPHEMERAL_PORT;
 
   constructor(guestCid: number, private readonly backend: VsockBackend) {
@@ -211,13 +215,45 @@ export class VirtioVsockDevice extends VirtioDeviceBase {
     for (const c of this.ready) c.inReady = false;
     this.ready.length = 0;
     this.rxScheduled = false;
+    this.transportResetPending = false;
     for (const c of all) this.markClosed(c);
   }
 
   processQueue(q: number): void {
     if (q === TXQ) this.processTx();
     else if (q === RXQ) this.processRx();
-    // Event queue (2): the driver posts buffers we only use for TRANSPORT_RESET; keep them.
+    else if (q === EVENTQ) this.processEvent();
+  }
+
+  /**
+   * Connections do not survive a snapshot (their host ends are sockets): the saved state is
+   * empty, and a restore sends VIRTIO_VSOCK_EVENT_TRANSPORT_RESET so the guest drops them.
+   */
+  saveState(): Record<string, never> {
+    return {};
+  }
+
+  restoreState(): void {
+    this.transportResetPending = true;
+  }
+
+  /** The event queue holds driver buffers until an event happens (only TRANSPORT_RESET exists). */
+  private processEvent(): void {
+    const ctx = this.ctx;
+    if (ctx === undefined || !this.transportResetPending) return;
+    const vq = ctx.queues[EVENTQ]!;
+    const st = vq.pop(this.chain);
+    if (st === ChainStatus.Empty || st === ChainStatus.NotReady) return;
+    if (st !== ChainStatus.Ok) {
+      this.malformed(EVENTQ, st);
+      return;
+    }
+    this.transportResetPending = false;
+    this.hdr.fill(0, 0, 4);
+    this.hdrView.setUint32(0, VIRTIO_VSOCK_EVENT_TRANSPORT_RESET, true);
+    const n = this.chain.writeTo(ctx.mem, 0, this.hdr, 0, 4);
+    vq.pushUsed(this.chain.head, n);
+    ctx.notifyUsed(EVENTQ);
   }
 
   // ---- called by VsockConnection ----
