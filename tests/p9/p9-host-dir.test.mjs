@@ -285,3 +285,19 @@ test('a Linux-style zero-copy read: reply header and data scattered over an indi
     assert.equal(c.device.counters.malformed, 0);
   } finally { done(); }
 });
+
+test('a FIFO left in the share does not block the server', async () => {
+  const { c, done, root } = setup();
+  try {
+    (await import('node:child_process')).execFileSync('mkfifo', [join(root, 'fifo')]);
+    await c.attach(0);
+    await c.ok(T.Twalk, [['u32', 0], ['u32', 1], ['u16', 1], ['s', 'fifo']]);
+    await c.ok(T.Tlopen, [['u32', 1], ['u32', O_RDONLY]]);
+    const r = await c.rpc(T.Tread, [['u32', 1], ['u64', 0], ['u32', 100]]);
+    if (r.type === 7) assert.ok([11, 29].includes(r.u32())); // EAGAIN / ESPIPE (pread on a FIFO)
+    else assert.equal(r.u32(), 0); // or end of file
+    await c.ok(T.Twalk, [['u32', 0], ['u32', 2], ['u16', 1], ['s', 'fifo']]);
+    assert.notEqual((await c.rpc(T.Tlopen, [['u32', 2], ['u32', O_WRONLY]])).type, T.Tlopen + 1); // ENXIO: no reader
+    await c.ok(T.Tclunk, [['u32', 1]]);
+  } finally { done(); }
+});

@@ -115,7 +115,8 @@ function hostFlags(flags: number): number {
   if (flags & L_O_DIRECTORY) f |= C.O_DIRECTORY ?? 0;
   if ((flags & L_O_SYNC) === L_O_SYNC) f |= C.O_SYNC ?? 0;
   else if (flags & L_O_DSYNC) f |= C.O_DSYNC ?? 0;
-  return f | (C.O_NOFOLLOW ?? 0);
+  // O_NONBLOCK: a FIFO or device the host left in the share must not block a thread-pool thread.
+  return f | (C.O_NOFOLLOW ?? 0) | (C.O_NONBLOCK ?? 0);
 }
 
 /** Defence in depth: the server validated names already. */
