@@ -224,30 +224,35 @@ export class VirtioBlockDevice extends VirtioDeviceBase {
    */
   private async transfer(chain: DescriptorChain, offset: number, len: number, toDisk: boolean): Promise<void> {
     const mem = this.ctx!.mem;
-    let skip = toDisk ? 16 : 0;
-    let left = len;
-    const first = toDisk ? 0 : chain.readableCount;
-    const end = toDisk ? chain.readableCount : chain.count;
     const ops: Promise<void>[] = [];
-    for (let i = first; i < end && left > 0; i++) {
+    this.forData(chain, len, toDisk, (gpa, n, at) => {
+      const view = mem.slice(gpa, n)!;
+      ops.push(toDisk ? this.backend.write(offset + at, view) : this.backend.read(offset + at, view));
+    });
+    await Promise.all(ops);
+    // DMA into guest RAM: mark the pages once the data is there (live migration copies them again).
+    if (!toDisk) this.forData(chain, len, false, (gpa, n) => mem.markDirty(gpa, n));
+  }
+
+  /**
+   * Calls `fn(gpa, bytes, offsetInData)` for each piece of the first `len` data bytes: readable
+   * segments after the 16-byte header (`readable`), or writable ones before the status byte.
+   */
+  private forData(chain: DescriptorChain, len: number, readable: boolean, fn: (gpa: number, n: number, at: number) => void): void {
+    let skip = readable ? 16 : 0;
+    let done = 0;
+    const end = readable ? chain.readableCount : chain.count;
+    for (let i = readable ? 0 : chain.readableCount; i < end && done < len; i++) {
       const segLen = chain.len[i]!;
       if (skip >= segLen) {
         skip -= segLen;
         continue;
       }
-      const n = Math.min(segLen - skip, left);
-      const gpa = chain.gpa[i]! + skip;
-      const view = mem.slice(gpa, n)!;
-      if (toDisk) ops.push(this.backend.write(offset, view));
-      else {
-        ops.push(this.backend.read(offset, view));
-        mem.markDirty(gpa, n);
-      }
-      offset += n;
-      left -= n;
+      const n = Math.min(segLen - skip, len - done);
+      fn(chain.gpa[i]! + skip, n, done);
+      done += n;
       skip = 0;
     }
-    await Promise.all(ops);
   }
 
   /** DISCARD / WRITE_ZEROES: an array of {sector u64, num_sectors u32, flags u32} (§5.2.6). */
