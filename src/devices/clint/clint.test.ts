@@ -36,6 +36,7 @@ test('reset: mtimecmp all ones, no interrupt, mtime follows the clock', () => {
   assert.equal(read64(clint, CLINT_MTIMECMP + 8), 0xffffffffffffffffn);
   clock.advance(12345);
   assert.equal(read64(clint, CLINT_MTIME), 12345n);
+  assert.equal(clint.mtimeClock.ticks(), 12345);
   clint.update();
   assert.equal(lines[0].mtip.level, false);
   assert.equal(clint.nextDeadline(), Infinity);

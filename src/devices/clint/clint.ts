@@ -80,6 +80,7 @@ export class Clint implements MmioDevice {
     this.mtipLevel = new Uint8Array(n);
     this.mtimeClock = {
       ticks: (): number => {
+        if (this.offLo === 0 && this.offHi === 0) return this.clock.ticks(); // mtime never written
         this.sampleMtime();
         return (this.nowHi % 0x200000) * TWO_32 + this.nowLo;
       },
