@@ -41,12 +41,16 @@ const ops = {
   'fcvt.s.d': (rm) => { for (let i = 0; i < N; i++) { const j = (i & (K - 1)) * 2; sf.f64ToF32(A[j], A[j + 1], rm); } },
 };
 
+// Best of five runs: the machine is shared, the minimum time is the least disturbed one.
 function mops(fn, rm) {
   fn(rm); // warm up
-  const t0 = process.hrtime.bigint();
-  fn(rm);
-  const ns = Number(process.hrtime.bigint() - t0);
-  return (N / ns) * 1000;
+  let best = Infinity;
+  for (let k = 0; k < 5; k++) {
+    const t0 = process.hrtime.bigint();
+    fn(rm);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0));
+  }
+  return (N / best) * 1000;
 }
 
 const host = () => {

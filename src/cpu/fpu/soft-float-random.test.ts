@@ -546,3 +546,46 @@ test('RNE results match JS double arithmetic and Math.fround', () => {
   }
   mm.assertNone();
 });
+
+// ---------------------------------------------------------------------------------------------
+// Third check, aimed at the fast paths: ordinary operands (where the double-based paths apply),
+// every mode, SoftFloat against the exact BigInt path (itself checked against the rationals).
+
+test('fast paths agree with the exact path on ordinary operands (all ops, all modes)', async () => {
+  const { ExactFloat } = await import('./exact-float.js');
+  const { BINARY32, BINARY64 } = await import('./float-format.js');
+  const ex = new ExactFloat();
+  const r = new Rng(SEED ^ 0xfa5);
+  const sf = new SoftFloat();
+  const mm = new Mismatches();
+  const ordinary = (f: Fmt): bigint => make(f, r.below(2), f.bias - 30 + r.below(60), r.below(3) === 0 ? r.bits(8) << BigInt(f.p - 9) : r.bits(f.p - 1));
+  for (let i = 0; i < CASES * 4; i++) {
+    for (const f of [F32, F64]) {
+      const fmt = f.bits === 32 ? BINARY32 : BINARY64;
+      const a = ordinary(f);
+      const b = ordinary(f);
+      // Addend: ordinary, or close to -(a·b) for cancellation.
+      const p = refMul(f, a, b, RoundingMode.RNE).bits;
+      const c = r.below(2) ? ordinary(f) : (p ^ signBit(f, 1)) + BigInt(r.below(9)) - 4n;
+      const negP = r.below(2) === 1;
+      const negC = r.below(2) === 1;
+      for (const rm of MODES) {
+        const get = (): Res => (f.bits === 32 ? res32(sf) : res64(sf));
+        const want = (bits: bigint): Res => ({ bits, flags: ex.flags });
+        for (const op of ['add', 'sub', 'mul', 'div'] as BinOp[]) {
+          const got = runBin(sf, f, op, a, b, rm);
+          const w = op === 'add' ? ex.add(fmt, a, b, rm, false) : op === 'sub' ? ex.add(fmt, a, b, rm, true) : op === 'mul' ? ex.mul(fmt, a, b, rm) : ex.div(fmt, a, b, rm);
+          mm.check(`${f.name} ${op} rm=${rm} ${hex(a, f)} ${hex(b, f)}`, got, want(w));
+        }
+        const pos = a & ((1n << BigInt(f.bits - 1)) - 1n);
+        if (f.bits === 32) sf.sqrt32(Number(pos) | 0, rm);
+        else sf.sqrt64(lo(pos), hi(pos), rm);
+        mm.check(`${f.name} sqrt rm=${rm} ${hex(pos, f)}`, get(), want(ex.sqrt(fmt, pos, rm)));
+        if (f.bits === 32) sf.fma32(Number(a) | 0, Number(b) | 0, Number(c) | 0, rm, negP, negC);
+        else sf.fma64(lo(a), hi(a), lo(b), hi(b), lo(c), hi(c), rm, negP, negC);
+        mm.check(`${f.name} fma rm=${rm} ${negP} ${negC} ${hex(a, f)} ${hex(b, f)} ${hex(c, f)}`, get(), want(ex.fma(fmt, a, b, c, rm, negP, negC)));
+      }
+    }
+  }
+  mm.assertNone();
+});

@@ -244,13 +244,16 @@ export class SoftFloat {
     if (!special64(aHi) && !special64(bHi) && addSafe64(cHi)) {
       const x = bitsToDouble(aLo, aHi);
       const y = bitsToDouble(bLo, bHi);
-      let p = x * y;
-      // When the product is exact, fma is an ordinary sum of two doubles.
-      if (p !== 0 && Math.abs(p) < 2 ** 1022 && dekkerSafe(x) && dekkerSafe(y) && dekkerSafe(p) && twoProductErr(x, y, p) === 0) {
+      let ph = x * y;
+      if (ph !== 0 && dekkerSafe(x) && dekkerSafe(y) && dekkerSafe(ph)) {
+        let pl = twoProductErr(x, y, ph); // x·y = ph + pl exactly
         let z = bitsToDouble(cLo, cHi);
-        if (negProduct) p = -p;
+        if (negProduct) {
+          ph = -ph;
+          pl = -pl;
+        }
         if (negAddend) z = -z;
-        if (this.sum64(p, z, rm)) return;
+        if (pl === 0 ? this.sum64(ph, z, rm) : this.sum3(ph, pl, z, rm)) return;
       }
     }
     this.put64(this.exact.fma(BINARY64, u64(aLo, aHi), u64(bLo, bHi), u64(cLo, cHi), rm, negProduct, negAddend));
@@ -530,6 +533,38 @@ export class SoftFloat {
       return true;
     }
     return this.directed64(s, e, true, rm);
+  }
+
+  /**
+   * Correctly rounded ph + pl + z (|ph| < 2^995, |z| < 2^1022): TwoSum cascades give the exact
+   * value as r + c1 + c2 with r = RN(ph + pl + z) candidate and |c2| <= ulp(c1)/2; r is the
+   * nearest when |c1| is below half the gap on its side. Otherwise (and near the range limits,
+   * or for a zero candidate) returns false for the exact path.
+   */
+  private sum3(ph: number, pl: number, z: number, rm: number): boolean {
+    const s1 = ph + z;
+    let t = s1 - ph;
+    const e1 = (ph - (s1 - t)) + (z - t);
+    const s2 = e1 + pl;
+    t = s2 - e1;
+    const e2 = (e1 - (s2 - t)) + (pl - t);
+    const r = s1 + s2;
+    t = r - s1;
+    const e3 = (s1 - (r - t)) + (s2 - t);
+    const c1 = e3 + e2;
+    const m = Math.abs(r);
+    if (!(m > MIN_NORMAL64 && m < MAX64)) return false;
+    if (c1 === 0) {
+      this.set64(r, 0);
+      return true;
+    }
+    this.f64[0] = r;
+    const hi = this.w64[this.hiWord];
+    const ulp = POW2[(hi >>> 20) & 0x7ff];
+    const down = (hi & 0xfffff) === 0 && this.w64[this.loWord] === 0 ? ulp / 2 : ulp;
+    if (Math.abs(c1) * 2 >= ((c1 > 0) === (r > 0) ? ulp : down)) return false;
+    this.set64(rm === RoundingMode.RNE ? r : stepRounding(r, c1, false, rm, ulp, down), FFlag.NX);
+    return true;
   }
 
   /**
