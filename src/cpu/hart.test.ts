@@ -148,3 +148,11 @@ test('li32 helper and jal/jalr link registers', () => {
   assert.equal(r.hart.getPc(), B + 36n);
   assert.equal(r.hart.instret, 7);
 });
+
+test('a trap loop (mtvec pointing at nothing) still returns when the budget is spent', () => {
+  const r = makeHartRig();
+  r.hart.setPc(0x10n); // unmapped: instruction access fault, mtvec = 0 faults again
+  assert.equal(r.hart.run(1000), StopReason.Budget);
+  assert.equal(r.hart.readCsr(0x342), 1n);
+  assert.equal(r.hart.instret, 0);
+});

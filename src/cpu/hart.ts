@@ -398,6 +398,7 @@ export class Hart {
             pcLo = st[S.PC]!;
             pcHi = st[S.PC + 1]!;
             check = true;
+            budget--;
             continue;
           }
           if ((insn & 3) === 3) insn = this.rLo;
@@ -415,6 +416,7 @@ export class Hart {
           pcLo = st[S.PC]!;
           pcHi = st[S.PC + 1]!;
           check = true;
+          budget--;
           continue;
         }
         insn = this.rLo;
@@ -744,6 +746,7 @@ export class Hart {
         if (flow === Flow.Trapped) {
           pcLo = st[S.PC]!;
           pcHi = st[S.PC + 1]!;
+          budget--; // a trapping instruction retires nothing but still costs a step
           continue;
         }
         if (flow === Flow.Redirect) {
