@@ -177,6 +177,16 @@ test('fused multiply-add: one rounding, sign variants, inf·0 with a NaN addend'
   const c = 0xbff0000004000000n;
   sf.fma64(L(a), H(a), L(a), H(a), L(c), H(c), RNE, false, false);
   r64('f64 single rounding', 0x3c90000000000000n, 0);
+  // 2^-2(1 + 2^-52)·(1 + 2^-52) + 1 = 1.25 + 2^-53 + 2^-106: a hair above the midpoint between
+  // 1.25 and its successor, although every partial double sum lands exactly on a tie.
+  const X = 0x3fd0000000000001n;
+  const Y = 0x3ff0000000000001n;
+  const UP = 0x3ff4000000000001n;
+  const DN = 0x3ff4000000000000n;
+  perMode64('just above a midpoint', (rm) => sf.fma64(L(X), H(X), L(Y), H(Y), L(D_ONE), H(D_ONE), rm, false, false),
+    [[UP, NX], [DN, NX], [DN, NX], [UP, NX], [UP, NX]]);
+  perMode64('negated: just below a negative midpoint', (rm) => sf.fma64(L(X), H(X), L(Y), H(Y), L(D_ONE), H(D_ONE), rm, true, true),
+    [[UP | (1n << 63n), NX], [DN | (1n << 63n), NX], [UP | (1n << 63n), NX], [DN | (1n << 63n), NX], [UP | (1n << 63n), NX]]);
   // Product below the addend's last bit: sticky decides directed rounding.
   perMode64('1 + tiny product', (rm) => sf.fma64(1, 0, L(D_ONE), H(D_ONE), L(D_ONE), H(D_ONE), rm, false, false),
     [[D_ONE, NX], [D_ONE, NX], [D_ONE, NX], [D_ONE + 1n, NX], [D_ONE, NX]]);

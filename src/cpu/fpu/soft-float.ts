@@ -537,9 +537,9 @@ export class SoftFloat {
 
   /**
    * Correctly rounded ph + pl + z (|ph| < 2^995, |z| < 2^1022): TwoSum cascades give the exact
-   * value as r + c1 + c2 with r = RN(ph + pl + z) candidate and |c2| <= ulp(c1)/2; r is the
-   * nearest when |c1| is below half the gap on its side. Otherwise (and near the range limits,
-   * or for a zero candidate) returns false for the exact path.
+   * value as r + c1 + c2 with r a candidate and |c2| <= ulp(c1)/2; r is the nearest when |c1|
+   * is below half the gap on its side, c2 settles the midpoint. Otherwise (and near the range
+   * limits, or for a zero candidate) returns false for the exact path.
    */
   private sum3(ph: number, pl: number, z: number, rm: number): boolean {
     const s1 = ph + z;
@@ -561,9 +561,25 @@ export class SoftFloat {
     this.f64[0] = r;
     const hi = this.w64[this.hiWord];
     const ulp = POW2[(hi >>> 20) & 0x7ff];
-    const down = (hi & 0xfffff) === 0 && this.w64[this.loWord] === 0 ? ulp / 2 : ulp;
-    if (Math.abs(c1) * 2 >= ((c1 > 0) === (r > 0) ? ulp : down)) return false;
-    this.set64(rm === RoundingMode.RNE ? r : stepRounding(r, c1, false, rm, ulp, down), FFlag.NX);
+    const lo = this.w64[this.loWord];
+    const down = (hi & 0xfffff) === 0 && lo === 0 ? ulp / 2 : ulp;
+    const away = (c1 > 0) === (r > 0);
+    const gap = away ? ulp : down;
+    const twice = Math.abs(c1) * 2;
+    if (twice > gap) return false;
+    let result = r;
+    if (rm !== RoundingMode.RNE && rm !== RoundingMode.RMM) {
+      result = stepRounding(r, c1, false, rm, ulp, down);
+    } else if (twice === gap) {
+      // v sits at (c2 = 0) or just beside the midpoint between r and its neighbour.
+      const t2 = c1 - e3;
+      const c2 = (e3 - (c1 - t2)) + (e2 - t2);
+      const neighbour = c1 > 0 ? r + gap : r - gap;
+      if (c2 !== 0) result = (c2 > 0) === (c1 > 0) ? neighbour : r;
+      else if (rm === RoundingMode.RMM) result = away ? neighbour : r;
+      else result = (lo & 1) === 0 ? r : neighbour;
+    }
+    this.set64(result, FFlag.NX);
     return true;
   }
 
