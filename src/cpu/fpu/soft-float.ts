@@ -1,5 +1,8 @@
 // Exact IEEE 754-2008 soft-float for the RISC-V F and D extensions (the contract the hart calls).
 
+import { ExactFloat } from './exact-float.js';
+import { BINARY32, BINARY64 } from './float-format.js';
+
 /** RISC-V rounding modes (frm / instruction rm field). 5 and 6 are reserved; 7 = dynamic. */
 export const enum RoundingMode {
   RNE = 0, RTZ = 1, RDN = 2, RUP = 3, RMM = 4,
@@ -9,10 +12,6 @@ export const enum RoundingMode {
 export const enum FFlag {
   NX = 1, UF = 2, OF = 4, DZ = 8, NV = 16,
 }
-
-
-import { ExactFloat } from './exact-float.js';
-import { BINARY32, BINARY64 } from './float-format.js';
 
 const MIN_NORMAL32 = 2 ** -126;
 const MAX32 = (2 - 2 ** -23) * 2 ** 127;
@@ -64,14 +63,17 @@ export class SoftFloat {
 
   // ---- binary32 arithmetic ----
 
+  /** FADD.S */
   add32(a: number, b: number, rm: number): void {
     this.addSub32(a, b, rm, false);
   }
 
+  /** FSUB.S */
   sub32(a: number, b: number, rm: number): void {
     this.addSub32(a, b, rm, true);
   }
 
+  /** FMUL.S */
   mul32(a: number, b: number, rm: number): void {
     if (!special32(a) && !special32(b)) {
       const p = this.d32(a) * this.d32(b); // exact: 24 x 24 bits
@@ -81,6 +83,7 @@ export class SoftFloat {
     this.put32(this.exact.mul(BINARY32, u32(a), u32(b), rm));
   }
 
+  /** FDIV.S (DZ for finite / 0) */
   div32(a: number, b: number, rm: number): void {
     if (!special32(a) && !special32(b) && (b & 0x7fffffff) !== 0) {
       const x = this.d32(a);
@@ -93,6 +96,7 @@ export class SoftFloat {
     this.put32(this.exact.div(BINARY32, u32(a), u32(b), rm));
   }
 
+  /** FSQRT.S (NV for negative operands other than -0) */
   sqrt32(a: number, rm: number): void {
     if (a >= 0 && !special32(a)) {
       const x = this.d32(a);
@@ -135,6 +139,7 @@ export class SoftFloat {
     this.minMax32(a, b, true);
   }
 
+  /** FMAX.S (see min32) */
   max32(a: number, b: number): void {
     this.minMax32(a, b, false);
   }
@@ -150,6 +155,7 @@ export class SoftFloat {
     this.lo = this.d32(a) === this.d32(b) ? 1 : 0;
   }
 
+  /** FLT.S: signaling, NV for any NaN operand. */
   lt32(a: number, b: number): void {
     if (isNaN32(a) || isNaN32(b)) {
       this.flags = FFlag.NV;
@@ -160,6 +166,7 @@ export class SoftFloat {
     this.lo = this.d32(a) < this.d32(b) ? 1 : 0;
   }
 
+  /** FLE.S: signaling, NV for any NaN operand. */
   le32(a: number, b: number): void {
     if (isNaN32(a) || isNaN32(b)) {
       this.flags = FFlag.NV;
@@ -178,14 +185,17 @@ export class SoftFloat {
 
   // ---- binary64 arithmetic ----
 
+  /** FADD.D */
   add64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void {
     this.addSub64(aLo, aHi, bLo, bHi, rm, false);
   }
 
+  /** FSUB.D */
   sub64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void {
     this.addSub64(aLo, aHi, bLo, bHi, rm, true);
   }
 
+  /** FMUL.D */
   mul64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void {
     if (!special64(aHi) && !special64(bHi)) {
       const x = bitsToDouble(aLo, aHi);
@@ -202,6 +212,7 @@ export class SoftFloat {
     this.put64(this.exact.mul(BINARY64, u64(aLo, aHi), u64(bLo, bHi), rm));
   }
 
+  /** FDIV.D (DZ for finite / 0) */
   div64(aLo: number, aHi: number, bLo: number, bHi: number, rm: number): void {
     if (!special64(aHi) && !special64(bHi)) {
       const x = bitsToDouble(aLo, aHi);
@@ -223,6 +234,7 @@ export class SoftFloat {
     this.put64(this.exact.div(BINARY64, u64(aLo, aHi), u64(bLo, bHi), rm));
   }
 
+  /** FSQRT.D (NV for negative operands other than -0) */
   sqrt64(aLo: number, aHi: number, rm: number): void {
     if (aHi >= 0 && !special64(aHi)) {
       const x = bitsToDouble(aLo, aHi);
@@ -240,6 +252,7 @@ export class SoftFloat {
     this.put64(this.exact.sqrt(BINARY64, u64(aLo, aHi), rm));
   }
 
+  /** FMADD.D family, as fma32. */
   fma64(aLo: number, aHi: number, bLo: number, bHi: number, cLo: number, cHi: number, rm: number, negProduct: boolean, negAddend: boolean): void {
     if (!special64(aHi) && !special64(bHi) && addSafe64(cHi)) {
       const x = bitsToDouble(aLo, aHi);
@@ -259,14 +272,17 @@ export class SoftFloat {
     this.put64(this.exact.fma(BINARY64, u64(aLo, aHi), u64(bLo, bHi), u64(cLo, cHi), rm, negProduct, negAddend));
   }
 
+  /** FMIN.D, as min32. */
   min64(aLo: number, aHi: number, bLo: number, bHi: number): void {
     this.minMax64(aLo, aHi, bLo, bHi, true);
   }
 
+  /** FMAX.D, as min32. */
   max64(aLo: number, aHi: number, bLo: number, bHi: number): void {
     this.minMax64(aLo, aHi, bLo, bHi, false);
   }
 
+  /** FEQ.D: quiet, NV only for sNaN operands. */
   eq64(aLo: number, aHi: number, bLo: number, bHi: number): void {
     if (isNaN64(aLo, aHi) || isNaN64(bLo, bHi)) {
       this.flags = isSNaN64(aLo, aHi) || isSNaN64(bLo, bHi) ? FFlag.NV : 0;
@@ -277,6 +293,7 @@ export class SoftFloat {
     this.lo = bitsToDouble(aLo, aHi) === bitsToDouble(bLo, bHi) ? 1 : 0;
   }
 
+  /** FLT.D: signaling, NV for any NaN operand. */
   lt64(aLo: number, aHi: number, bLo: number, bHi: number): void {
     if (isNaN64(aLo, aHi) || isNaN64(bLo, bHi)) {
       this.flags = FFlag.NV;
@@ -287,6 +304,7 @@ export class SoftFloat {
     this.lo = bitsToDouble(aLo, aHi) < bitsToDouble(bLo, bHi) ? 1 : 0;
   }
 
+  /** FLE.D: signaling, NV for any NaN operand. */
   le64(aLo: number, aHi: number, bLo: number, bHi: number): void {
     if (isNaN64(aLo, aHi) || isNaN64(bLo, bHi)) {
       this.flags = FFlag.NV;
@@ -297,6 +315,7 @@ export class SoftFloat {
     this.lo = bitsToDouble(aLo, aHi) <= bitsToDouble(bLo, bHi) ? 1 : 0;
   }
 
+  /** FCLASS.D: lo = the 10-bit class mask. */
   class64(aLo: number, aHi: number): void {
     this.flags = 0;
     this.lo = classify(aHi < 0, (aHi >>> 20) & 0x7ff, 0x7ff, ((aHi & 0xfffff) | aLo) !== 0, (aHi & 0x80000) !== 0);
@@ -305,81 +324,96 @@ export class SoftFloat {
   // ---- conversions ----
 
   /** Float → integer with RISC-V saturation (NaN → max positive) and NV/NX flags.
-   *  32-bit results in lo (as int32 bit pattern); 64-bit results in lo/hi. */
+   *  32-bit results in lo (as int32 bit pattern); 64-bit results in lo/hi. FCVT.W.S. */
   f32ToI32(a: number, rm: number): void {
     this.toInt32(this.d32(a), isNaN32(a), rm, false);
   }
 
+  /** FCVT.WU.S (negative results saturate to 0, NaN to 2^32-1). */
   f32ToU32(a: number, rm: number): void {
     this.toInt32(this.d32(a), isNaN32(a), rm, true);
   }
 
+  /** FCVT.L.S */
   f32ToI64(a: number, rm: number): void {
     this.toInt64(this.d32(a), isNaN32(a), rm, false);
   }
 
+  /** FCVT.LU.S */
   f32ToU64(a: number, rm: number): void {
     this.toInt64(this.d32(a), isNaN32(a), rm, true);
   }
 
+  /** FCVT.W.D */
   f64ToI32(aLo: number, aHi: number, rm: number): void {
     this.toInt32(bitsToDouble(aLo, aHi), isNaN64(aLo, aHi), rm, false);
   }
 
+  /** FCVT.WU.D */
   f64ToU32(aLo: number, aHi: number, rm: number): void {
     this.toInt32(bitsToDouble(aLo, aHi), isNaN64(aLo, aHi), rm, true);
   }
 
+  /** FCVT.L.D */
   f64ToI64(aLo: number, aHi: number, rm: number): void {
     this.toInt64(bitsToDouble(aLo, aHi), isNaN64(aLo, aHi), rm, false);
   }
 
+  /** FCVT.LU.D */
   f64ToU64(aLo: number, aHi: number, rm: number): void {
     this.toInt64(bitsToDouble(aLo, aHi), isNaN64(aLo, aHi), rm, true);
   }
 
-  /** Integer → float; 64-bit integer sources as (lo, hi). */
+  /** Integer → float; 64-bit integer sources as (lo, hi). FCVT.S.W. */
   i32ToF32(v: number, rm: number): void {
     this.exactToF32(v | 0, rm);
   }
 
+  /** FCVT.S.WU */
   u32ToF32(v: number, rm: number): void {
     this.exactToF32(v >>> 0, rm);
   }
 
+  /** FCVT.S.L */
   i64ToF32(lo: number, hi: number, rm: number): void {
     hi |= 0;
     if (hi >= -0x200000 && hi < 0x200000) this.exactToF32(hi * TWO_32 + (lo >>> 0), rm);
     else this.put32(this.exact.fromInt(BINARY32, BigInt.asIntN(64, u64(lo, hi)), rm));
   }
 
+  /** FCVT.S.LU */
   u64ToF32(lo: number, hi: number, rm: number): void {
     if (hi >>> 0 < 0x200000) this.exactToF32((hi >>> 0) * TWO_32 + (lo >>> 0), rm);
     else this.put32(this.exact.fromInt(BINARY32, u64(lo, hi), rm));
   }
 
+  /** FCVT.D.W (always exact) */
   i32ToF64(v: number, _rm: number): void {
     this.set64(v | 0, 0);
   }
 
+  /** FCVT.D.WU (always exact) */
   u32ToF64(v: number, _rm: number): void {
     this.set64(v >>> 0, 0);
   }
 
+  /** FCVT.D.L */
   i64ToF64(lo: number, hi: number, rm: number): void {
     this.intToF64(hi | 0, lo, rm, false);
   }
 
+  /** FCVT.D.LU */
   u64ToF64(lo: number, hi: number, rm: number): void {
     this.intToF64(hi >>> 0, lo, rm, true);
   }
 
-  /** Precision conversions (FCVT.D.S is exact except sNaN → NV; FCVT.S.D rounds). */
+  /** Precision conversions (FCVT.D.S is exact except sNaN → NV; FCVT.S.D rounds). FCVT.D.S. */
   f32ToF64(a: number): void {
     if (special32(a)) this.put64(this.exact.convert(BINARY32, BINARY64, u32(a), RoundingMode.RNE));
     else this.set64(this.d32(a), 0);
   }
 
+  /** FCVT.S.D: rounds; NV for sNaN, OF/UF/NX as for arithmetic. */
   f64ToF32(aLo: number, aHi: number, rm: number): void {
     if (special64(aHi)) this.put32(this.exact.convert(BINARY64, BINARY32, u64(aLo, aHi), rm));
     else this.exactToF32(bitsToDouble(aLo, aHi), rm);
