@@ -1047,16 +1047,21 @@ export class Hart {
       } else if (a === 2) { // NA4
         lo = addr * 4;
         hi = lo + 4;
-      } else if (a === 3) { // NAPOT: trailing ones give the size
-        let ones = 0;
-        let v = addr;
-        while (ones < 54 && v % 2 === 1) {
-          ones++;
-          v = Math.floor(v / 2);
+      } else if (a === 3) { // NAPOT: k trailing ones encode a 2^(k+3)-byte region
+        const aLo = st[S.PMPADDR + 2 * i]!;
+        const aHi = st[S.PMPADDR + 2 * i + 1]! & 0x3fffff;
+        let k: number;
+        if (aLo !== -1) k = 31 - Math.clz32(~aLo & (aLo + 1));
+        else k = aHi === 0x3fffff ? 54 : 32 + (31 - Math.clz32(~aHi & (aHi + 1)));
+        if (k >= 54) {
+          lo = 0;
+          hi = 2 ** 56;
+        } else {
+          const bLo = k >= 32 ? 0 : aLo & ~((2 ** k) - 1);
+          const bHi = k >= 32 ? aHi & ~((2 ** (k - 32)) - 1) : aHi;
+          lo = ((bHi >>> 0) * TWO32 + (bLo >>> 0)) * 4;
+          hi = lo + 2 ** (k + 3);
         }
-        const sizeBytes = 2 ** (ones + 3);
-        lo = (addr - (2 ** ones - 1)) * 4;
-        hi = lo + sizeBytes;
       }
       prevTop = addr;
       if (a !== 0 && hi > lo) {
@@ -1537,6 +1542,9 @@ export class Hart {
       let nHi = sHi;
       if (op === 2) { nLo = oldLo | sLo; nHi = oldHi | sHi; } else if (op === 3) { nLo = oldLo & ~sLo; nHi = oldHi & ~sHi; }
       this.csrWrite(csr, nLo, nHi);
+      // the writing instruction itself retires after the write and must not count
+      if (csr === 0xb00) this.st64[S.CYCLE_OFFSET / 2] -= 1;
+      else if (csr === 0xb02) this.st64[S.INSTRET_OFFSET / 2] -= 1;
     }
     if (rd2 !== 0) {
       st[rd2] = oldLo;
@@ -1639,8 +1647,8 @@ export class Hart {
       case 0x001: st[S.FCSR] = (st[S.FCSR]! & ~0x1f) | (lo & 0x1f); this.setFsDirty(); break;
       case 0x002: st[S.FCSR] = (st[S.FCSR]! & 0x1f) | ((lo & 7) << 5); this.setFsDirty(); break;
       case 0x003: st[S.FCSR] = lo & 0xff; this.setFsDirty(); break;
-      case 0xb00: this.st64[S.CYCLE_OFFSET / 2] = (hi >>> 0) * TWO32 + (lo >>> 0) - this.retiredBase - this.runCount - 1; break;
-      case 0xb02: this.st64[S.INSTRET_OFFSET / 2] = (hi >>> 0) * TWO32 + (lo >>> 0) - this.retiredBase - this.runCount - 1; break;
+      case 0xb00: this.st64[S.CYCLE_OFFSET / 2] = (hi >>> 0) * TWO32 + (lo >>> 0) - this.retiredBase - this.runCount; break;
+      case 0xb02: this.st64[S.INSTRET_OFFSET / 2] = (hi >>> 0) * TWO32 + (lo >>> 0) - this.retiredBase - this.runCount; break;
       case 0x100: this.writeMstatus((st[S.MSTATUS]! & ~SSTATUS_WMASK) | (lo & SSTATUS_WMASK)); break;
       case 0x104: { const m = st[S.MIDELEG]!; st[S.MIE] = (st[S.MIE]! & ~m) | (lo & m & MIE_WMASK); break; }
       case 0x105: st[S.STVEC] = lo & ~2; st[S.STVEC + 1] = hi; break;
