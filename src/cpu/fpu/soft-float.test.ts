@@ -404,3 +404,25 @@ test('precision conversions', () => {
   sf.f32ToF64(NZERO);
   r64('fcvt.d.s -0', 0x8000000000000000n, 0);
 });
+
+test('operands given as uint32 numbers behave exactly like their int32 form', () => {
+  const patterns = [0x80000000, 0xbf800000, 0xff800000, 0xffc00000, 0xc0490fdb, 0x80000001, 0x3f800000, 0x7f800001];
+  const other = new SoftFloat();
+  for (const a of patterns) {
+    for (const b of patterns) {
+      const calls: [string, (s: SoftFloat, x: number, y: number) => void][] = [
+        ['add32', (s, x, y) => s.add32(x, y, RDN)], ['sqrt32', (s, x) => s.sqrt32(x, RNE)], ['min32', (s, x, y) => s.min32(x, y)],
+        ['max32', (s, x, y) => s.max32(x, y)], ['class32', (s, x) => s.class32(x)], ['lt32', (s, x, y) => s.lt32(x, y)],
+        ['add64', (s, x, y) => s.add64(y, x, x, y, RNE)], ['sqrt64', (s, x, y) => s.sqrt64(y, x, RUP)], ['min64', (s, x, y) => s.min64(y, x, x, y)],
+        ['class64', (s, x, y) => s.class64(y, x)], ['fma64', (s, x, y) => s.fma64(y, x, x, y, y, x, RTZ, false, true)],
+        ['f64ToI64', (s, x, y) => s.f64ToI64(y, x, RNE)], ['i64ToF64', (s, x, y) => s.i64ToF64(y, x, RDN)],
+      ];
+      for (const [name, call] of calls) {
+        sf.hi = other.hi = 0; // binary32 results leave hi alone
+        call(sf, a | 0, b | 0);
+        call(other, a >>> 0, b >>> 0);
+        assert.deepEqual([other.lo, other.hi, other.flags], [sf.lo, sf.hi, sf.flags], `${name} ${hex(a)} ${hex(b)}`);
+      }
+    }
+  }
+});

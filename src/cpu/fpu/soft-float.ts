@@ -18,6 +18,8 @@ const MAX32 = (2 - 2 ** -23) * 2 ** 127;
 const MIN_NORMAL64 = 2 ** -1022;
 const MAX64 = Number.MAX_VALUE;
 const TWO_52 = 2 ** 52;
+/** Sign bit of an int32 word (also right for operands passed as uint32 numbers). */
+const SIGN = 0x80000000 | 0;
 /** Dekker's products are exact when operands and product stay inside these magnitudes. */
 const DEKKER_MIN = 2 ** -960;
 const DEKKER_MAX = 2 ** 995;
@@ -98,7 +100,7 @@ export class SoftFloat {
 
   /** FSQRT.S (NV for negative operands other than -0) */
   sqrt32(a: number, rm: number): void {
-    if (a >= 0 && !special32(a)) {
+    if ((a & SIGN) === 0 && !special32(a)) {
       const x = this.d32(a);
       const r = Math.fround(Math.sqrt(x)); // innocuous double rounding (53 >= 2*24+2)
       const d = x - r * r; // r*r is exact
@@ -180,7 +182,7 @@ export class SoftFloat {
   /** fclass: lo = the 10-bit class mask. */
   class32(a: number): void {
     this.flags = 0;
-    this.lo = classify(a < 0, (a >>> 23) & 0xff, 0xff, (a & 0x7fffff) !== 0, (a & 0x400000) !== 0);
+    this.lo = classify((a & SIGN) !== 0, (a >>> 23) & 0xff, 0xff, (a & 0x7fffff) !== 0, (a & 0x400000) !== 0);
   }
 
   // ---- binary64 arithmetic ----
@@ -236,7 +238,7 @@ export class SoftFloat {
 
   /** FSQRT.D (NV for negative operands other than -0) */
   sqrt64(aLo: number, aHi: number, rm: number): void {
-    if (aHi >= 0 && !special64(aHi)) {
+    if ((aHi & SIGN) === 0 && !special64(aHi)) {
       const x = bitsToDouble(aLo, aHi);
       if (x === 0) return this.set64(x, 0);
       if (dekkerSafe(x)) {
@@ -318,7 +320,7 @@ export class SoftFloat {
   /** FCLASS.D: lo = the 10-bit class mask. */
   class64(aLo: number, aHi: number): void {
     this.flags = 0;
-    this.lo = classify(aHi < 0, (aHi >>> 20) & 0x7ff, 0x7ff, ((aHi & 0xfffff) | aLo) !== 0, (aHi & 0x80000) !== 0);
+    this.lo = classify((aHi & SIGN) !== 0, (aHi >>> 20) & 0x7ff, 0x7ff, ((aHi & 0xfffff) | aLo) !== 0, (aHi & 0x80000) !== 0);
   }
 
   // ---- conversions ----
@@ -517,14 +519,14 @@ export class SoftFloat {
     const bn = isNaN32(b);
     this.flags = isSNaN32(a) || isSNaN32(b) ? FFlag.NV : 0;
     if (an || bn) {
-      this.lo = an && bn ? 0x7fc00000 : an ? b : a;
+      this.lo = an && bn ? 0x7fc00000 : an ? b | 0 : a | 0;
       return;
     }
     const x = this.d32(a);
     const y = this.d32(b);
     // Equal values differ at most in the sign of zero, where -0 < +0.
-    if (x === y) this.lo = (a < 0) === isMin ? a : b;
-    else this.lo = (x < y) === isMin ? a : b;
+    if (x === y) this.lo = ((a & SIGN) !== 0) === isMin ? a | 0 : b | 0;
+    else this.lo = (x < y) === isMin ? a | 0 : b | 0;
   }
 
   private minMax64(aLo: number, aHi: number, bLo: number, bHi: number, isMin: boolean): void {
@@ -542,10 +544,10 @@ export class SoftFloat {
     } else {
       const x = bitsToDouble(aLo, aHi);
       const y = bitsToDouble(bLo, bHi);
-      pickA = x === y ? (aHi < 0) === isMin : (x < y) === isMin;
+      pickA = x === y ? ((aHi & SIGN) !== 0) === isMin : (x < y) === isMin;
     }
-    this.lo = pickA ? aLo : bLo;
-    this.hi = pickA ? aHi : bHi;
+    this.lo = (pickA ? aLo : bLo) | 0;
+    this.hi = (pickA ? aHi : bHi) | 0;
   }
 
   /**
@@ -721,7 +723,7 @@ function bitsToDouble(lo: number, hi: number): number {
   if (e === 0) x = m * POW2[1];
   else if (e === 0x7ff) x = m === 0 ? Infinity : NaN;
   else x = (m + TWO_52) * POW2[e];
-  return hi < 0 ? -x : x;
+  return (hi & SIGN) !== 0 ? -x : x;
 }
 
 /** POW2[e] = 2^(e - 1075): the weight of a binary64 significand's last bit at biased exponent e. */
