@@ -15,19 +15,17 @@
 // Environment: BANQUISE_GUEST_JOBS (make -j, default: number of CPUs), BANQUISE_GUEST_NICE (nice
 // level for compilers, default 10; 0 disables), SOURCE_DATE_EPOCH (timestamps inside the images).
 import {
-  chmodSync, closeSync, copyFileSync, cpSync, existsSync, lstatSync, lutimesSync, mkdirSync, openSync,
-  readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
+  closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { gzipSync } from 'node:zlib';
 import { BuildLog, BuildStepError, formatDuration } from './lib/build-log.mjs';
 import { guestCacheRoot, guestInputs, sha256 } from './lib/guest-inputs.mjs';
-import { missingKconfigOptions, parseKconfigFragment } from './lib/kconfig-check.mjs';
-import { genInitCpioList } from './lib/cpio-list.mjs';
-import { checkExt4, checkRiscvImage, checkStaticRiscvElf, listNewcCpioGz } from './lib/artifact-checks.mjs';
+import { applyKconfigFragment, missingKconfigOptions } from './lib/kconfig-check.mjs';
+import { buildInitramfs, buildRootDisk, stageRootfs } from './lib/rootfs-images.mjs';
+import { checkRiscvImage, checkStaticRiscvElf } from './lib/artifact-checks.mjs';
 
 const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const GUEST_DIR = join(REPO_DIR, 'guest');
@@ -157,28 +155,6 @@ function niced(cmd, args) {
   return level === '0' ? [cmd, args] : ['nice', ['-n', level, cmd, ...args]];
 }
 
-/** Applies a Kconfig fragment to an existing .config text: requested lines replace existing ones. */
-function applyFragment(configText, fragmentText) {
-  const requests = parseKconfigFragment(fragmentText);
-  const names = new Set(requests.map((r) => r.name));
-  const kept = configText.split('\n').filter((line) => {
-    const m = /^(?:# )?(CONFIG_[A-Za-z0-9_]+)(?:=| is not set)/.exec(line);
-    return !(m && names.has(m[1]));
-  });
-  const added = requests.map((r) => (r.value === null ? `# ${r.name} is not set` : `${r.name}=${r.value}`));
-  return [...kept, ...added, ''].join('\n');
-}
-
-/** Sets every entry's mtime under `dir` (so archive contents do not depend on the build time). */
-function setTimes(dir, epoch) {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (lstatSync(p).isDirectory()) setTimes(p, epoch);
-    lutimesSync(p, epoch, epoch);
-  }
-  lutimesSync(dir, epoch, epoch);
-}
-
 function fileInfo(path) {
   const data = readFileSync(path);
   return { sizeBytes: data.length, sha256: sha256(data) };
@@ -222,9 +198,13 @@ async function buildKernel(log, work, out, jobs) {
 async function buildBusybox(log, work, stage, jobs, busyboxSource) {
   const dir = join(work, 'busybox');
   mkdirSync(dir);
-  await log.step(`busybox: apt-get source busybox=${busyboxSource.version}`, async () => {
-    await log.run('apt-get', ['source', '-q', `busybox=${busyboxSource.version}`], { cwd: dir });
+  await log.step(`busybox: apt-get source busybox (${busyboxSource.version})`, async () => {
+    await log.run('apt-get', ['source', '-q', 'busybox'], { cwd: dir });
   });
+  // The key hashed the .dsc apt announced; a different one means the archive changed meanwhile.
+  if (!existsSync(join(dir, busyboxSource.dsc)) || sha256(readFileSync(join(dir, busyboxSource.dsc))) !== busyboxSource.sha256) {
+    throw new BuildStepError(`apt-get source fetched another busybox than ${busyboxSource.dsc} (apt lists changed during the build?): run the build again`);
+  }
   const srcName = readdirSync(dir).find((n) => n.startsWith('busybox-') && statSync(join(dir, n)).isDirectory());
   if (!srcName) throw new BuildStepError(`apt-get source busybox produced no busybox-* directory in ${dir}`);
   const src = join(dir, srcName);
@@ -233,7 +213,7 @@ async function buildBusybox(log, work, stage, jobs, busyboxSource) {
   await log.step('busybox: configure (defconfig + guest/busybox.config)', async () => {
     await log.run('make', [...makeArgs, 'defconfig'], { cwd: src });
     const config = join(src, '.config');
-    writeFileSync(config, applyFragment(readFileSync(config, 'utf8'), readFileSync(fragmentPath, 'utf8')));
+    writeFileSync(config, applyKconfigFragment(readFileSync(config, 'utf8'), readFileSync(fragmentPath, 'utf8')));
     // oldconfig asks about options that the fragment made visible; answer with their defaults.
     await log.run('sh', ['-c', `yes '' | make ${makeArgs.join(' ')} oldconfig`], { cwd: src });
     const problems = missingKconfigOptions(readFileSync(fragmentPath, 'utf8'), readFileSync(config, 'utf8'));
@@ -255,67 +235,6 @@ async function buildBusybox(log, work, stage, jobs, busyboxSource) {
   const upstream = /^busybox-(.*)$/.exec(srcName)?.[1] ?? '';
   const appletCount = readFileSync(join(src, 'busybox.links'), 'utf8').split('\n').filter(Boolean).length;
   return { src, upstream, appletCount };
-}
-
-/** Lays out the root file system shared by the initramfs and the ext4 disk. */
-function stageRootfs(stage, epoch) {
-  for (const d of ['dev', 'proc', 'sys', 'tmp', 'mnt', 'run', 'root', 'etc/init.d', 'var/log', 'home', 'usr/bin', 'usr/sbin']) {
-    mkdirSync(join(stage, d), { recursive: true });
-  }
-  cpSync(join(GUEST_DIR, 'rootfs'), stage, { recursive: true, verbatimSymlinks: true, force: true });
-  copyFileSync(join(GUEST_DIR, 'init'), join(stage, 'init'));
-  chmodSync(join(stage, 'init'), 0o755);
-  chmodSync(join(stage, 'tmp'), 0o1777);
-  chmodSync(join(stage, 'root'), 0o700);
-  setTimes(stage, epoch);
-}
-
-async function buildInitramfs(log, work, linuxSrc, stage, out, epoch) {
-  const genInitCpio = join(work, 'gen_init_cpio');
-  await log.run('gcc', ['-O2', '-o', genInitCpio, join(linuxSrc, 'usr/gen_init_cpio.c')]);
-  const listPath = join(work, 'initramfs.list');
-  writeFileSync(listPath, genInitCpioList(stage, ['nod /dev/console 0600 0 0 c 5 1', 'nod /dev/null 0666 0 0 c 1 3']));
-  const cpioPath = join(work, 'initramfs.cpio');
-  const fd = openSync(cpioPath, 'w');
-  try {
-    await log.run(genInitCpio, ['-t', String(epoch), listPath], { stdoutFile: fd });
-  } finally {
-    closeSync(fd);
-  }
-  const target = join(out, ARTIFACTS.initrd);
-  writeFileSync(target, gzipSync(readFileSync(cpioPath), { level: 9 }));
-  const names = new Set(listNewcCpioGz(target));
-  for (const needed of ['init', 'bin/busybox', 'sbin/init', 'dev/console', 'etc/inittab']) {
-    if (!names.has(needed)) throw new BuildStepError(`initramfs lacks /${needed}`);
-  }
-  return names.size;
-}
-
-async function buildRootDisk(log, work, stage, out, epoch, key) {
-  const target = join(out, ARTIFACTS.rootDisk);
-  const h = sha256(`rootfs-uuid:${key}`);
-  const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-  const env = { ...process.env, E2FSPROGS_FAKE_TIME: String(epoch) };
-  await log.run('mke2fs', ['-q', '-F', '-t', 'ext4', '-L', 'banquise-root', '-U', uuid, '-E', `root_owner=0:0,hash_seed=${uuid}`, '-d', stage, target, ROOTFS_SIZE], { env });
-  // mke2fs -d copies the builder's uid/gid; make everything root-owned (matters when not building as root).
-  if (process.getuid?.() !== 0) {
-    const cmds = [];
-    const walk = (dir, rel) => {
-      for (const name of readdirSync(dir).sort()) {
-        const p = join(dir, name);
-        const st = lstatSync(p);
-        if (st.isSymbolicLink()) continue;
-        cmds.push(`sif "${rel}/${name}" uid 0`, `sif "${rel}/${name}" gid 0`);
-        if (st.isDirectory()) walk(p, `${rel}/${name}`);
-      }
-    };
-    walk(stage, '');
-    const cmdPath = join(work, 'debugfs.cmds');
-    writeFileSync(cmdPath, cmds.join('\n') + '\n');
-    await log.run('debugfs', ['-w', '-f', cmdPath, target], { env });
-  }
-  await log.run('e2fsck', ['-f', '-n', target], { env });
-  checkExt4(target);
 }
 
 async function main() {
@@ -394,9 +313,9 @@ async function main() {
     const kernel = await buildKernel(log, work, out, opts.jobs);
     const busybox = await buildBusybox(log, work, stage, opts.jobs, inputs.busyboxSource);
     const initrdEntries = await log.step('images: initramfs.cpio.gz and rootfs.ext4', async () => {
-      stageRootfs(stage, epoch);
-      const n = await buildInitramfs(log, work, kernel.src, stage, out, epoch);
-      await buildRootDisk(log, work, stage, out, epoch, inputs.key);
+      stageRootfs(GUEST_DIR, stage, epoch);
+      const n = await buildInitramfs(log, { work, linuxSrc: kernel.src, stage, target: join(out, ARTIFACTS.initrd), epoch });
+      await buildRootDisk(log, { work, stage, target: join(out, ARTIFACTS.rootDisk), epoch, key: inputs.key, size: ROOTFS_SIZE });
       return n;
     });
 

@@ -56,3 +56,22 @@ export function missingKconfigOptions(fragmentText, configText) {
   }
   return problems;
 }
+
+/**
+ * Applies a fragment to a `.config` text: each requested line replaces any existing line for the
+ * same option (set or "is not set"), appended at the end; `make oldconfig` then settles dependencies.
+ * @param {string} configText
+ * @param {string} fragmentText
+ * @returns {string}
+ */
+export function applyKconfigFragment(configText, fragmentText) {
+  const requests = parseKconfigFragment(fragmentText);
+  const names = new Set(requests.map((r) => r.name));
+  const kept = configText.split('\n').filter((line) => {
+    const m = /^(?:# )?(CONFIG_[A-Za-z0-9_]+)(?:=| is not set)/.exec(line);
+    return !(m && names.has(m[1]));
+  });
+  while (kept.length > 0 && kept[kept.length - 1] === '') kept.pop();
+  const added = requests.map((r) => (r.value === null ? `# ${r.name} is not set` : `${r.name}=${r.value}`));
+  return [...kept, ...added, ''].join('\n');
+}
