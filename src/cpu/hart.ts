@@ -362,7 +362,6 @@ export class Hart {
     for (;;) {
       if (check || n >= budget) {
         check = false;
-        fetchPage = INVALID_TAG;
         if (this.stopRequested) {
           this.stopRequested = false;
           reason = StopReason.Requested;
@@ -382,6 +381,7 @@ export class Hart {
             this.trap(cause, true, 0, 0, pcLo, pcHi);
             pcLo = st[S.PC]!;
             pcHi = st[S.PC + 1]!;
+            fetchPage = INVALID_TAG;
           }
         }
       }
@@ -398,6 +398,7 @@ export class Hart {
             pcLo = st[S.PC]!;
             pcHi = st[S.PC + 1]!;
             check = true;
+            fetchPage = INVALID_TAG;
             budget--;
             continue;
           }
@@ -743,6 +744,7 @@ export class Hart {
       }
       if (flow !== Flow.Next) {
         check = true;
+        fetchPage = INVALID_TAG; // translation may have changed (trap, xRET, CSR write, fence)
         if (flow === Flow.Trapped) {
           pcLo = st[S.PC]!;
           pcHi = st[S.PC + 1]!;
