@@ -266,7 +266,7 @@ export class Virtqueue {
       const gpa = hi >= 0x200000 ? -1 : hi * 4294967296 + lo;
       if (flags & VIRTQ_DESC_F_INDIRECT) {
         if (!this.indirect || inIndirect || flags & VIRTQ_DESC_F_NEXT) return ChainStatus.BadIndirect;
-        if (len === 0 || len % 16 !== 0 || gpa % 16 !== 0) return ChainStatus.BadIndirect;
+        if (len === 0 || len % 16 !== 0) return ChainStatus.BadIndirect;
         if (!m.contains(gpa, len)) return ChainStatus.BadAddress;
         inIndirect = true;
         tableGpa = gpa;
