@@ -103,7 +103,16 @@ export class VsockUnixBackend implements VsockBackend {
       sock.write(d, () => conn.ack(d.length));
     };
     conn.onEnd = () => sock.end();
-    conn.onClose = () => sock.destroy();
+    // Flush what the guest sent before the close, then drop the socket.
+    conn.onClose = () => {
+      if (sock.destroyed) return;
+      if (sock.writableFinished) {
+        sock.destroy();
+        return;
+      }
+      sock.once('finish', () => sock.destroy());
+      sock.end();
+    };
     sock.resume();
   }
 
