@@ -217,6 +217,8 @@ export class Machine implements SbiHost {
     const quantum = n === 1 ? UP_QUANTUM : SMP_QUANTUM;
     let executed = 0;
     while (executed < budget && this.exit === undefined) {
+      this.clint.update();
+      this.rtc.update();
       this.wakeHarts();
       let allWaiting = true;
       for (let i = 0; i < n && this.exit === undefined; i++) {
@@ -230,14 +232,25 @@ export class Machine implements SbiHost {
         if (this.config.mode === 'pv' && hart.priv === 3 && this.exit === undefined) this.trappedToMachineMode(hart);
       }
       this.nextHart = (this.nextHart + 1) % n;
-      this.clint.update();
-      this.rtc.update();
-      if (allWaiting && this.exit === undefined) {
+      if (allWaiting && this.exit === undefined && !this.anyHartRunnable()) {
         const sleepMs = this.idleSleepMs();
         if (sleepMs > 0) return { reason: 'idle', sleepMs, instructions: executed };
       }
     }
     return { reason: this.exit !== undefined ? 'exit' : 'budget', sleepMs: 0, instructions: executed };
+  }
+
+  /** Updates the timers; true if that woke a hart (or a stopped hart is about to start). */
+  private anyHartRunnable(): boolean {
+    this.clint.update();
+    this.rtc.update();
+    for (let h = 0; h < this.harts.length; h++) {
+      const s = this.hsm[h];
+      if (s === HsmState.START_PENDING) return true;
+      if (s === HsmState.STARTED && !this.harts[h]!.waiting) return true;
+      if (s === HsmState.SUSPENDED && this.interruptPending(this.harts[h]!)) return true;
+    }
+    return false;
   }
 
   /** Time until the earliest future timer event (CLINT, stimecmp, RTC alarm), capped. */

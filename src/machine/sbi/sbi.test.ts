@@ -109,8 +109,7 @@ test('TIME and legacy set_timer program stimecmp', () => {
   const { sbi, h0 } = setup();
   assert.deepEqual(call(sbi, h0, SbiEid.TIME, 0, 123456n), [0, 0n]);
   assert.equal(h0.csr.get(0x14d), 123456n);
-  h0.x[11] = 77n;
-  call(sbi, h0, 0x00, 0, M64);
+  call(sbi, h0, 0x00, 0, M64, 77n);
   assert.equal(h0.csr.get(0x14d), M64);
   assert.equal(h0.x[10], 0n, 'legacy returns 0 in a0');
   assert.equal(h0.x[11], 77n, 'legacy leaves a1');
