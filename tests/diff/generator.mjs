@@ -6,6 +6,7 @@
 //
 // Reserved registers: x26 holds the address of the sequence start (auipc results are made
 // position-independent by subtracting it), x27 the scratch buffer; neither is a destination.
+// x25 is the address register of AMOs and LR/SC (set just before, zeroed just after).
 
 /** Size in bytes of the scratch buffer the loads and stores address (through x27). */
 export const SCRATCH_BYTES = 512;
@@ -70,7 +71,7 @@ function randomF(r) {
   }
 }
 
-const XREGS = [...Array(32).keys()].filter((i) => i !== 26 && i !== 27);
+const XREGS = [...Array(32).keys()].filter((i) => i < 25 || i > 27);
 const RM = ['rne', 'rtz', 'rdn', 'rup', 'rmm', 'dyn'];
 const R_OPS = ['add', 'sub', 'sll', 'slt', 'sltu', 'xor', 'srl', 'sra', 'or', 'and', 'addw', 'subw', 'sllw',
   'srlw', 'sraw', 'mul', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu', 'mulw', 'divw', 'divuw',
@@ -102,6 +103,13 @@ function randomInsn(r) {
   if (k < 46) { const [op, size] = r.pick(STORES); return `${op} ${xs(r)}, ${offset(r, size)}(x27)`; }
   if (k < 48) return `${r.pick(['flw', 'fld'])} ${f(r)}, ${offset(r, 8)}(x27)`;
   if (k < 50) return `${r.pick(['fsw', 'fsd'])} ${f(r)}, ${offset(r, 8)}(x27)`;
+  if (k < 51 && r.below(2) === 0) {
+    const w = r.below(2) === 0 ? 'w' : 'd';
+    const off = r.range(0, SCRATCH_BYTES / 8 - 1) * 8 + (w === 'w' ? 4 * r.below(2) : 0);
+    const op = r.pick(['amoswap', 'amoadd', 'amoand', 'amoor', 'amoxor', 'amomin', 'amomax', 'amominu', 'amomaxu', 'lrsc']);
+    if (op === 'lrsc') return `addi x25, x27, ${off}\n  lr.${w} ${x(r)}, (x25)\n  sc.${w} ${x(r)}, ${xs(r)}, (x25)\n  li x25, 0`;
+    return `addi x25, x27, ${off}\n  ${op}.${w}${r.pick(['', '.aq', '.rl', '.aqrl'])} ${x(r)}, ${xs(r)}, (x25)\n  li x25, 0`;
+  }
   if (k < 52) return `${r.pick(BRANCHES)} ${xs(r)}, ${xs(r)}, 1f\n  ${r.pick(R_OPS)} ${x(r)}, ${xs(r)}, ${xs(r)}\n1:`;
   const p = r.pick(['s', 'd']);
   const rm = r.pick(RM);

@@ -171,6 +171,22 @@ static int common_tests(int base) {
     EXPECT_FAULT(base + 46, 12, va_t(4), (void)call_at(va_t(4), 0));
   }
   map_image(0);
+  // misaligned accesses across two pages that are not physically contiguous (emulated by
+  // the board): va_t(11) -> pg_b, va_t(12) -> pg_a
+  pg_b[511] = 0x8877665544332211ull; pg_a[0] = 0xffeeddccbbaa9988ull;
+  map_t(11, (u64)pg_b, PTE_R | PTE_W | PTE_A | PTE_D);
+  map_t(12, (u64)pg_a, PTE_R | PTE_W | PTE_A | PTE_D);
+  EXPECT_OK(base + 50, got = load64(va_t(12) - 4));
+  CHECK(base + 51, got == 0xbbaa998888776655ull);
+  EXPECT_OK(base + 52, store64(va_t(12) - 2, 0x0123456789abcdefull));
+  CHECK(base + 53, pg_b[511] == 0xcdef665544332211ull && pg_a[0] == 0xffee0123456789abull);
+  // ... and with the second page unmapped: a page fault whose address is in the faulting part
+  map_t(12, 0, 0);
+  reset_traps(); switch_mode(PRV_S); got = load64(va_t(12) - 4); switch_mode(PRV_M);
+  CHECK(base + 54, mtrap_rec.count == 1 && mtrap_rec.cause == 13 && mtrap_rec.tval >= va_t(12) && mtrap_rec.tval < va_t(12) + 4);
+  reset_traps(); switch_mode(PRV_S); store64(va_t(12) - 4, 1); switch_mode(PRV_M);
+  CHECK(base + 55, mtrap_rec.count == 1 && mtrap_rec.cause == 15 && mtrap_rec.tval >= va_t(12) && mtrap_rec.tval < va_t(12) + 4);
+  pg_a[0] = 0x5555; pg_b[0] = 0x3333;
   // MPRV: M-mode loads translated with the privilege in MPP
   u64 st = csr_read(mstatus);
   csr_write(mstatus, (st & ~MSTATUS_MPP) | (1ull << 11));
