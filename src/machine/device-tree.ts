@@ -102,6 +102,7 @@ export function buildDeviceTree(cfg: DeviceTreeConfig): Uint8Array {
     fdt.propStrings('riscv,isa-extensions', HART_ISA_EXTENSIONS);
     fdt.propString('mmu-type', HART_MMU_TYPE);
     fdt.beginNode('interrupt-controller');
+    fdt.propU32('#address-cells', 0);
     fdt.propU32('#interrupt-cells', 1);
     fdt.propEmpty('interrupt-controller');
     fdt.propString('compatible', 'riscv,cpu-intc');
