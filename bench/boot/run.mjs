@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// npm run bench:boot — boots the default guest (Linux 6.1 + busybox initramfs) to its shell prompt
+// on Banquise (pv mode: no firmware, SBI answered in TypeScript) and on qemu-system-riscv64
+// -M virt (its own OpenSBI), same kernel, same initramfs, same command line, in the same run,
+// and prints a table: wall time to the prompt, guest instructions executed, the ratio.
+// Usage: node bench/boot/run.mjs [--vcpus N] [--runs N] [--no-qemu] [--json]
+import { spawn, spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dist = (p) => join(REPO, 'dist', p);
+const PROMPT = /# $/;
+const READY = /Banquise guest ready/;
+const APPEND = 'console=ttyS0';
+const TIMEOUT_MS = 30 * 60_000;
+
+const { values: opts } = parseArgs({
+  options: {
+    vcpus: { type: 'string', default: '1' },
+    memory: { type: 'string', default: '256' },
+    runs: { type: 'string', default: '1' },
+    'no-qemu': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+const vcpus = Number(opts.vcpus);
+const memoryMiB = Number(opts.memory);
+const runs = Math.max(1, Number(opts.runs));
+
+if (!existsSync(dist('machine/index.js'))) {
+  console.error('bench:boot: build first (npm run build)');
+  process.exit(1);
+}
+const { Machine, pvBoot } = await import(dist('machine/index.js'));
+const { HostClock, hostWallClockNs } = await import(dist('platform/node/host-clock.js'));
+const { ensureDefaultGuest } = await import(dist('platform/node/guest-images.js'));
+const { loadFile } = await import(dist('platform/node/file-loader.js'));
+
+const guest = await ensureDefaultGuest();
+const kernel = loadFile(guest.kernel, 'kernel');
+const initrd = loadFile(guest.initrd, 'initrd');
+
+/** Number of quanta sampled for the kernel/user split (priv at each quantum boundary). */
+const SAMPLE_QUANTUM = 4096;
+
+/**
+ * Boots Banquise in-process (the same Machine + pvBoot as `banquise run`), slice by slice, and
+ * stops at the first shell prompt after the guest's "ready" banner. Exact instruction count;
+ * the S/U split is sampled at slice boundaries because the hart has no per-privilege counter.
+ */
+async function bootBanquise() {
+  let text = '';
+  let ready = false;
+  let prompt = false;
+  const decoder = new TextDecoder();
+  const machine = new Machine({
+    mode: 'pv',
+    ramSizeBytes: memoryMiB * 1024 * 1024,
+    vcpus,
+    clock: new HostClock(),
+    wallClockNs: hostWallClockNs,
+    console: {
+      write(bytes) {
+        text = (text + decoder.decode(bytes, { stream: true })).slice(-4096);
+        if (!ready && READY.test(text)) {
+          ready = true;
+          text = text.slice(text.search(READY));
+        }
+        if (ready && PROMPT.test(text)) prompt = true;
+      },
+    },
+  });
+  const t0 = performance.now();
+  pvBoot(machine, { kernel, initrd, bootargs: APPEND, random: (b) => randomFillSync(b) });
+  const samples = [0, 0, 0, 0];
+  let idleMs = 0;
+  while (!prompt && machine.exit === undefined) {
+    if (performance.now() - t0 > TIMEOUT_MS) throw new Error('Banquise: no prompt within the timeout');
+    for (let i = 0; i < 64 && !prompt; i++) {
+      const s = machine.runSlice(SAMPLE_QUANTUM);
+      for (const h of machine.harts) samples[h.priv]++;
+      if (s.reason === 'idle') {
+        idleMs += s.sleepMs;
+        await new Promise((r) => setTimeout(r, s.sleepMs));
+        break;
+      }
+      if (s.reason === 'exit') break;
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  const ms = performance.now() - t0;
+  if (!prompt) throw new Error(`Banquise: the guest exited before the prompt: ${JSON.stringify(machine.exit)}`);
+  const instructions = machine.instret();
+  const su = samples[1] + samples[3] + samples[0];
+  const sbi = machine.sbi.sbiStats.info();
+  let sbiCalls = 0;
+  for (const ext of Object.values(sbi)) for (const n of Object.values(ext)) sbiCalls += n;
+  return {
+    ms,
+    instructions,
+    firmware: 0,
+    kernelShare: su === 0 ? 0 : samples[1] / su,
+    userShare: su === 0 ? 0 : samples[0] / su,
+    idleMs,
+    sbiCalls,
+    sbi,
+  };
+}
+
+/** Boots QEMU with its bundled OpenSBI and the same kernel/initramfs; time to the prompt only. */
+function bootQemu() {
+  return new Promise((res, rej) => {
+    const args = ['-M', 'virt', '-nographic', '-m', `${memoryMiB}M`, '-smp', String(vcpus),
+      '-kernel', guest.kernel, '-initrd', guest.initrd, '-append', APPEND, '-monitor', 'none'];
+    const t0 = performance.now();
+    const q = spawn('qemu-system-riscv64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let text = '';
+    let ready = false;
+    const timer = setTimeout(() => { q.kill('SIGKILL'); rej(new Error('QEMU: no prompt within the timeout')); }, TIMEOUT_MS);
+    q.stdout.on('data', (d) => {
+      text = (text + d.toString('latin1')).slice(-4096);
+      if (!ready && READY.test(text)) { ready = true; text = text.slice(text.search(READY)); }
+      if (ready && PROMPT.test(text)) {
+        const ms = performance.now() - t0;
+        clearTimeout(timer);
+        q.kill('SIGKILL');
+        res({ ms });
+      }
+    });
+    q.on('error', (e) => { clearTimeout(timer); rej(e); });
+    q.on('exit', (code) => { if (!ready) { clearTimeout(timer); rej(new Error(`QEMU exited (${code}) before the prompt`)); } });
+  });
+}
+
+const haveQemu = !opts['no-qemu'] && spawnSync('qemu-system-riscv64', ['--version']).status === 0;
+const results = [];
+for (let r = 0; r < runs; r++) {
+  const b = await bootBanquise();
+  const q = haveQemu ? await bootQemu() : undefined;
+  results.push({ banquise: b, qemu: q });
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const bMs = median(results.map((r) => r.banquise.ms));
+const qMs = haveQemu ? median(results.map((r) => r.qemu.ms)) : undefined;
+const b = results[0].banquise;
+
+if (opts.json) {
+  console.log(JSON.stringify({ vcpus, memoryMiB, runs, results }, null, 2));
+} else {
+  const fmt = (n) => n.toLocaleString('en-US');
+  const mips = (b.instructions / 1e6) / (bMs / 1000);
+  console.log(`Boot to shell prompt — Linux 6.1 + busybox initramfs, ${vcpus} vCPU(s), ${memoryMiB} MiB, append "${APPEND}", median of ${runs}`);
+  console.log('');
+  console.log('| | time to prompt | guest instructions | firmware (M) | kernel (S) | user (U) | MIPS |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log(`| Banquise pv (no firmware, SBI in TS) | ${(bMs / 1000).toFixed(2)} s | ${fmt(b.instructions)} | 0 | ~${(b.kernelShare * 100).toFixed(1)} % | ~${(b.userShare * 100).toFixed(1)} % | ${mips.toFixed(1)} |`);
+  if (qMs !== undefined) {
+    console.log(`| QEMU virt + OpenSBI (TCG) | ${(qMs / 1000).toFixed(2)} s | not measured (no TCG plugins in Debian's qemu) | | | | |`);
+    console.log('');
+    console.log(`time ratio Banquise / QEMU: ${(bMs / qMs).toFixed(1)}×`);
+  } else {
+    console.log('(QEMU not run: qemu-system-riscv64 missing or --no-qemu)');
+  }
+  console.log(`SBI calls during the boot: ${fmt(b.sbiCalls)} ${JSON.stringify(b.sbi)}`);
+  console.log(`time idle (all harts in WFI): ${(b.idleMs / 1000).toFixed(2)} s`);
+  console.log('kernel/user split: sampled at slice boundaries (the hart has no per-privilege instret counter).');
+}
