@@ -81,7 +81,9 @@ export function buildIsaProgram(prog) {
 
 /** Runs an ELF on qemu-system-riscv64 -M spike; returns { status, stdout, stderr, timedOut }. */
 export function runOnSpike(elf, { timeoutMs = 60000 } = {}) {
-  const r = spawnSync('qemu-system-riscv64', ['-M', 'spike', '-nographic', '-bios', 'none', '-kernel', elf],
+  // -icount shift=0: one instruction per virtual nanosecond, so minstret is exact (without it
+  // QEMU's counters follow host time) and timer tests still see time pass.
+  const r = spawnSync('qemu-system-riscv64', ['-M', 'spike', '-nographic', '-bios', 'none', '-icount', 'shift=0', '-kernel', elf],
     { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, timedOut: r.error?.code === 'ETIMEDOUT' };
 }

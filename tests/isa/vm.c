@@ -187,6 +187,19 @@ static int common_tests(int base) {
   reset_traps(); switch_mode(PRV_S); store64(va_t(12) - 4, 1); switch_mode(PRV_M);
   CHECK(base + 55, mtrap_rec.count == 1 && mtrap_rec.cause == 15 && mtrap_rec.tval >= va_t(12) && mtrap_rec.tval < va_t(12) + 4);
   pg_a[0] = 0x5555; pg_b[0] = 0x3333;
+  // code written through one virtual alias and executed through another (fence.i between)
+  ((volatile uint32_t *)pg_c)[0] = 0x02a00513;                  // li a0, 42
+  ((volatile uint32_t *)pg_c)[1] = 0x00008067;                  // ret
+  fence_i();
+  map_t(13, (u64)pg_c, PTE_R | PTE_W | PTE_A | PTE_D);
+  map_t(14, (u64)pg_c, PTE_R | PTE_X | PTE_A);
+  reset_traps(); switch_mode(PRV_S);
+  u64 first = call_at(va_t(14), 0);
+  *(volatile uint32_t *)va_t(13) = 0x07b00513;                   // li a0, 123
+  fence_i();
+  u64 second = call_at(va_t(14), 0);
+  switch_mode(PRV_M);
+  CHECK(base + 56, mtrap_rec.count == 0 && first == 42 && second == 123);
   // MPRV: M-mode loads translated with the privilege in MPP
   u64 st = csr_read(mstatus);
   csr_write(mstatus, (st & ~MSTATUS_MPP) | (1ull << 11));

@@ -9,6 +9,11 @@ TEST_BEGIN
   li gp, 2; rdinstret a0; li t0, 100
 1: addi t0, t0, -1; bnez t0, 1b
   rdinstret a1; sub a2, a1, a0; li t2, 200; bltu a2, t2, isa_fail   // at least 200 retired
+  // exact: k instructions between two reads retire k + 1 (the first read included)
+  li gp, 10; .option push; .option norvc
+  rdinstret a0; addi t0, t0, 1; addi t0, t0, 1; addi t0, t0, 1; nop; nop; rdinstret a1
+  .option pop
+  sub a2, a1, a0; li t2, 6; bne a2, t2, isa_fail
   li gp, 3; csrr a0, minstret; csrr a1, instret; bltu a1, a0, isa_fail
   li gp, 4; csrr a0, mcycle; csrr a1, cycle; bltu a1, a0, isa_fail
   // minstret is writable: counting continues from the written value
