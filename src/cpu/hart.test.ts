@@ -156,3 +156,28 @@ test('a trap loop (mtvec pointing at nothing) still returns when the budget is s
   assert.equal(r.hart.readCsr(0x342), 1n);
   assert.equal(r.hart.instret, 0);
 });
+
+test('tracer sees every retired instruction with the register it wrote; trapped ones are not reported', () => {
+  const r = makeHartRig();
+  r.hart.writeCsr(0x300, 1n << 13n); // FS on
+  r.hart.writeCsr(0x305, B + 0x100n);
+  r.load([rv.addi(5, 0, 7), rv.sd(5, 0, 0), rv.fmvDX(3, 5), rv.wfi()]);
+  r.load16([0x4515], RAM_BASE + 0x100); // c.li a0,5 in the handler
+  r.load([rv.wfi()], RAM_BASE + 0x102);
+  const seen: [bigint, number, number, bigint][] = [];
+  r.hart.setTracer((pc, insn, rd, v) => seen.push([pc, insn, rd, v]));
+  r.hart.run(100); // sd to address 0 faults (access fault) and goes to the handler
+  assert.deepEqual(seen, [
+    [B, rv.addi(5, 0, 7), 5, 7n],
+    [B + 0x100n, 0x4515, 10, 5n],
+    [B + 0x102n, rv.wfi(), -1, 0n],
+  ]);
+  r.hart.setTracer(undefined);
+  r.hart.reset(B);
+  r.hart.writeCsr(0x300, 1n << 13n);
+  r.hart.setX(5, 9n);
+  r.load([rv.fmvDX(3, 5), rv.wfi()]);
+  r.hart.setTracer((pc, insn, rd, v) => seen.push([pc, insn, rd, v]));
+  r.hart.run(10);
+  assert.deepEqual(seen.slice(3), [[B, rv.fmvDX(3, 5), 32 + 3, 9n], [B + 4n, rv.wfi(), -1, 0n]]);
+});

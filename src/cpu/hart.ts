@@ -40,7 +40,8 @@ export const enum Irq {
   SSIP = 1, MSIP = 3, STIP = 5, MTIP = 7, SEIP = 9, MEIP = 11,
 }
 
-/** Called after every retired instruction when tracing: rd = -1 (no x write), 0..31, or 32 + f reg. */
+/** Called after every retired instruction when tracing: insn is the raw (unsigned) bits, 16-bit for RVC;
+ *  rd = -1 (no register written), 1..31 for x, 32 + n for f register n; rdValue its new value. */
 export type HartTracer = (pc: bigint, insn: number, rd: number, rdValue: bigint) => void;
 
 /** Virtual identity presented in mvendorid / marchid / mimpid (0 = "not implemented", allowed by the spec). */
@@ -776,7 +777,7 @@ export class Hart {
     let v = 0n;
     if (r >= 32) v = this.getF(r - 32);
     else if (r > 0) v = this.getX(r);
-    tracer((BigInt(pcHi >>> 0) << 32n) | BigInt(pcLo >>> 0), raw, r, v);
+    tracer((BigInt(pcHi >>> 0) << 32n) | BigInt(pcLo >>> 0), raw >>> 0, r, v);
   }
 
   // ---------------------------------------------------------------- traps and interrupts
