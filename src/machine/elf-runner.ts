@@ -3,6 +3,7 @@
 // (DESIGN.md §7): 1 = pass, (n << 1) | 1 = failure n, device 1 command 1 = print a character.
 import type { Clock } from '../base/clock.js';
 import { BanquiseError } from '../base/errors.js';
+import { disassemble } from '../cpu/disassemble.js';
 import { parseElf } from '../loader/elf.js';
 import { Machine, type ConsoleBackend, type MachineExit } from './machine.js';
 
@@ -53,13 +54,13 @@ const ABI_NAMES = [
 ];
 
 /**
- * One trace line: pc, raw instruction (4 hex digits for a compressed one), and
+ * One trace line: pc, raw instruction (4 hex digits for a compressed one), disassembly, and
  * the register written with its new value (rd = -1: none; 32 + n: f register n).
  */
 export function formatTraceLine(pc: bigint, insn: number, rd: number, rdValue: bigint): string {
   const compressed = (insn & 3) !== 3;
   const raw = compressed ? (insn & 0xffff).toString(16).padStart(4, '0').padEnd(8, ' ') : (insn >>> 0).toString(16).padStart(8, '0');
-  let line = `${pc.toString(16).padStart(16, '0')} ${raw}`;
+  let line = `${pc.toString(16).padStart(16, '0')} ${raw} ${disassemble(insn, pc).replace('\t', ' ').padEnd(28, ' ')}`;
   if (rd > 0) {
     const name = rd >= 32 ? `f${rd - 32}` : ABI_NAMES[rd]!;
     line += ` ${name}=${BigInt.asUintN(64, rdValue).toString(16).padStart(16, '0')}`;
