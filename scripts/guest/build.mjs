@@ -288,6 +288,7 @@ async function main() {
   };
   const onSignal = (sig) => {
     process.stderr.write(`\nguest build interrupted (${sig}); removing ${work}\n`);
+    log.killChildren();
     cleanup();
     process.exit(130);
   };

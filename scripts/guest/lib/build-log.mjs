@@ -36,6 +36,19 @@ export class BuildLog {
     this.startMs = Date.now();
     /** @type {Record<string, number>} seconds per step name */
     this.stepSeconds = {};
+    /** @type {Set<import('node:child_process').ChildProcess>} running commands */
+    this.children = new Set();
+  }
+
+  /** Terminates every running command with its whole process group (make and its compilers). */
+  killChildren() {
+    for (const child of this.children) {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   /** Appends text to the log file. */
@@ -108,7 +121,9 @@ export class BuildLog {
         cwd: opts.cwd,
         env: opts.env ?? process.env,
         stdio: [opts.input === undefined ? 'ignore' : 'pipe', opts.stdoutFile ?? 'pipe', 'pipe'],
+        detached: true, // own process group, so an interrupted build can stop make and all its jobs
       });
+      this.children.add(child);
       let stdout = '';
       let pending = '';
       const onData = (chunk, keep) => {
@@ -127,6 +142,7 @@ export class BuildLog {
       if (opts.input !== undefined) child.stdin.end(opts.input);
       child.on('error', (err) => reject(new BuildStepError(`cannot run ${cmd}: ${err.message}`)));
       child.on('close', (code, signal) => {
+        this.children.delete(child);
         if (code === 0) resolve(stdout);
         else reject(new BuildStepError(`${cmd} ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' ...' : ''} failed (${signal ? `signal ${signal}` : `exit status ${code}`})`));
       });
