@@ -247,7 +247,7 @@ export class Machine implements SbiHost {
     for (let h = 0; h < this.harts.length; h++) {
       const s = this.hsm[h];
       if (s === HsmState.START_PENDING) return true;
-      if (s === HsmState.STARTED && !this.harts[h]!.waiting) return true;
+      if (s === HsmState.STARTED && (!this.harts[h]!.waiting || this.interruptPending(this.harts[h]!))) return true;
       if (s === HsmState.SUSPENDED && this.interruptPending(this.harts[h]!)) return true;
     }
     return false;

@@ -59,6 +59,7 @@ export const SBI_IMPL_VERSION = (0 << 16) | 1;
 export const enum Csr {
   sstatus = 0x100,
   sie = 0x104,
+  sip = 0x144,
   scounteren = 0x106,
   satp = 0x180,
   stimecmp = 0x14d,
