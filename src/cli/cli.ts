@@ -145,7 +145,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   });
   try {
     if (argv.length === 0) {
-      program.outputHelp();
+      program.outputHelp({ error: true });
       return 64;
     }
     await program.parseAsync([...argv], { from: 'user' });
