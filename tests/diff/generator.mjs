@@ -93,7 +93,7 @@ function offset(r, size) {
 
 /** One random instruction (possibly a tiny forward-branch group) as assembly text. */
 function randomInsn(r) {
-  const k = r.below(100);
+  const k = r.below(106);
   if (k < 18) return `${r.pick(R_OPS)} ${x(r)}, ${xs(r)}, ${xs(r)}`;
   if (k < 26) return `${r.pick(I_OPS)} ${x(r)}, ${xs(r)}, ${r.range(-2048, 2047)}`;
   if (k < 31) { const [op, max] = r.pick(SH_OPS); return `${op} ${x(r)}, ${xs(r)}, ${r.range(0, max)}`; }
@@ -103,12 +103,16 @@ function randomInsn(r) {
   if (k < 46) { const [op, size] = r.pick(STORES); return `${op} ${xs(r)}, ${offset(r, size)}(x27)`; }
   if (k < 48) return `${r.pick(['flw', 'fld'])} ${f(r)}, ${offset(r, 8)}(x27)`;
   if (k < 50) return `${r.pick(['fsw', 'fsd'])} ${f(r)}, ${offset(r, 8)}(x27)`;
-  if (k < 51 && r.below(2) === 0) {
+  if (k >= 100 && k < 103) {
     const w = r.below(2) === 0 ? 'w' : 'd';
     const off = r.range(0, SCRATCH_BYTES / 8 - 1) * 8 + (w === 'w' ? 4 * r.below(2) : 0);
     const op = r.pick(['amoswap', 'amoadd', 'amoand', 'amoor', 'amoxor', 'amomin', 'amomax', 'amominu', 'amomaxu', 'lrsc']);
     if (op === 'lrsc') return `addi x25, x27, ${off}\n  lr.${w} ${x(r)}, (x25)\n  sc.${w} ${x(r)}, ${xs(r)}, (x25)\n  li x25, 0`;
     return `addi x25, x27, ${off}\n  ${op}.${w}${r.pick(['', '.aq', '.rl', '.aqrl'])} ${x(r)}, ${xs(r)}, (x25)\n  li x25, 0`;
+  }
+  if (k >= 103) {
+    // read-and-clear the accrued flags (keeps fflags sensitive), sometimes change frm
+    return r.below(4) === 0 ? `csrrwi ${x(r)}, frm, ${r.below(5)}` : `csrrw ${x(r)}, fflags, zero`;
   }
   if (k < 52) return `${r.pick(BRANCHES)} ${xs(r)}, ${xs(r)}, 1f\n  ${r.pick(R_OPS)} ${x(r)}, ${xs(r)}, ${xs(r)}\n1:`;
   const p = r.pick(['s', 'd']);
