@@ -140,6 +140,16 @@ function writtenReg(insn: number): number {
   }
 }
 
+/** Plain-data snapshot of a hart (save/restore, migration). Version 1. */
+export interface HartState {
+  readonly version: 1;
+  readonly hartId: number;
+  /** The architectural slots of the state area (everything before the TLBs), as in hart-layout.ts. */
+  readonly slots: readonly number[];
+  /** Instructions retired since reset. */
+  readonly instret: number;
+}
+
 /** One RV64GC hart. */
 export class Hart {
   readonly hartId: number;
@@ -328,6 +338,27 @@ export class Hart {
     this.rebuildPmp();
     this.flushTlb();
     this.setPc(resetPc);
+  }
+
+  /** Snapshot of the architectural state (TLBs are caches and are not saved). */
+  save(): HartState {
+    return { version: 1, hartId: this.hartId, slots: Array.from(this.st.subarray(0, S.TLB)), instret: this.instret };
+  }
+
+  /** Restores a snapshot taken by `save` (of a hart with the same layout); throws on a malformed one. */
+  restore(state: HartState): void {
+    if (state.version !== 1 || state.slots.length !== S.TLB || !Number.isSafeInteger(state.instret)) {
+      throw new RangeError('hart state: unsupported version or wrong size');
+    }
+    for (let i = 0; i < S.TLB; i++) this.st[i] = state.slots[i]! | 0;
+    this.st[0] = 0;
+    this.st[1] = 0;
+    this.retiredBase = state.instret;
+    this.runCount = 0;
+    this.stopRequested = false;
+    this.rebuildPmp();
+    this.flushTlb();
+    this.updateSstc();
   }
 
   // ---------------------------------------------------------------- interpreter
