@@ -57,6 +57,9 @@ static int test_exceptions(void) {
   CHECK(13, mtrap_rec.count == 1 && mtrap_rec.cause == 7 && mtrap_rec.tval == 8);
   reset_traps(); (void)call_at(0, 0);
   CHECK(14, mtrap_rec.count == 1 && mtrap_rec.cause == 1 && mtrap_rec.epc == 0);
+  // device memory (the CLINT) is not executable
+  reset_traps(); (void)call_at(0x02000000, 0);
+  CHECK(17, mtrap_rec.count == 1 && mtrap_rec.cause == 1 && mtrap_rec.tval == 0x02000000);
   reset_traps(); switch_mode(PRV_U); (void)load64(16); switch_mode(PRV_M);
   CHECK(15, mtrap_rec.count == 1 && mtrap_rec.cause == 5 && mtrap_rec.tval == 16);
   return 0;

@@ -92,7 +92,16 @@ static int common_tests(int base) {
   // read-only, execute-only (MXR), no-execute
   map_t(2, (u64)pg_b, PTE_R | PTE_A);
   EXPECT_FAULT(base + 16, 15, va_t(2) + 8, store64(va_t(2) + 8, 1));
+  // AMOs need R and W and fault as stores; LR faults as a load
+  reset_traps(); switch_mode(PRV_S);
+  __asm__ volatile ("li t0, 1; amoadd.d t1, t0, (%0)" :: "r"(va_t(2) + 16) : "t0", "t1", "memory");
+  switch_mode(PRV_M);
+  CHECK(base + 57, mtrap_rec.count == 1 && mtrap_rec.cause == 15 && mtrap_rec.tval == va_t(2) + 16);
   map_t(3, (u64)pg_b, PTE_X | PTE_A);
+  reset_traps(); switch_mode(PRV_S);
+  __asm__ volatile ("lr.d t1, (%0)" :: "r"(va_t(3) + 8) : "t1", "memory");
+  switch_mode(PRV_M);
+  CHECK(base + 58, mtrap_rec.count == 1 && mtrap_rec.cause == 13 && mtrap_rec.tval == va_t(3) + 8);
   EXPECT_FAULT(base + 17, 13, va_t(3), got = load64(va_t(3)));
   csr_set(mstatus, MSTATUS_MXR);
   EXPECT_OK(base + 18, got = load64(va_t(3)));
