@@ -205,3 +205,35 @@ test('save/restore round-trips the architectural state into another hart', () =>
   assert.equal(b.hart.readCsr(0x342), 0n);
   assert.throws(() => b.hart.restore({ ...snap, slots: [1, 2, 3] }), RangeError);
 });
+
+test('64-bit division agrees with BigInt on random operands of every magnitude', () => {
+  const r = makeHartRig();
+  let seed = 0x9e3779b9;
+  const rnd32 = () => {
+    seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
+    return BigInt(seed);
+  };
+  const rnd64 = () => {
+    const v = (rnd32() << 32n) | rnd32();
+    return v >> BigInt(Number(rnd32() % 64n)); // spread magnitudes
+  };
+  const s = (v: bigint) => BigInt.asIntN(64, v);
+  const u = (v: bigint) => BigInt.asUintN(64, v);
+  r.load([rv.div(3, 1, 2), rv.divu(4, 1, 2), rv.rem(5, 1, 2), rv.remu(6, 1, 2), rv.jal(0, 0)]);
+  for (let i = 0; i < 3000; i++) {
+    const a = i % 3 === 0 ? u(-rnd64()) : rnd64();
+    const b = i % 5 === 0 ? u(-rnd64()) : rnd64();
+    if (b === 0n) continue;
+    r.hart.setX(1, a);
+    r.hart.setX(2, b);
+    r.hart.setPc(B);
+    r.hart.run(4);
+    const msg = `${a.toString(16)} / ${b.toString(16)}`;
+    const sq = s(a) === -(1n << 63n) && s(b) === -1n ? a : u(s(a) / s(b));
+    const sr = s(a) === -(1n << 63n) && s(b) === -1n ? 0n : u(s(a) % s(b));
+    assert.equal(r.hart.getX(3), sq, `div ${msg}`);
+    assert.equal(r.hart.getX(4), a / b, `divu ${msg}`);
+    assert.equal(r.hart.getX(5), sr, `rem ${msg}`);
+    assert.equal(r.hart.getX(6), a % b, `remu ${msg}`);
+  }
+});

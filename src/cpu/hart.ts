@@ -179,6 +179,8 @@ export class Hart {
   // scratch results of slow paths
   private rLo = 0;
   private rHi = 0;
+  private remLo = 0;
+  private remHi = 0;
   private excCause = 0;
   private excTvalLo = 0;
   private excTvalHi = 0;
@@ -1365,42 +1367,83 @@ export class Hart {
       this.rHi = rem ? aHi : -1;
       return;
     }
-    if (signed) {
-      if (aLo === 0 && aHi === -0x80000000 && bLo === -1 && bHi === -1) {
-        this.rLo = rem ? 0 : aLo;
-        this.rHi = rem ? 0 : aHi;
-        return;
+    if (!signed) {
+      this.udivmod(aLo, aHi, bLo, bHi);
+      if (rem) {
+        this.rLo = this.remLo;
+        this.rHi = this.remHi;
       }
-      if (aHi >= -0x200000 && aHi < 0x200000 && bHi >= -0x200000 && bHi < 0x200000) {
-        const a = aHi * TWO32 + (aLo >>> 0);
-        const b = bHi * TWO32 + (bLo >>> 0);
-        const r = a % b;
-        const v = rem ? r : (a - r) / b;
-        this.rLo = toLo(v);
-        this.rHi = toHi(v);
-        return;
-      }
-      const a = (BigInt(aHi) << 32n) | BigInt(aLo >>> 0);
-      const b = (BigInt(bHi) << 32n) | BigInt(bLo >>> 0);
-      const v = rem ? a % b : a / b;
-      this.rLo = Number(BigInt.asIntN(32, v));
-      this.rHi = Number(BigInt.asIntN(32, v >> 32n));
       return;
     }
-    if ((aHi >>> 0) < 0x200000 && (bHi >>> 0) < 0x200000) {
-      const a = (aHi >>> 0) * TWO32 + (aLo >>> 0);
-      const b = (bHi >>> 0) * TWO32 + (bLo >>> 0);
+    if (aLo === 0 && aHi === -0x80000000 && bLo === -1 && bHi === -1) {
+      this.rLo = rem ? 0 : aLo;
+      this.rHi = rem ? 0 : aHi;
+      return;
+    }
+    const aNeg = aHi < 0;
+    const bNeg = bHi < 0;
+    let uaLo = aLo, uaHi = aHi, ubLo = bLo, ubHi = bHi;
+    if (aNeg) { uaLo = -aLo | 0; uaHi = (~aHi + (aLo === 0 ? 1 : 0)) | 0; }
+    if (bNeg) { ubLo = -bLo | 0; ubHi = (~bHi + (bLo === 0 ? 1 : 0)) | 0; }
+    this.udivmod(uaLo, uaHi, ubLo, ubHi);
+    let lo: number;
+    let hi: number;
+    let neg: boolean;
+    if (rem) { lo = this.remLo; hi = this.remHi; neg = aNeg; } else { lo = this.rLo; hi = this.rHi; neg = aNeg !== bNeg; }
+    if (neg) { const l = -lo | 0; hi = (~hi + (lo === 0 ? 1 : 0)) | 0; lo = l; }
+    this.rLo = lo;
+    this.rHi = hi;
+  }
+
+  /**
+   * Unsigned 64-bit a / b (b ≠ 0): quotient into (rLo, rHi), remainder into (remLo, remHi), without
+   * BigInt: exact doubles below 2^53, 32-bit long division for divisors below 2^21, otherwise a
+   * double estimate of the (< 2^43) quotient corrected by an exact multiply-back.
+   */
+  private udivmod(aLo: number, aHi: number, bLo: number, bHi: number): void {
+    const ah = aHi >>> 0;
+    const al = aLo >>> 0;
+    const bh = bHi >>> 0;
+    const bl = bLo >>> 0;
+    if (ah < 0x200000 && bh < 0x200000) {
+      const a = ah * TWO32 + al;
+      const b = bh * TWO32 + bl;
       const r = a % b;
-      const v = rem ? r : (a - r) / b;
-      this.rLo = toLo(v);
-      this.rHi = toHi(v);
+      const q = (a - r) / b;
+      this.rLo = toLo(q); this.rHi = toHi(q);
+      this.remLo = toLo(r); this.remHi = toHi(r);
       return;
     }
-    const a = (BigInt(aHi >>> 0) << 32n) | BigInt(aLo >>> 0);
-    const b = (BigInt(bHi >>> 0) << 32n) | BigInt(bLo >>> 0);
-    const v = rem ? a % b : a / b;
-    this.rLo = Number(BigInt.asIntN(32, v));
-    this.rHi = Number(BigInt.asIntN(32, v >> 32n));
+    if (bh === 0 && bl < 0x200000) {
+      const qh = Math.floor(ah / bl);
+      const r1 = ah - qh * bl;
+      const t = r1 * TWO32 + al; // < 2^53
+      const r = t % bl;
+      this.rHi = qh | 0;
+      this.rLo = toLo((t - r) / bl);
+      this.remLo = r | 0;
+      this.remHi = 0;
+      return;
+    }
+    // b >= 2^21, so q < 2^43; the estimate is within 1 of q, so q - 2 <= est <= q.
+    let est = Math.floor((ah * TWO32 + al) / (bh * TWO32 + bl)) - 1;
+    if (est < 0) est = 0;
+    const qLo = est >>> 0 | 0;
+    const qHi = Math.floor(est / TWO32) | 0;
+    this.mulU32(qLo, bLo);
+    const pLo = this.rLo;
+    const pHi = (this.rHi + Math.imul(qLo, bHi) + Math.imul(qHi, bLo)) | 0;
+    let rLo = (aLo - pLo) | 0;
+    let rHi = (aHi - pHi - ((aLo >>> 0) < (pLo >>> 0) ? 1 : 0)) | 0;
+    let q = est;
+    while ((rHi >>> 0) > bh || ((rHi >>> 0) === bh && (rLo >>> 0) >= bl)) {
+      const l = (rLo - bLo) | 0;
+      rHi = (rHi - bHi - ((rLo >>> 0) < (bLo >>> 0) ? 1 : 0)) | 0;
+      rLo = l;
+      q++;
+    }
+    this.rLo = toLo(q); this.rHi = toHi(q);
+    this.remLo = rLo; this.remHi = rHi;
   }
 
   // ---------------------------------------------------------------- A extension
