@@ -9,6 +9,7 @@
 #define PG __attribute__((aligned(4096)))
 static u64 root[512] PG, l1_ram[512] PG, l0_img[512] PG, l1_t[512] PG, l0_t[512] PG;
 static u64 root48[512] PG, l2_48[512] PG, l1_48hi[512] PG, l0_48hi[512] PG;
+static u64 root_b[512] PG, l1_t_b[512] PG, l0_t_b[512] PG;
 static u64 pg_a[512] PG, pg_b[512] PG, pg_c[1024] PG, pg_d[512] PG;
 
 #define VA_T 0x40000000ull                 // 4 KiB test pages: VA_T + i * 4096
@@ -235,6 +236,32 @@ int main(void) {
   sfence_all();
   CHECK(2, csr_read(satp) == (SATP_MODE_SV39 | ((u64)root >> 12)));
   if ((r = common_tests(100))) return r;
+  // two address spaces (ASIDs 1 and 2) map VA_T to different pages; switching satp between
+  // them without sfence.vma must give each its own translation
+  for (int i = 0; i < 512; i++) { root_b[i] = root[i]; l1_t_b[i] = l1_t[i]; l0_t_b[i] = l0_t[i]; }
+  root_b[1] = pte_table(l1_t_b);
+  l1_t_b[0] = pte_table(l0_t_b);
+  l0_t[0] = pte_leaf((u64)pg_a, PTE_R | PTE_A);
+  l0_t_b[0] = pte_leaf((u64)pg_b, PTE_R | PTE_A);
+  pg_a[0] = 0xaaaa; pg_b[0] = 0xbbbb;
+  u64 satp_a = SATP_MODE_SV39 | (1ull << 44) | ((u64)root >> 12);
+  u64 satp_b = SATP_MODE_SV39 | (2ull << 44) | ((u64)root_b >> 12);
+  csr_write(satp, satp_a);
+  sfence_all();
+  u64 seen[4];
+  switch_mode(PRV_S);
+  seen[0] = load64(VA_T);
+  csr_write(satp, satp_b);
+  seen[1] = load64(VA_T);
+  csr_write(satp, satp_a);
+  seen[2] = load64(VA_T);
+  csr_write(satp, satp_b);
+  seen[3] = load64(VA_T);
+  csr_write(satp, satp_a);
+  switch_mode(PRV_M);
+  CHECK(210, seen[0] == 0xaaaa && seen[1] == 0xbbbb && seen[2] == 0xaaaa && seen[3] == 0xbbbb);
+  csr_write(satp, SATP_MODE_SV39 | ((u64)root >> 12));
+  sfence_all();
   // non-canonical in Sv39: bit 39 set, upper bits clear
   EXPECT_FAULT(200, 13, 0x0000008000000000ull, got = load64(0x0000008000000000ull));
   EXPECT_FAULT(201, 13, VA_48, got = load64(VA_48));
