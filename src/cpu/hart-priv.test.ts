@@ -384,3 +384,37 @@ test('F state: FS=Off traps, NaN-boxing, fmv, fsgnj on an unboxed value, FS dirt
   assert.equal(exec1(r, rv.faddS(1, 1, 1, 7)), 2n); // DYN with frm = 5: illegal
   assert.equal(exec1(r, rv.faddS(1, 1, 1, 6)), 2n); // reserved rm
 });
+
+test('AMOs and SC on shared memory (Atomics path) give the same results as the plain path', () => {
+  const results: bigint[][] = [];
+  for (const shared of [false, true]) {
+    const r = makeHartRig({ shared });
+    const h = r.hart;
+    const d = RAM_BASE + 0x4000;
+    r.mem.writeU64(d, 0x8000_0000_7fff_fff0n);
+    r.mem.writeU64(d + 8, 5n);
+    h.setX(1, BigInt(d));
+    h.setX(31, BigInt(d + 8));
+    h.setX(2, 0x20n);
+    h.setX(30, (1n << 64n) - 3n);
+    const prog = [rv.lrD(21, 31), rv.scD(22, 31, 2), rv.scD(23, 31, 2), rv.lrW(24, 31), rv.scW(25, 31, 30)];
+    let rd = 3;
+    for (const f5 of [0, 1, 4, 0xc, 8, 0x10, 0x14, 0x18, 0x1c]) {
+      prog.push(rv.amo(f5, false, rd++, 1, 30), rv.amo(f5, true, rd++, 1, 2));
+    }
+    prog.push(rv.jal(0, 0));
+    r.load(prog);
+    h.run(prog.length);
+    assert.equal(h.readCsr(0x342), 0n);
+    const out: bigint[] = [];
+    for (let i = 3; i <= 25; i++) out.push(h.getX(i));
+    out.push(r.mem.readU64(d)!, r.mem.readU64(d + 8)!);
+    results.push(out);
+  }
+  assert.deepEqual(results[1], results[0]);
+  assert.equal(results[0]![18], 5n); // lr.d
+  assert.equal(results[0]![19], 0n); // first sc.d succeeded
+  assert.equal(results[0]![20], 1n); // second failed
+  assert.equal(results[0]![22], 0n); // sc.w after lr.w succeeded
+  assert.equal(results[0]![24], 0xffff_fffdn); // the sc.w stored the low word of -3 over 0x20
+});

@@ -162,6 +162,8 @@ export class Hart {
   private readonly dv: DataView;
   private readonly u16: Uint16Array;
   private readonly i32: Int32Array;
+  /** 64-bit view for atomic AMOs when the memory is shared between threads (else undefined). */
+  private readonly i64: BigInt64Array | undefined;
   private readonly ramBase: number;
   private readonly ramEnd: number;
   private readonly ramOffset: number;
@@ -206,6 +208,7 @@ export class Hart {
     this.dv = env.mem.view;
     this.u16 = env.mem.u16;
     this.i32 = env.mem.i32;
+    this.i64 = typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer ? new BigInt64Array(buf) : undefined;
     this.ramBase = env.mem.ramBaseGpa;
     this.ramEnd = env.mem.ramBaseGpa + env.mem.ramSizeBytes;
     this.ramOffset = env.mem.ramOffset;
@@ -1483,6 +1486,7 @@ export class Hart {
     }
     const bLo = st[rs2]!;
     const bHi = st[rs2 + 1]!;
+    if (ram && this.i64 !== undefined) return this.amoShared(f5, size, pa, rd2, bLo, bHi);
     if (f5 === 3) { // SC: succeeds if the reservation matches and memory still holds the LR value
       let ok = st[S.RESERVATION_VALID] === size && this.st64[S.RESERVATION_ADDR / 2] === pa;
       st[S.RESERVATION_VALID] = 0;
@@ -1501,10 +1505,21 @@ export class Hart {
     if (!this.loadSlow(aLo, aHi, size, Acc.Store)) return this.exception(pcLo, pcHi);
     const oLo = this.rLo;
     const oHi = size === 4 ? this.rLo >> 31 : this.rHi;
+    this.amoCombine(f5, oLo, oHi, bLo, size === 4 ? bLo >> 31 : bHi);
+    const nLo = this.rLo;
+    const nHi = this.rHi;
+    if (!this.storeSlow(aLo, aHi, size, nLo, nHi)) return this.exception(pcLo, pcHi);
+    if (rd2 !== 0) {
+      st[rd2] = oLo;
+      st[rd2 + 1] = oHi;
+    }
+    return Flow.Next;
+  }
+
+  /** The combining step of AMO funct5 f5 on (old, operand) halves, result in (rLo, rHi). */
+  private amoCombine(f5: number, oLo: number, oHi: number, cLo: number, cHi: number): void {
     let nLo: number;
     let nHi: number;
-    const cLo = bLo;
-    const cHi = size === 4 ? bLo >> 31 : bHi;
     switch (f5) {
       case 1: nLo = cLo; nHi = cHi; break;
       case 0: nLo = (oLo + cLo) | 0; nHi = (oHi + cHi + ((nLo >>> 0) < (oLo >>> 0) ? 1 : 0)) | 0; break;
@@ -1520,12 +1535,55 @@ export class Hart {
         nHi = takeOld ? oHi : cHi;
       }
     }
-    if (!this.storeSlow(aLo, aHi, size, nLo, nHi)) return this.exception(pcLo, pcHi);
-    if (rd2 !== 0) {
-      st[rd2] = oLo;
-      st[rd2 + 1] = oHi;
+    this.rLo = nLo;
+    this.rHi = nHi;
+  }
+
+  /**
+   * SC and AMOs on RAM shared with other threads: one Atomics compare-and-swap loop on the aligned
+   * word (SC is a single compare-and-swap against the value its LR read).
+   */
+  private amoShared(f5: number, size: number, pa: number, rd2: number, bLo: number, bHi: number): Flow {
+    const st = this.st;
+    const off = this.ramOffset + (pa - this.ramBase);
+    this.mem.markDirty(pa, size);
+    if (f5 === 3) {
+      let ok = st[S.RESERVATION_VALID] === size && this.st64[S.RESERVATION_ADDR / 2] === pa;
+      st[S.RESERVATION_VALID] = 0;
+      if (ok) {
+        if (size === 4) {
+          ok = Atomics.compareExchange(this.i32, off >> 2, st[S.RESERVATION_VALUE]!, bLo) === st[S.RESERVATION_VALUE];
+        } else {
+          const expect = (BigInt(st[S.RESERVATION_VALUE + 1]!) << 32n) | BigInt(st[S.RESERVATION_VALUE]! >>> 0);
+          ok = Atomics.compareExchange(this.i64!, off >> 3, expect, (BigInt(bHi) << 32n) | BigInt(bLo >>> 0)) === expect;
+        }
+      }
+      this.setXReg(rd2 >> 1, ok ? 0 : 1, 0);
+      return Flow.Next;
     }
-    return Flow.Next;
+    if (size === 4) {
+      const idx = off >> 2;
+      for (;;) {
+        const old = Atomics.load(this.i32, idx);
+        this.amoCombine(f5, old, old >> 31, bLo, bLo >> 31);
+        if (Atomics.compareExchange(this.i32, idx, old, this.rLo) === old) {
+          this.setXReg(rd2 >> 1, old, old >> 31);
+          return Flow.Next;
+        }
+      }
+    }
+    const idx = off >> 3;
+    const i64 = this.i64!;
+    for (;;) {
+      const old = Atomics.load(i64, idx);
+      const oLo = Number(BigInt.asIntN(32, old));
+      const oHi = Number(old >> 32n);
+      this.amoCombine(f5, oLo, oHi, bLo, bHi);
+      if (Atomics.compareExchange(i64, idx, old, (BigInt(this.rHi) << 32n) | BigInt(this.rLo >>> 0)) === old) {
+        this.setXReg(rd2 >> 1, oLo, oHi);
+        return Flow.Next;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- SYSTEM
@@ -1548,7 +1606,11 @@ export class Hart {
       switch (f12) {
         case 0x000: { // ECALL
           if (priv === 1 && this.env.sbi !== undefined) {
-            if (this.env.sbi(this)) return Flow.NextCheck;
+            if (this.env.sbi(this)) {
+              // the hook may have moved this hart (reset, hart stop): then its pc wins over pc + 4
+              if (st[S.PC] !== pcLo || st[S.PC + 1] !== pcHi) return Flow.Redirect;
+              return Flow.NextCheck;
+            }
           }
           return this.raise(8 + priv, 0, 0, pcLo, pcHi);
         }

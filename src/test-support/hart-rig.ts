@@ -21,9 +21,11 @@ export interface HartRig {
   load16(halves: readonly number[], gpa: number): void;
 }
 
-/** Builds a rig; `sbi` becomes env.sbi. The hart starts in M-mode at RAM_BASE. */
-export function makeHartRig(opts: { ramSizeBytes?: number; sbi?: HartEnv['sbi'] } = {}): HartRig {
-  const mem = new GuestMemory({ ramBaseGpa: RAM_BASE, ramSizeBytes: opts.ramSizeBytes ?? 1 << 20, stateSizeBytes: HART_STATE_BYTES });
+/** Builds a rig; `sbi` becomes env.sbi; `shared` uses shared memory. The hart starts in M-mode at RAM_BASE. */
+export function makeHartRig(opts: { ramSizeBytes?: number; sbi?: HartEnv['sbi']; shared?: boolean } = {}): HartRig {
+  const mem = new GuestMemory({
+    ramBaseGpa: RAM_BASE, ramSizeBytes: opts.ramSizeBytes ?? 1 << 20, stateSizeBytes: HART_STATE_BYTES, shared: opts.shared ?? false,
+  });
   const bus = new MmioBus();
   const clock = new ManualClock();
   const env: HartEnv = opts.sbi ? { mem, bus, clock, sbi: opts.sbi } : { mem, bus, clock };
