@@ -391,14 +391,14 @@ export class Hart {
     let pcLo = st[S.PC]!;
     let pcHi = st[S.PC + 1]!;
     let n = 0;
-    let check = true;
+    let limit = 0; // n >= limit forces a boundary check (0 = check now, else the budget)
     let fetchPage = INVALID_TAG;
     let fetchHi = 0;
     let fetchBase = 0;
     let reason = StopReason.Budget;
     for (;;) {
-      if (check || n >= budget) {
-        check = false;
+      if (n >= limit) {
+        limit = budget;
         if (this.stopRequested) {
           this.stopRequested = false;
           reason = StopReason.Requested;
@@ -434,7 +434,7 @@ export class Hart {
             this.trap(this.excCause, false, this.excTvalLo, this.excTvalHi, pcLo, pcHi);
             pcLo = st[S.PC]!;
             pcHi = st[S.PC + 1]!;
-            check = true;
+            limit = 0;
             fetchPage = INVALID_TAG;
             budget--;
             continue;
@@ -453,7 +453,7 @@ export class Hart {
           this.trap(this.excCause, false, this.excTvalLo, this.excTvalHi, pcLo, pcHi);
           pcLo = st[S.PC]!;
           pcHi = st[S.PC + 1]!;
-          check = true;
+          limit = 0;
           budget--;
           continue;
         }
@@ -501,7 +501,7 @@ export class Hart {
           }
           npLo = tLo;
           npHi = tHi;
-          check = true;
+          limit = 0;
           break;
         }
         case 0x67: { // JALR
@@ -519,7 +519,7 @@ export class Hart {
           }
           npLo = tLo;
           npHi = tHi;
-          check = true;
+          limit = 0;
           break;
         }
         case 0x63: { // BRANCH
@@ -544,7 +544,7 @@ export class Hart {
               (((insn >>> 7) & 1) << 11);
             npLo = (pcLo + imm) | 0;
             npHi = (pcHi + (imm >> 31) + ((npLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
-            check = true;
+            limit = 0;
           }
           break;
         }
@@ -573,7 +573,7 @@ export class Hart {
               default: vLo = dv.getInt32(off, true); vHi = 0; break;
             }
           } else {
-            check = true;
+            limit = 0;
             if (!this.loadSlow(aLo, aHi, size, Acc.Load)) {
               flow = this.exception(pcLo, pcHi);
               break;
@@ -615,7 +615,7 @@ export class Hart {
               default: dv.setInt32(off, st[rs2]!, true); dv.setInt32(off + 4, st[rs2 + 1]!, true); break;
             }
           } else {
-            check = true;
+            limit = 0;
             if (!this.storeSlow(aLo, aHi, size, st[rs2]!, st[rs2 + 1]!)) flow = this.exception(pcLo, pcHi);
           }
           break;
@@ -758,7 +758,7 @@ export class Hart {
         case 0x0f: // MISC-MEM: FENCE (no reordering to order here), FENCE.I (nothing cached beyond the fetch page)
           if (f3 === 0) break;
           if (f3 === 1) {
-            check = true;
+            limit = 0;
             break;
           }
           flow = this.illegal(raw, pcLo, pcHi);
@@ -780,7 +780,7 @@ export class Hart {
           break;
       }
       if (flow !== Flow.Next) {
-        check = true;
+        limit = 0;
         fetchPage = INVALID_TAG; // translation may have changed (trap, xRET, CSR write, fence)
         if (flow === Flow.Trapped) {
           pcLo = st[S.PC]!;
