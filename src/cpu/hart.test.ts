@@ -237,3 +237,60 @@ test('64-bit division agrees with BigInt on random operands of every magnitude',
     assert.equal(r.hart.getX(6), a % b, `remu ${msg}`);
   }
 });
+
+test('fetch from an MMIO ROM (reset vector), including a 32-bit instruction from two 16-bit reads', () => {
+  const r = makeHartRig();
+  const rom = new Uint8Array(0x100);
+  const dv = new DataView(rom.buffer);
+  // auipc t0,0 ; c.li a0,5 ; addi a1,x0,9 (at 0x1006: halfword aligned) ; jalr x0, 0(t1)
+  dv.setUint32(0, rv.auipc(5, 0), true);
+  dv.setUint16(4, 0x4515, true);
+  dv.setUint32(6, rv.addi(11, 0, 9), true);
+  dv.setUint32(10, rv.jalr(0, 6, 0), true);
+  const reads: number[] = [];
+  r.bus.map('rom', 0x1000, 0x100, {
+    read: (o, s) => { reads.push(s); return s === 4 ? dv.getUint32(o, true) : s === 2 ? dv.getUint16(o, true) : rom[o]!; },
+    write: () => {},
+  });
+  r.load([rv.wfi()]);
+  r.hart.reset(0x1000n);
+  r.hart.setX(6, B);
+  assert.equal(r.hart.run(100), StopReason.Wfi);
+  assert.equal(r.hart.getX(5), 0x1000n);
+  assert.equal(r.hart.getX(10), 5n);
+  assert.equal(r.hart.getX(11), 9n);
+  assert.ok(reads.every((s) => s === 2));
+});
+
+test('MMIO: misaligned access raises address-misaligned; AMO and LR/SC reach the device', () => {
+  const r = makeHartRig();
+  const regs = new Uint32Array(4);
+  r.bus.map('dev', 0x1000_0000, 0x10, {
+    read: (o) => regs[o >> 2]!,
+    write: (o, _s, v) => { regs[o >> 2] = v; },
+  });
+  r.hart.writeCsr(0x305, B + 0x100n);
+  r.load([rv.wfi()], RAM_BASE + 0x100);
+  r.hart.setX(1, 0x1000_0002n);
+  r.load([rv.lw(2, 1, 0)]);
+  r.hart.run(1);
+  assert.equal(r.hart.readCsr(0x342), 4n);
+  assert.equal(r.hart.readCsr(0x343), 0x1000_0002n);
+  r.hart.setPc(B);
+  r.load([rv.sw(2, 1, 0)]);
+  r.hart.run(1);
+  assert.equal(r.hart.readCsr(0x342), 6n);
+  regs[1] = 40;
+  r.hart.setX(1, 0x1000_0004n);
+  r.hart.setX(2, 2n);
+  r.hart.setPc(B);
+  r.load([rv.amo(0, false, 3, 1, 2), rv.jal(0, 0)]);
+  r.hart.run(2);
+  assert.equal(r.hart.getX(3), 40n);
+  assert.equal(regs[1], 42);
+  r.hart.setX(1, 0x2000_0000n); // no device: AMO access fault (7)
+  r.hart.setPc(B);
+  r.hart.writeCsr(0x342, 0n);
+  r.hart.run(1);
+  assert.equal(r.hart.readCsr(0x342), 7n);
+});
