@@ -317,3 +317,33 @@ test('consoleInput feeds the UART and SBI console reads', () => {
   assert.equal(m.uart.read(5, 1) & 1, 1, 'UART LSR.DR: data ready');
   assert.equal(m.uart.read(0, 1), 0x61);
 });
+
+test('pv: an SBI IPI wakes a hart in WFI; its handler clears sip.SSIP', () => {
+  const { m, exits } = machine({ mode: 'pv', vcpus: 2 });
+  const sbi = (eid: number, fid: number): number[] => [...li(A7, BigInt(eid)), ...li(A6, BigInt(fid)), ECALL];
+  const csrrc = (rd: number, csr: number, rs1: number): number => itype(0x73, 3, rd, rs1, csr);
+  const H1 = BASE + 0x1000;
+  const HANDLER = BASE + 0x2000;
+  const FLAG = BASE + 0x8000;
+  load(m, [
+    ...li(A0, 1n), ...li(A1, BigInt(H1)), ...li(A2, 0n), ...sbi(0x48534d, 0),
+    ...li(T0, BigInt(FLAG)), ld(T1, T0, 0), beq(T1, 0, -4),
+    ...li(A0, 2n), ...li(A1, 0n), ...sbi(0x735049, 0),
+    ...li(T0, BigInt(FLAG + 8)), ld(T1, T0, 0), beq(T1, 0, -4),
+    ...li(A0, 0n), ...li(A1, 0n), ...sbi(0x53525354, 0), J_SELF,
+  ]);
+  load(m, [
+    ...li(T2, BigInt(HANDLER)), csrrw(0, 0x105, T2), // stvec
+    addi(T1, 0, 2), csrrs(0, 0x104, T1), // sie.SSIE
+    addi(T1, 0, 2), csrrs(0, 0x100, T1), // sstatus.SIE
+    ...li(T0, BigInt(FLAG)), addi(T1, 0, 1), sd(T1, T0, 0),
+    WFI, 0xffdff06f /* j -4 */,
+  ], H1);
+  load(m, [addi(T1, 0, 2), csrrc(0, 0x144, T1), ...li(T0, BigInt(FLAG + 8)), addi(T1, 0, 1), sd(T1, T0, 0), J_SELF], HANDLER);
+  m.resetHarts(BigInt(BASE));
+  enterSupervisor(m.harts[0]!, BigInt(BASE), 0n, 0n);
+  for (let i = 0; i < 20 && m.exit === undefined; i++) m.runSlice(100_000);
+  assert.deepEqual(exits, [{ kind: 'poweroff' }]);
+  assert.equal(m.harts[1]!.readCsr(0x144) & 2n, 0n, 'SSIP cleared by the guest');
+  assert.equal(m.harts[1]!.readCsr(0x142), (1n << 63n) | 1n, 'scause: supervisor software interrupt');
+});
