@@ -5,6 +5,13 @@
 /** Number of entries in each software TLB (fetch, load, store); a power of two. */
 export const TLB_ENTRIES = 256;
 
+/**
+ * TLB banks, one per translation context, so that privilege changes and Linux's SUM toggling
+ * (every copy_from_user) switch banks instead of flushing: 0 = U, 1 = S with SUM = 0,
+ * 2 = S with SUM = 1, 3 = M (bare, or PMP-locked checks).
+ */
+export const TLB_BANKS = 4;
+
 /** int32 slot indices of the hart state (byte offset = 4 × slot). */
 export const enum HartSlot {
   /** x0..x31: x[i] low half at X + 2i, high half at X + 2i + 1. x0 is always 0. */
@@ -53,10 +60,11 @@ export const enum HartSlot {
   PMPCFG = 180,
   /** pmpaddr0..63, two slots each. */
   PMPADDR = 196,
-  /** Software TLBs: per type (0 fetch, 1 load, 2 store) TLB_ENTRIES tags low, tags high, offsets. */
+  /** Software TLBs: per bank (TLB_BANKS), per type (0 fetch, 1 load, 2 store): TLB_ENTRIES tags
+   *  low, TLB_ENTRIES tags high, TLB_ENTRIES buffer offsets of the RAM page. */
   TLB = 324,
   /** Total number of slots. */
-  END = 324 + 3 * 3 * 256,
+  END = 324 + 4 * 3 * 3 * 256,
 }
 
 /** Bytes of hart state; the area at stateOffset must be this long and 8-byte aligned. */

@@ -65,6 +65,9 @@ test('Sv39: U page from S needs SUM; A then D set by hardware in the PTE', () =>
   assert.equal(h.getX(2), 0x1122_3344_5566_7788n);
   const p = r.mem.readU64(L0)!;
   assert.equal(p & BigInt(A | D), BigInt(A));
+  h.writeCsr(C.mstatus, 0n); // SUM cleared again: the cached translation must not be used
+  assert.equal(execS(r, rv.ld(2, 1, 0)), 13n);
+  h.writeCsr(C.mstatus, 1n << 18n);
   h.setX(3, 42n);
   assert.equal(execS(r, rv.sd(3, 1, 8)), 99n);
   assert.equal(r.mem.readU64(L0)! & BigInt(A | D), BigInt(A | D));
@@ -75,6 +78,17 @@ test('Sv39: U page from S needs SUM; A then D set by hardware in the PTE', () =>
   h.flushTlb();
   assert.equal(execS(r, rv.ld(4, 1, 8), 0), 99n);
   assert.equal(h.getX(4), 42n);
+  // the supervisor gigapage (cached while in S) is not reachable from U
+  h.setX(5, B + 0x40n);
+  r.mem.writeU64(ROOT + 2 * 8, pte(0x8000_0000, V | R | W | X | A | D));
+  h.flushTlb();
+  assert.equal(execS(r, rv.ld(6, 5, 0), 1), 99n);
+  r.mem.writeU64(ROOT + 2 * 8, pte(0x8000_0000, V | R | W | X | U | A | D));
+  r.mem.writeU64(ROOT + 1 * 8, 0n); // (not flushed: S entries stay cached, U must still walk)
+  h.setX(1, 0x4000_0000n);
+  assert.equal(execS(r, rv.ld(4, 1, 8), 0), 13n);
+  r.mem.writeU64(ROOT + 1 * 8, pte(L1, V));
+  h.flushTlb();
   // ... and S may not execute a U page even with SUM
   h.writeCsr(C.mstatus, 1n << 18n);
   assert.equal(execS(r, rv.nop(), 1), 12n);

@@ -239,7 +239,7 @@ test('64-bit division agrees with BigInt on random operands of every magnitude',
 });
 
 test('fetch from an MMIO ROM (reset vector), including a 32-bit instruction from two 16-bit reads', () => {
-  const r = makeHartRig();
+  const r = makeHartRig({ isExecutable: (gpa) => gpa >= 0x1000 && gpa < 0x1100 });
   const rom = new Uint8Array(0x100);
   const dv = new DataView(rom.buffer);
   // auipc t0,0 ; c.li a0,5 ; addi a1,x0,9 (at 0x1006: halfword aligned) ; jalr x0, 0(t1)
@@ -260,6 +260,14 @@ test('fetch from an MMIO ROM (reset vector), including a 32-bit instruction from
   assert.equal(r.hart.getX(10), 5n);
   assert.equal(r.hart.getX(11), 9n);
   assert.ok(reads.every((s) => s === 2));
+  // other device windows are not executable: instruction access fault
+  r.bus.map('dev', 0x1000_0000, 0x100, { read: () => 0x13, write: () => {} });
+  r.hart.reset(0x1000_0000n);
+  r.hart.writeCsr(0x305, B + 0x40n);
+  r.load([rv.wfi()], RAM_BASE + 0x40);
+  r.hart.run(10);
+  assert.equal(r.hart.readCsr(0x342), 1n);
+  assert.equal(r.hart.readCsr(0x343), 0x1000_0000n);
 });
 
 test('MMIO: misaligned access raises address-misaligned; AMO and LR/SC reach the device', () => {

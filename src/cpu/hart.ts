@@ -7,7 +7,7 @@ import type { MmioBus } from '../memory/mmio-bus.js';
 import * as softFloatModule from './fpu/soft-float.js';
 import type { SoftFloat } from './fpu/soft-float.js';
 import { COMPRESSED_EXPANSION } from './compressed.js';
-import { HartSlot as S, HART_STATE_BYTES, TLB_ENTRIES } from './hart-layout.js';
+import { HartSlot as S, HART_STATE_BYTES, TLB_BANKS, TLB_ENTRIES } from './hart-layout.js';
 
 /** What a hart needs from the board it sits on. */
 export interface HartEnv {
@@ -23,6 +23,12 @@ export interface HartEnv {
    * Returning false makes the ECALL trap normally (cause 9).
    */
   readonly sbi?: (hart: Hart) => boolean;
+  /**
+   * Physical memory attributes: whether instructions may be fetched from a physical address
+   * outside RAM (true for a boot ROM window). Without it, fetching from any MMIO region is an
+   * instruction access fault, as on QEMU, where only RAM and ROM are executable.
+   */
+  readonly isExecutable?: (gpa: number) => boolean;
 }
 
 /** Why `Hart.run` returned. */
@@ -119,6 +125,11 @@ function toHi(v: number): number {
   return Math.floor(v / TWO32) | 0;
 }
 
+/** TLB bank of a translation context (see TLB_BANKS). */
+function tlbBank(priv: number, sum: boolean): number {
+  return priv === 3 ? 3 : priv === 1 ? (sum ? 2 : 1) : 0;
+}
+
 /** Which register an instruction writes, for the tracer: -1 none, 0..31 x, 32..63 f. */
 function writtenReg(insn: number): number {
   const rd = (insn >> 7) & 31;
@@ -187,6 +198,9 @@ export class Hart {
   private excTvalLo = 0;
   private excTvalHi = 0;
   private tlbFillable = false;
+  /** TLB array index (bank * 3) for fetches and for loads/stores in the current context. */
+  private fetchBank = 0;
+  private dataBank = 0;
   private stopRequested = false;
   private sstcFired = false;
   private retiredBase = 0;
@@ -215,7 +229,7 @@ export class Hart {
     this.tlbTag = [];
     this.tlbTagHi = [];
     this.tlbOff = [];
-    for (let t = 0; t < 3; t++) {
+    for (let t = 0; t < 3 * TLB_BANKS; t++) {
       const base = stateOffset + (S.TLB + t * 3 * TLB_ENTRIES) * 4;
       this.tlbTag.push(new Int32Array(buf, base, TLB_ENTRIES));
       this.tlbTagHi.push(new Int32Array(buf, base + TLB_ENTRIES * 4, TLB_ENTRIES));
@@ -235,7 +249,7 @@ export class Hart {
 
   set priv(p: number) {
     this.st[S.PRIV] = p === 3 || p === 1 ? p : 0;
-    this.flushTlb();
+    this.selectBanks();
   }
 
   /** Instructions retired since reset (exact up to 2^53). */
@@ -318,13 +332,25 @@ export class Hart {
 
   /** Flushes every TLB (remote sfence.vma, satp changes done by the machine). */
   flushTlb(): void {
-    for (let t = 0; t < 3; t++) this.tlbTag[t]!.fill(INVALID_TAG);
+    for (let t = 0; t < 3 * TLB_BANKS; t++) this.tlbTag[t]!.fill(INVALID_TAG);
+    this.selectBanks();
+  }
+
+  /** Picks the TLB banks of the current context (privilege, MPRV/MPP, SUM); no flush needed. */
+  private selectBanks(): void {
+    const st = this.st;
+    const priv = st[S.PRIV]!;
+    const mst = st[S.MSTATUS]!;
+    const sum = (mst & MS_SUM) !== 0;
+    this.fetchBank = tlbBank(priv, sum) * 3;
+    const dataPriv = priv === 3 && (mst & MS_MPRV) !== 0 ? (mst >>> 11) & 3 : priv;
+    this.dataBank = tlbBank(dataPriv, sum) * 3;
   }
 
   /** Flushes cached decoded instructions / fetch pages (remote fence.i). Instructions are decoded
    *  on every fetch, so only the cached fetch page (re-derived at each block boundary) matters. */
   flushIcache(): void {
-    this.tlbTag[Acc.Fetch]!.fill(INVALID_TAG);
+    for (let b = 0; b < TLB_BANKS; b++) this.tlbTag[b * 3 + Acc.Fetch]!.fill(INVALID_TAG);
   }
 
   /** Architectural reset: M-mode, pc = resetPc, CSRs at reset values, not waiting. */
@@ -378,15 +404,20 @@ export class Hart {
     }
     const dv = this.dv;
     const u16 = this.u16;
-    const ftTag = this.tlbTag[Acc.Fetch]!;
-    const ftHi = this.tlbTagHi[Acc.Fetch]!;
-    const ftOff = this.tlbOff[Acc.Fetch]!;
-    const ltTag = this.tlbTag[Acc.Load]!;
-    const ltHi = this.tlbTagHi[Acc.Load]!;
-    const ltOff = this.tlbOff[Acc.Load]!;
-    const wtTag = this.tlbTag[Acc.Store]!;
-    const wtHi = this.tlbTagHi[Acc.Store]!;
-    const wtOff = this.tlbOff[Acc.Store]!;
+    const tlbTag = this.tlbTag;
+    const tlbTagHi = this.tlbTagHi;
+    const tlbOff = this.tlbOff;
+    let fb = this.fetchBank;
+    let db = this.dataBank;
+    let ftTag = tlbTag[fb]!;
+    let ftHi = tlbTagHi[fb]!;
+    let ftOff = tlbOff[fb]!;
+    let ltTag = tlbTag[db + Acc.Load]!;
+    let ltHi = tlbTagHi[db + Acc.Load]!;
+    let ltOff = tlbOff[db + Acc.Load]!;
+    let wtTag = tlbTag[db + Acc.Store]!;
+    let wtHi = tlbTagHi[db + Acc.Store]!;
+    let wtOff = tlbOff[db + Acc.Store]!;
     const tracer = this.tracer;
     let pcLo = st[S.PC]!;
     let pcHi = st[S.PC + 1]!;
@@ -420,6 +451,20 @@ export class Hart {
             pcHi = st[S.PC + 1]!;
             fetchPage = INVALID_TAG;
           }
+        }
+        if (fb !== this.fetchBank || db !== this.dataBank) { // context changed: switch TLB banks
+          fb = this.fetchBank;
+          db = this.dataBank;
+          ftTag = tlbTag[fb]!;
+          ftHi = tlbTagHi[fb]!;
+          ftOff = tlbOff[fb]!;
+          ltTag = tlbTag[db + Acc.Load]!;
+          ltHi = tlbTagHi[db + Acc.Load]!;
+          ltOff = tlbOff[db + Acc.Load]!;
+          wtTag = tlbTag[db + Acc.Store]!;
+          wtHi = tlbTagHi[db + Acc.Store]!;
+          wtOff = tlbOff[db + Acc.Store]!;
+          fetchPage = INVALID_TAG;
         }
       }
       // ---- fetch
@@ -901,7 +946,7 @@ export class Hart {
     if (interrupt && (vecLo & 1) !== 0) pcLo = (pcLo + 4 * cause) | 0;
     st[S.PC] = pcLo;
     st[S.PC + 1] = (vecLo & ~3) >>> 0 > pcLo >>> 0 ? (vecHi + 1) | 0 : vecHi;
-    if (priv !== st[S.PRIV]) this.flushTlb();
+    if (priv !== st[S.PRIV]) this.selectBanks();
   }
 
   /** Raises the exception recorded by a slow path (excCause/excTval) for the instruction at pc. */
@@ -1124,9 +1169,10 @@ export class Hart {
     const page = pa - (pa % 4096);
     if (page < this.ramBase || page + 4096 > this.ramEnd) return;
     const idx = (lo >>> 12) & TLB_MASK;
-    this.tlbTag[acc]![idx] = lo & -4096;
-    this.tlbTagHi[acc]![idx] = hi;
-    this.tlbOff[acc]![idx] = this.ramOffset + (page - this.ramBase);
+    const t = (acc === Acc.Fetch ? this.fetchBank : this.dataBank) + acc;
+    this.tlbTag[t]![idx] = lo & -4096;
+    this.tlbTagHi[t]![idx] = hi;
+    this.tlbOff[t]![idx] = this.ramOffset + (page - this.ramBase);
     if (acc === Acc.Store) this.mem.markDirty(page, 4096);
   }
 
@@ -1159,7 +1205,8 @@ export class Hart {
       return size === 1 ? this.dv.getUint8(off) : size === 2 ? this.dv.getUint16(off, true) : this.dv.getUint32(off, true);
     }
     const r = this.bus.find(pa);
-    if (r === undefined || pa + size > r.baseGpa + r.sizeBytes) {
+    if (r === undefined || pa + size > r.baseGpa + r.sizeBytes ||
+      (acc === Acc.Fetch && (this.env.isExecutable === undefined || !this.env.isExecutable(pa)))) {
       this.setExc(acc === Acc.Fetch ? 1 : acc === Acc.Load ? 5 : 7, vLo, vHi);
       return -1;
     }
@@ -1627,7 +1674,7 @@ export class Hart {
           st[S.RESERVATION_VALID] = 0;
           st[S.PC] = st[S.SEPC]!;
           st[S.PC + 1] = st[S.SEPC + 1]!;
-          this.flushTlb();
+          this.selectBanks();
           return Flow.Redirect;
         }
         case 0x302: { // MRET
@@ -1641,7 +1688,7 @@ export class Hart {
           st[S.RESERVATION_VALID] = 0;
           st[S.PC] = st[S.MEPC]!;
           st[S.PC + 1] = st[S.MEPC + 1]!;
-          this.flushTlb();
+          this.selectBanks();
           return Flow.Redirect;
         }
         case 0x105: { // WFI
@@ -1880,7 +1927,8 @@ export class Hart {
     if ((nv & MS_MPP) === (2 << 11)) nv = (nv & ~MS_MPP) | (old & MS_MPP); // MPP = 2 is reserved: keep
     st[S.MSTATUS] = nv;
     st[S.MSTATUS + 1] = MSTATUS_HI_FIXED | ((nv & MS_FS) === MS_FS ? SD_HI : 0);
-    if (((old ^ nv) & (MS_MPRV | MS_SUM | MS_MXR | MS_MPP)) !== 0) this.flushTlb();
+    if (((old ^ nv) & MS_MXR) !== 0) this.flushTlb(); // MXR changes what the cached pages allow
+    else if (((old ^ nv) & (MS_MPRV | MS_SUM | MS_MPP)) !== 0) this.selectBanks();
   }
 
   private setFsDirty(): void {

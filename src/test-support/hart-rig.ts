@@ -21,14 +21,16 @@ export interface HartRig {
   load16(halves: readonly number[], gpa: number): void;
 }
 
-/** Builds a rig; `sbi` becomes env.sbi; `shared` uses shared memory. The hart starts in M-mode at RAM_BASE. */
-export function makeHartRig(opts: { ramSizeBytes?: number; sbi?: HartEnv['sbi']; shared?: boolean } = {}): HartRig {
+/** Builds a rig; `sbi`/`isExecutable` go into the env; `shared` uses shared memory. The hart starts in M-mode at RAM_BASE. */
+export function makeHartRig(
+  opts: { ramSizeBytes?: number; sbi?: HartEnv['sbi']; shared?: boolean; isExecutable?: HartEnv['isExecutable'] } = {},
+): HartRig {
   const mem = new GuestMemory({
     ramBaseGpa: RAM_BASE, ramSizeBytes: opts.ramSizeBytes ?? 1 << 20, stateSizeBytes: HART_STATE_BYTES, shared: opts.shared ?? false,
   });
   const bus = new MmioBus();
   const clock = new ManualClock();
-  const env: HartEnv = opts.sbi ? { mem, bus, clock, sbi: opts.sbi } : { mem, bus, clock };
+  const env: HartEnv = { mem, bus, clock, ...(opts.sbi ? { sbi: opts.sbi } : {}), ...(opts.isExecutable ? { isExecutable: opts.isExecutable } : {}) };
   const hart = new Hart(env, 0, 0);
   hart.reset(BigInt(RAM_BASE));
   return {
