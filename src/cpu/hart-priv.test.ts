@@ -418,3 +418,30 @@ test('AMOs and SC on shared memory (Atomics path) give the same results as the p
   assert.equal(results[0]![22], 0n); // sc.w after lr.w succeeded
   assert.equal(results[0]![24], 0xffff_fffdn); // the sc.w stored the low word of -3 over 0x20
 });
+
+test('csrrs/csrrc on mip do not latch a hardware SEIP into the software bit', () => {
+  const r = makeHartRig();
+  const h = r.hart;
+  h.setPending(Irq.SEIP, true);
+  assert.equal(exec1(r, rv.csrrsi(1, C.mip, 2)), 99n); // set SSIP
+  assert.equal(h.getX(1) & 0x200n, 0x200n); // SEIP reads as pending
+  h.setPending(Irq.SEIP, false);
+  assert.equal(h.readCsr(C.mip), 0x2n); // only SSIP remains: SEIP followed the line
+  exec1(r, rv.csrrc(0, C.mip, 0) | (2 << 15)); // csrrc zero, mip, sp (sp = 0 here): no write
+  h.setX(2, 2n);
+  exec1(r, rv.csrrc(0, C.mip, 2));
+  assert.equal(h.readCsr(C.mip), 0n);
+});
+
+test('mcountinhibit.IR freezes minstret across a slice', () => {
+  const r = makeHartRig();
+  const h = r.hart;
+  r.load(Array(20).fill(rv.nop()));
+  h.writeCsr(0xb02, 100n);
+  h.writeCsr(0x320, 4n);
+  h.run(10);
+  assert.equal(h.readCsr(0xb02), 100n);
+  h.writeCsr(0x320, 0n);
+  h.run(5);
+  assert.equal(h.readCsr(0xb02), 105n);
+});

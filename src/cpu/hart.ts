@@ -850,6 +850,11 @@ export class Hart {
     st[S.PC + 1] = pcHi;
     this.retiredBase += n;
     this.runCount = 0;
+    const inhibit = st[S.MCOUNTINHIBIT]!;
+    if (inhibit !== 0) { // mcountinhibit.CY / .IR freeze mcycle / minstret
+      if ((inhibit & 1) !== 0) this.st64[S.CYCLE_OFFSET / 2] -= n;
+      if ((inhibit & 4) !== 0) this.st64[S.INSTRET_OFFSET / 2] -= n;
+    }
     return reason;
   }
 
@@ -1726,7 +1731,10 @@ export class Hart {
       }
       let nLo = sLo;
       let nHi = sHi;
-      if (op === 2) { nLo = oldLo | sLo; nHi = oldHi | sHi; } else if (op === 3) { nLo = oldLo & ~sLo; nHi = oldHi & ~sHi; }
+      // read-modify-write of mip/sip works on the software-writable bits only: a pending external
+      // line (SEIP from the PLIC) must not be latched into the software SEIP bit (priv. 1.12 §3.1.9)
+      const baseLo = csr === 0x344 || csr === 0x144 ? st[S.MIP_SW]! : oldLo;
+      if (op === 2) { nLo = baseLo | sLo; nHi = oldHi | sHi; } else if (op === 3) { nLo = baseLo & ~sLo; nHi = oldHi & ~sHi; }
       this.csrWrite(csr, nLo, nHi);
       // the writing instruction itself retires after the write and must not count
       if (csr === 0xb00) this.st64[S.CYCLE_OFFSET / 2] -= 1;
