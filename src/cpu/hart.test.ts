@@ -302,3 +302,11 @@ test('MMIO: misaligned access raises address-misaligned; AMO and LR/SC reach the
   r.hart.run(1);
   assert.equal(r.hart.readCsr(0x342), 7n);
 });
+
+test('PAUSE ends the slice early (the machine then runs another hart)', () => {
+  const r = makeHartRig();
+  r.load([rv.nop(), 0x0100000f, rv.nop(), rv.jal(0, -12)]);
+  assert.equal(r.hart.run(1000), StopReason.Budget);
+  assert.equal(r.hart.instret, 2);
+  assert.equal(r.hart.getPc(), B + 8n);
+});

@@ -801,7 +801,14 @@ export class Hart {
           break;
         }
         case 0x0f: // MISC-MEM: FENCE (no reordering to order here), FENCE.I (nothing cached beyond the fetch page)
-          if (f3 === 0) break;
+          if (f3 === 0) {
+            // Zihintpause PAUSE (a FENCE hint): a spinning hart gives its host thread to the others
+            if (insn === 0x0100000f) {
+              budget = n + 1;
+              limit = 0;
+            }
+            break;
+          }
           if (f3 === 1) {
             limit = 0;
             break;
