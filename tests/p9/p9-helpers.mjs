@@ -51,10 +51,10 @@ export class R {
 
 /** A 9P client over virtio-9p + mock driver. */
 export class P9Client {
-  constructor(backend, { tag = 'share', msize = 65536 } = {}) {
+  constructor(backend, { tag = 'share', msize = 65536, ramBytes = 16 << 20 } = {}) {
     this.server = new P9Server(backend);
     this.device = new Virtio9pDevice(this.server, tag);
-    this.h = mockHarness(this.device, 16 << 20);
+    this.h = mockHarness(this.device, ramBytes);
     this.h.drv.init(~0n, [64]);
     this.msize = msize;
     this.nextTag = 1;
