@@ -115,3 +115,21 @@ test('nothing is delivered before DRIVER_OK', () => {
   be.cb(frame(60));
   assert.equal(dev.stats.rxDropped, 1);
 });
+
+test('a backend answering inside send (like the user network) completes both queues correctly', () => {
+  let deliver;
+  const be = { send: (f) => deliver(f.slice().reverse()), onReceive: (cb) => { deliver = cb; }, close() {} };
+  const dev = new VirtioNetDevice(be, { mac: MAC });
+  const { drv, sched } = mockHarness(dev);
+  drv.init(~0n, [64, 64]);
+  const rxHeads = [];
+  for (let i = 0; i < 3; i++) rxHeads.push(drv.post(0, [{ writableBytes: 1526 }]));
+  const txHeads = [];
+  for (let i = 0; i < 3; i++) txHeads.push(drv.post(1, [{ data: new Uint8Array(12) }, { data: frame(60, i) }]));
+  drv.notify(1);
+  sched.run();
+  assert.deepEqual(drv.reap(1).map((u) => u.id), txHeads);
+  const rx = drv.reap(0);
+  assert.deepEqual(rx.map((u) => u.id), rxHeads);
+  assert.deepEqual(drv.written(rx[2]).subarray(12, 72), frame(60, 2).reverse());
+});

@@ -49,7 +49,9 @@ export class VirtioNetDevice extends VirtioDeviceBase {
   readonly queueCount = 2;
   /** Counters. */
   readonly stats: VirtioNetStats = { txFrames: 0, txErrors: 0, rxFrames: 0, rxDropped: 0 };
-  private readonly chain = new DescriptorChain(QUEUE_SIZE);
+  /** Separate chains: a backend may answer a transmitted frame synchronously (receive inside transmit). */
+  private readonly txChain = new DescriptorChain(QUEUE_SIZE);
+  private readonly rxChain = new DescriptorChain(QUEUE_SIZE);
   private readonly txBuf = new Uint8Array(VIRTIO_NET_HDR_SIZE + NET_MAX_FRAME_BYTES);
   private readonly rxHdr = new Uint8Array(VIRTIO_NET_HDR_SIZE);
   /** Bytes written into each chain of a (merged) receive. */
@@ -91,7 +93,7 @@ export class VirtioNetDevice extends VirtioDeviceBase {
     const ctx = this.ctx;
     if (ctx === undefined) return;
     const vq = ctx.queues[TRANSMITQ]!;
-    const chain = this.chain;
+    const chain = this.txChain;
     let done = 0;
     for (;;) {
       const st = vq.pop(chain);
@@ -156,7 +158,7 @@ export class VirtioNetDevice extends VirtioDeviceBase {
     const ctx = this.ctx;
     if (ctx === undefined) return DeliverResult.Dropped;
     const vq = ctx.queues[RECEIVEQ]!;
-    const chain = this.chain;
+    const chain = this.rxChain;
     const total = VIRTIO_NET_HDR_SIZE + frame.length;
     const hdr = this.rxHdr;
     let popped = 0;
