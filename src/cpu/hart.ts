@@ -198,6 +198,8 @@ export class Hart {
   private excTvalLo = 0;
   private excTvalHi = 0;
   private tlbFillable = false;
+  /** Set when a slow path reached a device: the device may have raised an interrupt line. */
+  private mmioTouched = false;
   /** TLB array index (bank * 3) for fetches and for loads/stores in the current context. */
   private fetchBank = 0;
   private dataBank = 0;
@@ -546,7 +548,7 @@ export class Hart {
           }
           npLo = tLo;
           npHi = tHi;
-          limit = 0;
+          // not a boundary: nothing that decides an interrupt changed (docs/architecture.md)
           break;
         }
         case 0x67: { // JALR
@@ -564,7 +566,7 @@ export class Hart {
           }
           npLo = tLo;
           npHi = tHi;
-          limit = 0;
+          // not a boundary: nothing that decides an interrupt changed (docs/architecture.md)
           break;
         }
         case 0x63: { // BRANCH
@@ -589,7 +591,7 @@ export class Hart {
               (((insn >>> 7) & 1) << 11);
             npLo = (pcLo + imm) | 0;
             npHi = (pcHi + (imm >> 31) + ((npLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
-            limit = 0;
+            // not a boundary: nothing that decides an interrupt changed (docs/architecture.md)
           }
           break;
         }
@@ -823,9 +825,17 @@ export class Hart {
           break;
         case 0x2f: // AMO
           flow = this.execAmo(insn, raw, pcLo, pcHi);
+          if (this.mmioTouched) {
+            this.mmioTouched = false;
+            limit = 0;
+          }
           break;
         case 0x07: case 0x27: case 0x43: case 0x47: case 0x4b: case 0x4f: case 0x53:
           flow = this.execFp(insn, raw, pcLo, pcHi);
+          if (this.mmioTouched) {
+            this.mmioTouched = false;
+            limit = 0;
+          }
           break;
         default:
           flow = this.illegal(raw, pcLo, pcHi);
@@ -1245,6 +1255,7 @@ export class Hart {
     if (pa % size !== 0) return this.setExc(4, lo, hi);
     const r = this.bus.find(pa);
     if (r === undefined || pa + size > r.baseGpa + r.sizeBytes) return this.setExc(5, lo, hi);
+    this.mmioTouched = true;
     const o = pa - r.baseGpa;
     if (size === 8) {
       this.rLo = r.device.read(o, 4) | 0;
@@ -1277,6 +1288,7 @@ export class Hart {
     if (pa % size !== 0) return this.setExc(6, lo, hi);
     const r = this.bus.find(pa);
     if (r === undefined || pa + size > r.baseGpa + r.sizeBytes) return this.setExc(7, lo, hi);
+    this.mmioTouched = true;
     const o = pa - r.baseGpa;
     if (size === 8) {
       r.device.write(o, 4, vLo >>> 0);
