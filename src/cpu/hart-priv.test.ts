@@ -445,3 +445,33 @@ test('mcountinhibit.IR freezes minstret across a slice', () => {
   h.run(5);
   assert.equal(h.readCsr(0xb02), 105n);
 });
+
+test('a device write that raises an interrupt is taken right after the store; requestStop from a device', () => {
+  const r = makeHartRig();
+  const h = r.hart;
+  let stopOnWrite = false;
+  r.bus.map('clint-like', 0x200_0000, 0x10, {
+    read: () => 0,
+    write: (_o, _s, v) => {
+      h.setPending(Irq.MSIP, (v & 1) !== 0);
+      if (stopOnWrite) h.requestStop();
+    },
+  });
+  h.writeCsr(C.mtvec, B + 0x100n);
+  h.writeCsr(C.mie, 1n << 3n);
+  h.writeCsr(C.mstatus, 1n << 3n);
+  h.setX(1, 0x200_0000n);
+  h.setX(2, 1n);
+  r.load([rv.sw(2, 1, 0), rv.jal(0, 0)]);
+  r.load([rv.sw(0, 1, 0), rv.jal(0, 0)], RAM_BASE + 0x100);
+  assert.equal(h.run(50), StopReason.Budget);
+  assert.equal(h.readCsr(C.mcause), INT | 3n);
+  assert.equal(h.readCsr(C.mepc), B + 4n); // taken before the spin loop
+  assert.equal(h.getPc(), B + 0x104n); // the handler cleared it and spins
+  stopOnWrite = true;
+  h.setPc(B + 0x100n);
+  const before = h.instret;
+  assert.equal(h.run(50), StopReason.Requested);
+  assert.equal(h.instret - before, 1);
+  assert.equal(h.getPc(), B + 0x104n);
+});
