@@ -273,3 +273,22 @@ test('PMP: TOR/NA4/NAPOT rules, lowest entry wins, locked entries bind M-mode', 
   pmpaddr(1, 0);
   assert.equal(h.readCsr(C.pmpaddr1), BigInt((RAM_BASE + 0x3000) / 4));
 });
+
+test('FP loads and stores go through the same translation and TLBs (U page needs SUM from S)', () => {
+  const r = mmuRig();
+  const h = r.hart;
+  h.writeCsr(C.mstatus, (1n << 18n) | (1n << 13n)); // SUM, FS = Initial
+  r.mem.writeU64(DATA + 0x10, 0x4000_0000_0000_0000n);
+  h.setX(1, 0x4000_0010n);
+  assert.equal(execS(r, rv.fld(1, 1, 0)), 99n);
+  assert.equal(h.getF(1), 0x4000_0000_0000_0000n);
+  assert.equal(execS(r, rv.fsd(1, 1, 8)), 99n); // fills the store TLB
+  assert.equal(execS(r, rv.fsw(1, 1, 16)), 99n); // TLB hit path
+  assert.equal(r.mem.readU64(DATA + 0x18), 0x4000_0000_0000_0000n);
+  assert.equal(r.mem.readU32(DATA + 0x20), 0);
+  assert.equal(execS(r, rv.flw(2, 1, 4)), 99n); // TLB hit path, NaN-boxed
+  assert.equal(h.getF(2), 0xffff_ffff_4000_0000n);
+  h.writeCsr(C.mstatus, 1n << 13n); // SUM cleared: both faults
+  assert.equal(execS(r, rv.fld(1, 1, 0)), 13n);
+  assert.equal(execS(r, rv.fsd(1, 1, 0)), 15n);
+});

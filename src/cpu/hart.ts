@@ -2013,6 +2013,21 @@ export class Hart {
       const aLo = (b + imm) | 0;
       const aHi = (st[2 * rs1 + 1]! + (imm >> 31) + ((aLo >>> 0) < (b >>> 0) ? 1 : 0)) | 0;
       const size = f3 === 2 ? 4 : 8;
+      // the TLB fast path, as for integer loads and stores
+      const t = this.dataBank + (op === 0x07 ? Acc.Load : Acc.Store);
+      const idx = (aLo >>> 12) & TLB_MASK;
+      if (this.tlbTag[t]![idx] === (aLo & -4096) && this.tlbTagHi[t]![idx] === aHi && (aLo & 0xfff) <= 4096 - size) {
+        const off = this.tlbOff[t]![idx]! + (aLo & 0xfff);
+        const dv = this.dv;
+        if (op === 0x07) {
+          if (size === 4) this.setF32(rd, dv.getInt32(off, true));
+          else this.setF64(rd, dv.getInt32(off, true), dv.getInt32(off + 4, true));
+        } else {
+          dv.setInt32(off, st[S.F + 2 * rs2]!, true);
+          if (size === 8) dv.setInt32(off + 4, st[S.F + 2 * rs2 + 1]!, true);
+        }
+        return Flow.Next;
+      }
       if (op === 0x07) {
         if (!this.loadSlow(aLo, aHi, size, Acc.Load)) return this.exception(pcLo, pcHi);
         if (size === 4) this.setF32(rd, this.rLo);
