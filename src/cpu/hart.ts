@@ -50,12 +50,14 @@ export const enum Irq {
  *  rd = -1 (no register written), 1..31 for x, 32 + n for f register n; rdValue its new value. */
 export type HartTracer = (pc: bigint, insn: number, rd: number, rdValue: bigint) => void;
 
-/** Virtual identity presented in mvendorid / marchid / mimpid (0 = "not implemented", allowed by the spec). */
+/** mvendorid of the virtual hart: 0, the spec's "not implemented" (stable across hosts). */
 export const HART_MVENDORID = 0;
+/** marchid of the virtual hart: 0 ("not implemented"). */
 export const HART_MARCHID = 0;
+/** mimpid of the virtual hart: 0 ("not implemented"). */
 export const HART_MIMPID = 0;
 
-/** misa: MXL = 2 (RV64), extensions A C D F I M S U. */
+/** misa bits 31:0: extensions A C D F I M S U (bits 63:62 hold MXL = 2, RV64). */
 export const MISA_LO = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
 
 const enum Acc { Fetch = 0, Load = 1, Store = 2 }
@@ -290,11 +292,13 @@ export class Hart {
     return d >= 2 ** 64 - 2 ** 12 ? Infinity : d;
   }
 
+  /** x register as an unsigned 64-bit value. */
   getX(reg: number): bigint {
     const r = reg & 31;
     return BigInt.asUintN(64, (BigInt(this.st[2 * r + 1]!) << 32n) | BigInt(this.st[2 * r]! >>> 0));
   }
 
+  /** Sets an x register (low 64 bits of value; writes to x0 are ignored). */
   setX(reg: number, value: bigint): void {
     const r = reg & 31;
     if (r === 0) return;
@@ -302,32 +306,37 @@ export class Hart {
     this.st[2 * r + 1] = Number(BigInt.asIntN(32, value >> 32n));
   }
 
+  /** f register raw bits (binary32 values appear NaN-boxed). */
   getF(reg: number): bigint {
     const r = S.F + 2 * (reg & 31);
     return (BigInt(this.st[r + 1]! >>> 0) << 32n) | BigInt(this.st[r]! >>> 0);
   }
 
+  /** Sets f register raw bits. */
   setF(reg: number, value: bigint): void {
     const r = S.F + 2 * (reg & 31);
     this.st[r] = Number(BigInt.asIntN(32, value));
     this.st[r + 1] = Number(BigInt.asIntN(32, value >> 32n));
   }
 
+  /** Program counter (between runs: the next instruction). */
   getPc(): bigint {
     return (BigInt(this.st[S.PC + 1]! >>> 0) << 32n) | BigInt(this.st[S.PC]! >>> 0);
   }
 
+  /** Sets the program counter (bit 0 is cleared: IALIGN = 16). */
   setPc(value: bigint): void {
     this.st[S.PC] = Number(BigInt.asIntN(32, value)) & ~1;
     this.st[S.PC + 1] = Number(BigInt.asIntN(32, value >> 32n));
   }
 
-  /** Raw CSR access for the machine/SBI (no privilege checks, WARL masks applied on write). */
+  /** Raw CSR read for the machine/SBI (no privilege checks); 0 for a CSR that does not exist. */
   readCsr(csr: number): bigint {
     if (!this.csrRead(csr)) return 0n;
     return (BigInt(this.rHi >>> 0) << 32n) | BigInt(this.rLo >>> 0);
   }
 
+  /** Raw CSR write with the CSR's WARL rules (unknown or read-only CSRs ignore it). */
   writeCsr(csr: number, value: bigint): void {
     this.csrWrite(csr, Number(BigInt.asIntN(32, value)), Number(BigInt.asIntN(32, value >> 32n)));
   }
