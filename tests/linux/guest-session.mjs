@@ -85,13 +85,17 @@ export class GuestSession {
     });
   }
 
-  /** Types a command line and returns its output (the text before the next prompt, echo removed). */
+  /**
+   * Types a command line and returns its output. The output is framed by two markers the shell
+   * prints (`<<BEGIN`, `<<END`); the echoed command line spells them `'<<'BEGIN`, so terminal
+   * echo and line wrapping never match.
+   */
   async run(command, timeoutMs = 60_000) {
-    this.child.stdin.write(command + '\n');
-    const text = await this.waitFor(PROMPT, timeoutMs);
-    const lines = text.replace(/\r/g, '').split('\n');
-    // First line: the echoed command; last line: the next prompt.
-    return lines.slice(1, -1).join('\n');
+    this.child.stdin.write(`echo '<<'BEGIN; ${command}; echo '<<'END\n`);
+    await this.waitFor(/<<BEGIN\r?\n/, timeoutMs);
+    const text = await this.waitFor(/<<END\r?\n/, timeoutMs);
+    await this.waitFor(PROMPT, timeoutMs);
+    return text.replace(/<<END\r?\n$/, '').replace(/\r/g, '').replace(/\n$/, '');
   }
 
   /** Sends raw text without waiting. */
