@@ -282,5 +282,5 @@ int main(void) {
   EXPECT_FAULT(505, 13, 0xffff7fff00000000ull, got = load64(0xffff7fff00000000ull));
   csr_write(satp, 0);
   sfence_all();
-  return 0;
+  return rt_first_failure;
 }
