@@ -347,6 +347,15 @@ export class Hart {
     this.selectBanks();
   }
 
+  /** Drops the cached translations of the 4 KiB page holding virtual address (lo, hi), every bank. */
+  private flushTlbPage(lo: number, hi: number): void {
+    const idx = (lo >>> 12) & TLB_MASK;
+    const tag = lo & -4096;
+    for (let t = 0; t < 3 * TLB_BANKS; t++) {
+      if (this.tlbTag[t]![idx] === tag && this.tlbTagHi[t]![idx] === hi) this.tlbTag[t]![idx] = INVALID_TAG;
+    }
+  }
+
   /** Picks the TLB banks of the current context (privilege, MPRV/MPP, SUM); no flush needed. */
   private selectBanks(): void {
     const st = this.st;
@@ -1679,7 +1688,8 @@ export class Hart {
       const f7 = insn >>> 25;
       if (f7 === 0x09) { // SFENCE.VMA
         if (rd !== 0 || priv === 0 || (priv === 1 && (st[S.MSTATUS]! & MS_TVM) !== 0)) return this.illegal(raw, pcLo, pcHi);
-        this.flushTlb();
+        if (rs1 === 0) this.flushTlb();
+        else this.flushTlbPage(st[2 * rs1]!, st[2 * rs1 + 1]!); // one address (any ASID)
         return Flow.NextCheck;
       }
       if (rd !== 0 || rs1 !== 0) return this.illegal(raw, pcLo, pcHi);
