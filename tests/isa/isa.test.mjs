@@ -16,16 +16,22 @@ const MAX_INSTRUCTIONS = 100_000_000;
 const toolchain = haveTool(BARE_CC);
 const skip = toolchain ? false : `${BARE_CC} not found (Debian: gcc-riscv64-unknown-elf): ISA suite skipped`;
 
-/** Runs `banquise elf` and resolves { status, stdout, stderr }. */
+const TIMEOUT_MS = 180_000;
+
+/** Runs `banquise elf` and resolves { status, stdout, stderr } (killed after TIMEOUT_MS). */
 function runElf(elf, maxInstructions = MAX_INSTRUCTIONS) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BANQUISE, 'elf', '--max-instructions', String(maxInstructions), elf],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const timer = setTimeout(() => {
+      stderr += `\n(killed after ${TIMEOUT_MS / 1000} s of wall-clock time: hung, e.g. asleep in wfi)`;
+      child.kill('SIGKILL');
+    }, TIMEOUT_MS);
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
   });
 }
 

@@ -83,6 +83,20 @@ isa_fail_near: j isa_fail
 1: TRAP_CHECK(71, CAUSE_BREAKPOINT); la t0, 6b; bne a2, t0, isa_fail
   // misaligned targets (2-byte aligned) are fine with C: no misaligned-fetch trap
   li gp, 72; la a0, 7f; jalr ra, 0(a0); CHECKV(72, a0, 99)
+  // reserved compressed encodings are illegal instructions; mtval holds their 16 bits
+#define C_ILLEGAL(n, bits)                                                        \
+  li gp, n; TRAP_ARM(8f);                                                         \
+9: .2byte bits; TRAP_DISARM; j isa_fail;                                          \
+8: TRAP_CHECK(n, CAUSE_ILLEGAL); la t0, 9b; bne a2, t0, isa_fail;                 \
+  li t0, bits; bne a1, t0, isa_fail
+  C_ILLEGAL(90, 0x0000)        // all zeros
+  C_ILLEGAL(91, 0x0004)        // c.addi4spn with nzuimm = 0
+  C_ILLEGAL(92, 0x6101)        // c.addi16sp with nzimm = 0
+  C_ILLEGAL(93, 0x6081)        // c.lui with nzimm = 0
+  C_ILLEGAL(94, 0x4002)        // c.lwsp with rd = 0
+  C_ILLEGAL(95, 0x6002)        // c.ldsp with rd = 0
+  C_ILLEGAL(96, 0x8002)        // c.jr with rs1 = 0
+  C_ILLEGAL(97, 0x9c01 | (1 << 5) | (1 << 6))   // reserved c.subw/c.addw slot (funct2 = 11, bit 12 = 1)
   // instruction straddling a page boundary
   li gp, 80; li a0, 0; call straddle; CHECKV(80, a0, 0x123)
   .option pop
