@@ -404,6 +404,11 @@ export class Hart {
     for (let i = 0; i < S.TLB; i++) this.st[i] = state.slots[i]! | 0;
     this.st[0] = 0;
     this.st[1] = 0;
+    const p = this.st[S.PRIV]!;
+    if (p !== 0 && p !== 1 && p !== 3) this.st[S.PRIV] = 3; // a snapshot is data: never trust it
+    this.st[S.WAITING] = this.st[S.WAITING] === 0 ? 0 : 1;
+    if (((this.st[S.MSTATUS]! >>> 11) & 3) === 2) this.st[S.MSTATUS] &= ~MS_MPP;
+    this.writeMstatus(this.st[S.MSTATUS]!); // re-applies the fixed fields (UXL/SXL, SD)
     this.retiredBase = state.instret;
     this.runCount = 0;
     this.stopRequested = false;
