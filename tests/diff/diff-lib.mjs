@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BARE_CC, COMMON_DIR, ROOT, haveTool } from '../../scripts/isa/build.mjs';
 import { generate } from './generator.mjs';
-import { DUMP_NAMES, emitBare, emitLinux } from './emit.mjs';
+import { dumpName, emitBare, emitLinux } from './emit.mjs';
 
 /** Cross compiler for the Linux user-mode variant. */
 export const LINUX_CC = 'riscv64-linux-gnu-gcc';
@@ -36,7 +36,7 @@ export function buildPair(prog, insns = prog.insns) {
   const linuxSrc = emitLinux(prog, insns);
   const bareSrc = emitBare(prog, insns);
   const key = createHash('sha256').update(linuxSrc).update(bareSrc).digest('hex').slice(0, 16);
-  const base = join(DIFF_CACHE, `seed${prog.seed}-${insns.length}-${key}`);
+  const base = join(DIFF_CACHE, `${prog.profile}-seed${prog.seed}-${insns.length}-${key}`);
   const common = ['-march=rv64gc', '-mabi=lp64d', '-nostdlib', '-nostartfiles', '-static'];
   const linux = compile(LINUX_CC, common, linuxSrc, `${base}-linux.elf`);
   const bare = compile(BARE_CC, [...common, '-T', join(COMMON_DIR, 'link.ld')], bareSrc, `${base}-bare.elf`);
@@ -51,7 +51,7 @@ export function runQemuUser(elf) {
 }
 
 /** Runs the bare-metal variant on banquise elf; returns { status, stdout, stderr }. */
-export function runBanquise(elf, maxInstructions = 10_000_000) {
+export function runBanquise(elf, maxInstructions = 500_000_000) {
   const r = spawnSync(process.execPath, [BANQUISE, 'elf', '--max-instructions', String(maxInstructions), elf],
     { encoding: 'utf8', timeout: 120000 });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
@@ -63,7 +63,7 @@ export function compareDumps(expected, got) {
   const b = got.split('\n');
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) return { index: i, name: DUMP_NAMES[i] ?? `line ${i}`, expected: a[i], got: b[i] };
+    if (a[i] !== b[i]) return { index: i, name: dumpName(i), expected: a[i], got: b[i] };
   }
   return null;
 }
@@ -84,7 +84,7 @@ function allDiffs(expected, got) {
   const b = got.split('\n');
   const out = [];
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) out.push(`  ${DUMP_NAMES[i] ?? i}: qemu ${a[i]} banquise ${b[i]}`);
+    if (a[i] !== b[i]) out.push(`  ${dumpName(i)}: qemu ${a[i]} banquise ${b[i]}`);
   }
   return out;
 }
@@ -95,8 +95,8 @@ function allDiffs(expected, got) {
  * whose execution makes the states differ, with the differences right after it.
  * `target(bareElf, sequenceLength)` runs the program under test (default: banquise elf).
  */
-export function checkSeed(seed, length = 300, target = (elf) => runBanquise(elf)) {
-  const prog = generate(seed, length);
+export function checkSeed(seed, length = 300, target = (elf) => runBanquise(elf), profile = 'mixed') {
+  const prog = generate(seed, length, profile);
   let full = runBoth(prog, prog.insns, target);
   if (full.diff && full.diff.index === -1) full = runBoth(prog, prog.insns, target);   // transient?
   if (full.diff && full.diff.index === -1 && !/FAIL: test 1\b/.test(full.got + full.diff.got)) {
@@ -125,13 +125,13 @@ export function checkSeed(seed, length = 300, target = (elf) => runBanquise(elf)
   const listing = prog.insns.map((s, i) => `${String(i).padStart(4)}${i === hi - 1 ? ' >>' : '   '} ${s.replace(/\n/g, ' ; ')}`);
   const culprit = hi === 0 ? '(initial state already differs: loading registers or the dump itself)' : `#${hi - 1}: ${prog.insns[hi - 1].replace(/\n/g, ' ; ')}`;
   const report = [
-    `seed ${seed} (length ${length}): first difference in ${full.diff.name}: qemu ${full.diff.expected} banquise ${full.diff.got}`,
+    `seed ${seed} (length ${length}, profile ${profile}): first difference in ${full.diff.name}: qemu ${full.diff.expected} banquise ${full.diff.got}`,
     `first diverging instruction ${culprit}`,
     'state right after it (qemu vs banquise):',
     ...allDiffs(hiRun.expected, hiRun.got).slice(0, 12),
     'listing around it:',
     ...listing.slice(Math.max(0, hi - 8), hi + 2),
-    `reproduce: node tests/diff/run.mjs --seed ${seed} --length ${length}`,
+    `reproduce: node tests/diff/run.mjs --seed ${seed} --length ${length} --profile ${profile}`,
   ].join('\n');
   return { ok: false, report, listing: listing.join('\n') };
 }

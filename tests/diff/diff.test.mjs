@@ -8,6 +8,7 @@ import { checkSeed, compareDumps, missingTools, runBanquise } from './diff-lib.m
 import { generate } from './generator.mjs';
 
 const SEEDS = Number(process.env.BANQUISE_DIFF_SEEDS ?? 30);
+const FP_SEEDS = Number(process.env.BANQUISE_DIFF_FP_SEEDS ?? 10);
 const missing = missingTools();
 const skip = missing ? `${missing}: differential test skipped` : false;
 
@@ -15,6 +16,13 @@ describe('differential: qemu-riscv64 vs banquise elf', { skip }, () => {
   for (let seed = 1; seed <= SEEDS; seed++) {
     test(`seed ${seed}`, () => {
       const r = checkSeed(seed, 300);
+      if (!r.ok) assert.fail(r.report);
+    });
+  }
+  // tricky FP operands: FMA cancellation, near-equal sums, subnormal/huge, conversion edges
+  for (let seed = 1; seed <= FP_SEEDS; seed++) {
+    test(`fp seed ${seed}`, () => {
+      const r = checkSeed(seed, 300, undefined, 'fp');
       if (!r.ok) assert.fail(r.report);
     });
   }

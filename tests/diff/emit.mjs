@@ -2,16 +2,23 @@
 // user-mode program for qemu-riscv64 (prints with the write syscall, exits with exit) and a
 // bare-metal program for `banquise elf` (prints through HTIF putchar, passes through tohost).
 // Both print the same text dump: x0..x31 (x26/x27 zeroed: they hold addresses), f0..f31,
-// fcsr, then the scratch buffer, one 64-bit hex value per line.
+// fcsr, the scratch buffer, then the FP log ('fp' profile), one 64-bit hex value per line.
 import { SCRATCH_BYTES } from './generator.mjs';
 
-/** Names of the dump lines, in order (for reports). */
+/** Names of the dump lines, in order (for reports); the FP log follows the scratch buffer. */
 export const DUMP_NAMES = [
   ...Array.from({ length: 32 }, (_, i) => `x${i}`),
   ...Array.from({ length: 32 }, (_, i) => `f${i}`),
   'fcsr',
   ...Array.from({ length: SCRATCH_BYTES / 8 }, (_, i) => `mem[${i * 8}]`),
 ];
+
+/** Name of dump line i. */
+export function dumpName(i) {
+  if (i < DUMP_NAMES.length) return DUMP_NAMES[i];
+  const k = i - DUMP_NAMES.length;
+  return `fp log #${k >> 1} ${k & 1 ? 'fflags' : 'result'}`;
+}
 
 const hex = (v) => `0x${v.toString(16).padStart(16, '0')}`;
 
@@ -24,17 +31,18 @@ function body(prog, insns) {
   lines.push(`  li t0, ${prog.frm << 5}`, '  csrw fcsr, t0');
   lines.push('  la x31, init_x');
   for (let i = 1; i < 31; i++) if (i !== 26 && i !== 27) lines.push(`  ld x${i}, ${i * 8}(x31)`);
-  lines.push('  la x27, scratch', '  la x26, rand_base', '  ld x31, 248(x31)');
+  lines.push('  la x27, scratch', '  la x26, rand_base', '  la x24, fp_log', '  ld x31, 248(x31)');
   lines.push('rand_base:');
   for (const insn of insns) lines.push(`  ${insn}`);
   // save everything, then format the dump
   for (let i = 1; i < 32; i++) if (i !== 27) lines.push(`  sd x${i}, ${save + i * 8}(x27)`);
-  lines.push(`  sd zero, ${save}(x27)`, `  sd zero, ${save + 26 * 8}(x27)`, `  sd zero, ${save + 27 * 8}(x27)`);
+  lines.push(`  sd zero, ${save}(x27)`, `  sd zero, ${save + 24 * 8}(x27)`, `  sd zero, ${save + 26 * 8}(x27)`, `  sd zero, ${save + 27 * 8}(x27)`);
   for (let i = 0; i < 32; i++) lines.push(`  fsd f${i}, ${save + 256 + i * 8}(x27)`);
   lines.push('  frcsr t0', `  sd t0, ${save + 512}(x27)`);
   // a0 = source dwords, a1 = count, a2 = text out; regs first, then the scratch buffer
   lines.push(`  addi a0, x27, ${save}`, '  li a1, 65', '  la a2, dump_text', '  call fmt_hex');
   lines.push('  mv a0, x27', `  li a1, ${SCRATCH_BYTES / 8}`, '  call fmt_hex');
+  if (prog.logSlots > 0) lines.push('  la a0, fp_log', `  li a1, ${prog.logSlots * 2}`, '  call fmt_hex');
   lines.push('  la a0, dump_text', '  sub a1, a2, a0', '  j emit_dump');
   // fmt_hex: for a1 dwords at a0, write "%016x\n" at a2 (a2 advances)
   lines.push(
@@ -65,7 +73,8 @@ function body(prog, insns) {
   lines.push('init_f:', ...prog.initF.map((v) => `  .dword ${hex(v)}`));
   lines.push('  .balign 64', 'scratch:', ...prog.scratch.map((v) => `  .dword ${hex(v)}`));
   lines.push(`  .space ${64 + 1024}`);
-  lines.push('  .bss', '  .balign 8', `dump_text: .space ${(65 + SCRATCH_BYTES / 8) * 17 + 64}`);
+  lines.push('  .balign 8', `fp_log: .space ${prog.logSlots * 16 + 16}`);
+  lines.push('  .bss', '  .balign 8', `dump_text: .space ${(65 + SCRATCH_BYTES / 8 + prog.logSlots * 2) * 17 + 64}`);
   return lines.join('\n');
 }
 

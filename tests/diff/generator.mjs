@@ -6,7 +6,9 @@
 //
 // Reserved registers: x26 holds the address of the sequence start (auipc results are made
 // position-independent by subtracting it), x27 the scratch buffer; neither is a destination.
-// x25 is the address register of AMOs and LR/SC (set just before, zeroed just after).
+// x25 is the address register of AMOs and LR/SC (set just before, zeroed just after), and
+// x24 points into the FP log of the 'fp' profile (each tricky operation appends its result
+// and its fflags there, so no result is lost to a later overwrite).
 
 /** Size in bytes of the scratch buffer the loads and stores address (through x27). */
 export const SCRATCH_BYTES = 512;
@@ -71,7 +73,7 @@ function randomF(r) {
   }
 }
 
-const XREGS = [...Array(32).keys()].filter((i) => i < 25 || i > 27);
+const XREGS = [...Array(32).keys()].filter((i) => i < 24 || i > 27);
 const RM = ['rne', 'rtz', 'rdn', 'rup', 'rmm', 'dyn'];
 const R_OPS = ['add', 'sub', 'sll', 'slt', 'sltu', 'xor', 'srl', 'sra', 'or', 'and', 'addw', 'subw', 'sllw',
   'srlw', 'sraw', 'mul', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu', 'mulw', 'divw', 'divuw',
@@ -134,16 +136,96 @@ function randomInsn(r) {
   return p === 's' ? `fmv.w.x ${f(r)}, ${xs(r)}` : `fmv.d.x ${f(r)}, ${xs(r)}`;
 }
 
+// ---- the 'fp' profile: fresh, deliberately tricky operands for every FP operation ----------
+
+const F64 = new Float64Array(1);
+const U64 = new BigUint64Array(F64.buffer);
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+const bitsD = (v) => { F64[0] = v; return U64[0]; };
+const fromD = (b) => { U64[0] = b; return F64[0]; };
+const bitsS = (v) => { F32[0] = v; return BigInt(U32[0]); };
+const fromS = (b) => { U32[0] = Number(b & 0xffffffffn); return F32[0]; };
+
+/** A random double or single bit pattern anywhere in the range: subnormals, huge, near 1. */
+function trickyBits(r, p) {
+  const [ebits, mbits] = p === 'd' ? [11n, 52n] : [8n, 23n];
+  const emax = (1n << ebits) - 1n;
+  const sign = BigInt(r.below(2)) << (ebits + mbits);
+  const mant = (r.u64() & ((1n << mbits) - 1n)) >> BigInt(r.below(3) === 0 ? r.below(Number(mbits)) : 0);
+  let exp;
+  switch (r.below(6)) {
+    case 0: exp = 0n; break;                                            // subnormal or zero
+    case 1: exp = BigInt(1 + r.below(40)); break;                        // tiny normal
+    case 2: exp = emax - 1n - BigInt(r.below(40)); break;                // huge
+    case 3: exp = emax; return sign | (exp << mbits) | (r.below(2) ? 0n : mant | 1n);  // inf / NaN
+    default: exp = (emax >> 1n) + BigInt(r.range(-40, 40));              // moderate
+  }
+  return sign | (exp << mbits) | mant;
+}
+
+function loadF(reg, bits, p) {
+  const v = p === 's' ? BOX | bits : bits;
+  return `li x25, 0x${v.toString(16)}\n  fmv.d.x ${reg}, x25`;
+}
+
+/** One FP operation on freshly loaded operands chosen to hit rounding and cancellation cases. */
+function trickyFp(r) {
+  const p = r.pick(['s', 'd']);
+  const rm = r.pick(RM);
+  const regs = [];
+  while (regs.length < 4) { const g = f(r); if (!regs.includes(g)) regs.push(g); }
+  const [fa, fb, fc, fd] = regs;
+  const from = p === 'd' ? fromD : fromS;
+  const bits = p === 'd' ? bitsD : bitsS;
+  const round = p === 'd' ? (v) => v : Math.fround;
+  let a = trickyBits(r, p);
+  let b = trickyBits(r, p);
+  let c = trickyBits(r, p);
+  const k = r.below(10);
+  let op;
+  if (k < 4) {
+    // fused multiply-add whose addend cancels the rounded product (the result is the exact
+    // product error), or nearly so, or is far smaller / larger than the product
+    if (r.below(3)) { a = bits(round(1 + r.u32() / 2 ** 32) * 2 ** r.range(-20, 20)); b = bits(round(1 + r.u32() / 2 ** 32)); }
+    const prod = round(from(a) * from(b));
+    const variant = r.below(4);
+    if (variant === 0) c = bits(-prod);
+    else if (variant === 1) c = bits(prod);
+    else if (variant === 2) c = bits(round(-prod * (1 + (r.below(2) ? 1 : -1) * 2 ** -r.range(20, 60))));
+    op = `${r.pick(['fmadd', 'fmsub', 'fnmsub', 'fnmadd'])}.${p} ${fd}, ${fa}, ${fb}, ${fc}, ${rm}`;
+  } else if (k < 6) {
+    // addition / subtraction of nearly equal or wildly different magnitudes
+    if (r.below(2)) b = bits(round(-from(a) * (1 + (r.below(2) ? 1 : -1) * 2 ** -r.range(1, 60))));
+    op = `${r.pick(['fadd', 'fsub'])}.${p} ${fd}, ${fa}, ${fb}, ${rm}`;
+  } else if (k < 8) {
+    op = r.below(3) ? `${r.pick(['fmul', 'fdiv'])}.${p} ${fd}, ${fa}, ${fb}, ${rm}` : `fsqrt.${p} ${fd}, ${fa}, ${rm}`;
+  } else {
+    // conversions near integer boundaries
+    const edges = [2 ** 31, -(2 ** 31), 2 ** 32, 2 ** 63, -(2 ** 63), 2 ** 64, 0.5, -0.5, 1.5, 2.5, -2.5];
+    const e = r.pick(edges) + (r.below(2) ? 0 : (r.below(2) ? 1 : -1) * r.pick([0.5, 0.25, 1, 1e-3]));
+    a = bits(round(e));
+    op = `fcvt.${r.pick(['w', 'wu', 'l', 'lu'])}.${p} ${x(r)}, ${fa}, ${rm}`;
+  }
+  if (Number.isNaN(from(c)) && r.below(2)) c = trickyBits(r, p);
+  const dest = op.split(' ')[1].replace(',', '');
+  const log = dest.startsWith('f') ? `fsd ${dest}, 0(x24)` : `sd ${dest}, 0(x24)`;
+  return `${loadF(fa, a, p)}\n  ${loadF(fb, b, p)}\n  ${loadF(fc, c, p)}\n  ${op}\n  ${log}\n  csrrw x25, fflags, zero\n  sd x25, 8(x24)\n  addi x24, x24, 16\n  li x25, 0`;
+}
+
 /**
  * The program for one seed: initial x/f registers, frm, scratch contents and `length`
- * instructions (assembly lines).
+ * instructions (assembly lines). Profile 'mixed' (default) draws from the whole ISA subset;
+ * 'fp' makes most instructions FP operations on freshly loaded tricky operands.
  */
-export function generate(seed, length = 300) {
+export function generate(seed, length = 300, profile = 'mixed') {
   const r = new Prng(seed);
   const initX = [0n, ...Array.from({ length: 31 }, () => randomX(r))];
   const initF = Array.from({ length: 32 }, () => randomF(r));
   const frm = r.below(5);
   const scratch = Array.from({ length: SCRATCH_BYTES / 8 }, () => (r.below(3) === 0 ? randomF(r) : randomX(r)));
-  const insns = Array.from({ length }, () => randomInsn(r));
-  return { seed, initX, initF, frm, scratch, insns };
+  const insns = Array.from({ length }, () => (profile === 'fp' && r.below(4) !== 0 ? trickyFp(r) : randomInsn(r)));
+  // entries of the FP log (two dwords each: result, fflags), at most one per instruction
+  const logSlots = insns.filter((s) => s.includes('(x24)')).length;
+  return { seed, initX, initF, frm, scratch, insns, profile, logSlots };
 }
