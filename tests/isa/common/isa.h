@@ -122,7 +122,7 @@ isa_body:
 #define TRAP_CHECK(n, cause)                                              \
   li gp, n; la t1, isa_trap; ld a0, 0(t1); ld a1, 8(t1); ld a2, 16(t1);   \
   ld a3, 24(t1); li t2, cause; bne a0, t2, isa_fail
-/* Fails if any trap was armed but not taken. */
+/* Cancels an armed TRAP_ARM (used on the path where the expected trap did not happen). */
 #define TRAP_DISARM la t1, isa_trap; sd zero, 32(t1)
 
 /* ---- floating-point tests ------------------------------------------------------------- */
