@@ -261,6 +261,16 @@ static int test_interrupts(void) {
   switch_mode(PRV_M);
   CHECK(55, strap_rec.count == 1 && strap_rec.cause == (CAUSE_INTR | IRQ_S_SOFT) && (strap_rec.status & MSTATUS_SPP));
   csr_clear(mip, 1 << IRQ_S_SOFT);
+  // a delegated S interrupt is never taken while in M, whatever MIE and SIE say
+  csr_write(mideleg, 1 << IRQ_S_SOFT);
+  csr_write(mie, 1 << IRQ_S_SOFT);
+  reset_traps();
+  csr_set(mip, 1 << IRQ_S_SOFT);
+  csr_set(mstatus, MSTATUS_MIE | MSTATUS_SIE);
+  for (int i = 0; i < 100; i++) __asm__ volatile ("nop");
+  csr_clear(mstatus, MSTATUS_MIE | MSTATUS_SIE);
+  CHECK(39, mtrap_rec.count == 0 && strap_rec.count == 0);
+  csr_clear(mip, 1 << IRQ_S_SOFT);
   // a non-delegated S interrupt traps to M, even from S with MIE = 0
   csr_write(mideleg, 0);
   csr_write(mie, 1 << IRQ_S_SOFT);
