@@ -207,12 +207,12 @@ static int test_interrupts(void) {
     *CLINT_MSIP = 1;
     csr_write(mie, 1 << IRQ_M_SOFT);
     __asm__ volatile ("csrsi mstatus, 8\n1: nop\n nop\n csrci mstatus, 8\n la %0, 1b" : "=r"(after_csr) :: "memory");
-    CHECK(62, mtrap_rec.count == 1 && mtrap_rec.cause == (CAUSE_INTR | IRQ_M_SOFT) && mtrap_rec.epc == after_csr);
+    CHECK(70, mtrap_rec.count == 1 && mtrap_rec.cause == (CAUSE_INTR | IRQ_M_SOFT) && mtrap_rec.epc == after_csr);
     reset_traps();
     csr_write(mie, 0);
     __asm__ volatile ("csrsi mstatus, 8\n li t0, 8\n csrs mie, t0\n1: nop\n nop\n csrci mstatus, 8\n la %0, 1b"
                       : "=r"(after_csr) :: "t0", "memory");
-    CHECK(63, mtrap_rec.count == 1 && mtrap_rec.cause == (CAUSE_INTR | IRQ_M_SOFT) && mtrap_rec.epc == after_csr);
+    CHECK(71, mtrap_rec.count == 1 && mtrap_rec.cause == (CAUSE_INTR | IRQ_M_SOFT) && mtrap_rec.epc == after_csr);
     clint_quiet();
   }
   // M interrupts are taken in U even with mstatus.MIE = 0
