@@ -5,8 +5,24 @@
 #   3. npm ci.
 # Idempotent: a second run changes nothing. Uses sudo only when not root. Runs without a terminal (CI).
 # Full output goes to a log file; only one progress line per step is printed.
-# Environment: BANQUISE_SETUP_SKIP_NPM=1 skips `npm ci`.
+# Options: --deb-src-only   only enable deb-src (step 1), nothing else.
+# Environment: BANQUISE_SETUP_SKIP_NPM=1 skips `npm ci`; BANQUISE_SETUP_APT_ETC=<dir> reads and writes
+# the source lists under <dir> instead of /etc/apt, without sudo (for tests; implies --deb-src-only).
 set -euo pipefail
+
+debsrc_only=0
+for arg in "$@"; do
+  case "$arg" in
+    --deb-src-only) debsrc_only=1 ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) printf 'setup.sh: unknown option %s\n' "$arg" >&2; exit 64 ;;
+  esac
+done
+apt_etc=/etc/apt
+if [ -n "${BANQUISE_SETUP_APT_ETC:-}" ]; then
+  apt_etc="$BANQUISE_SETUP_APT_ETC"
+  debsrc_only=1
+fi
 
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache_dir="${XDG_CACHE_HOME:-$HOME/.cache}/banquise"
@@ -36,7 +52,7 @@ fail() {
 # Runs a command with its output appended to the log file.
 logged() { printf '\n$ %s\n' "$*" >>"$log_file"; "$@" >>"$log_file" 2>&1; }
 
-if [ "$(id -u)" -eq 0 ]; then
+if [ "$(id -u)" -eq 0 ] || [ "$apt_etc" != /etc/apt ]; then
   SUDO=()
 elif command -v sudo >/dev/null 2>&1; then
   SUDO=(sudo -n)
@@ -48,16 +64,20 @@ else
 fi
 as_root() { "${SUDO[@]}" "$@"; }
 
-[ -r /etc/debian_version ] || fail "this script expects Debian 12 (bookworm); /etc/debian_version not found"
-step "Debian $(cat /etc/debian_version) on $(uname -m); log: $log_file"
+if [ "$apt_etc" = /etc/apt ]; then
+  [ -r /etc/debian_version ] || fail "this script expects Debian 12 (bookworm); /etc/debian_version not found"
+  step "Debian $(cat /etc/debian_version) on $(uname -m); log: $log_file"
+else
+  step "source lists under $apt_etc; log: $log_file"
+fi
 
 # --- 1. deb-src -----------------------------------------------------------------------------------
 # For every enabled Debian source of type `deb` (one-line .list format or deb822 .sources format)
 # without a matching deb-src, write the deb-src twin into one file of our own. System files are not
 # edited. Only Debian archives are mirrored (URI host *.debian.org or a path ending in /debian or
 # /debian-security), so third-party repositories without source indexes do not break apt-get update.
-debsrc_list=/etc/apt/sources.list.d/banquise-deb-src.list
-debsrc_sources=/etc/apt/sources.list.d/banquise-deb-src.sources
+debsrc_list=$apt_etc/sources.list.d/banquise-deb-src.list
+debsrc_sources=$apt_etc/sources.list.d/banquise-deb-src.sources
 
 is_debian_uri() {
   case "$1" in
@@ -68,9 +88,9 @@ is_debian_uri() {
 }
 
 one_line_files=()
-[ -f /etc/apt/sources.list ] && one_line_files+=(/etc/apt/sources.list)
+[ -f "$apt_etc/sources.list" ] && one_line_files+=("$apt_etc/sources.list")
 deb822_files=()
-for f in /etc/apt/sources.list.d/*; do
+for f in "$apt_etc"/sources.list.d/*; do
   [ -f "$f" ] || continue
   case "$f" in
     "$debsrc_list" | "$debsrc_sources") ;;
@@ -144,6 +164,7 @@ write_if_changed() { # path content
 write_if_changed "$debsrc_list" "$new_list"
 write_if_changed "$debsrc_sources" "$new_sources"
 if [ "$sources_changed" -eq 1 ]; then step "deb-src enabled for the Debian suites in use"; else step "deb-src already enabled"; fi
+if [ "$debsrc_only" -eq 1 ]; then step "done (--deb-src-only)"; exit 0; fi
 
 # --- 2. apt packages ------------------------------------------------------------------------------
 missing=()
