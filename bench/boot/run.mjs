@@ -2,11 +2,17 @@
 // npm run bench:boot — boots the default guest (Linux 6.1 + busybox initramfs) to its shell prompt
 // on Banquise (pv mode: no firmware, SBI answered in TypeScript) and on qemu-system-riscv64
 // -M virt (its own OpenSBI), same kernel, same initramfs, same command line, in the same run,
-// and prints a table: wall time to the prompt, guest instructions executed, the ratio.
-// Usage: node bench/boot/run.mjs [--vcpus N] [--runs N] [--no-qemu] [--json]
+// and prints a table: wall time to the prompt, guest instructions executed, the ratios.
+// Instructions: Banquise counts its own exactly. QEMU has no TCG plugins in Debian, so the guest
+// reports them itself: the initramfs gets an overlay (bench/boot/overlay.mjs) whose /etc/profile
+// runs /bin/instret (reads the instret CSR) right before the first prompt, and QEMU runs a second
+// time with -icount shift=0, where instret is QEMU's count of executed instructions (OpenSBI
+// included). The same number read on Banquise checks the method against the exact count.
+// Usage: node bench/boot/run.mjs [--vcpus N] [--memory MiB] [--runs N] [--no-qemu] [--json]
 import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -41,8 +47,13 @@ const { ensureDefaultGuest } = await import(dist('platform/node/guest-images.js'
 const { loadFile } = await import(dist('platform/node/file-loader.js'));
 
 const guest = await ensureDefaultGuest();
+const { benchInitrd } = await import('./overlay.mjs');
 const kernel = loadFile(guest.kernel, 'kernel');
-const initrd = loadFile(guest.initrd, 'initrd');
+const withOverlay = benchInitrd(loadFile(guest.initrd, 'initrd'));
+const initrd = withOverlay ?? loadFile(guest.initrd, 'initrd');
+const initrdPath = withOverlay === undefined ? guest.initrd : join(mkdtempSync(join(tmpdir(), 'banquise-bench-')), 'initramfs.cpio.gz');
+if (withOverlay !== undefined) writeFileSync(initrdPath, withOverlay);
+const INSTRET = /instret=(\d+)/;
 
 /** Number of quanta sampled for the kernel/user split (priv at each quantum boundary). */
 const SAMPLE_QUANTUM = 4096;
@@ -56,6 +67,7 @@ async function bootBanquise() {
   let text = '';
   let ready = false;
   let prompt = false;
+  let reported;
   const decoder = new TextDecoder();
   const machine = new Machine({
     mode: 'pv',
@@ -70,6 +82,8 @@ async function bootBanquise() {
           ready = true;
           text = text.slice(text.search(READY));
         }
+        const m = INSTRET.exec(text);
+        if (m) reported = Number(m[1]);
         if (ready && PROMPT.test(text)) prompt = true;
       },
     },
@@ -102,6 +116,7 @@ async function bootBanquise() {
   return {
     ms,
     instructions,
+    reported,
     firmware: 0,
     kernelShare: su === 0 ? 0 : samples[1] / su,
     userShare: su === 0 ? 0 : samples[0] / su,
@@ -112,23 +127,27 @@ async function bootBanquise() {
 }
 
 /** Boots QEMU with its bundled OpenSBI and the same kernel/initramfs; time to the prompt only. */
-function bootQemu() {
+function bootQemu(icount) {
   return new Promise((res, rej) => {
     const args = ['-M', 'virt', '-nographic', '-m', `${memoryMiB}M`, '-smp', String(vcpus),
-      '-kernel', guest.kernel, '-initrd', guest.initrd, '-append', APPEND, '-monitor', 'none'];
+      '-kernel', guest.kernel, '-initrd', initrdPath, '-append', APPEND, '-monitor', 'none',
+      ...(icount ? ['-icount', 'shift=0'] : [])];
     const t0 = performance.now();
     const q = spawn('qemu-system-riscv64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let text = '';
     let ready = false;
+    let reported;
     const timer = setTimeout(() => { q.kill('SIGKILL'); rej(new Error('QEMU: no prompt within the timeout')); }, TIMEOUT_MS);
     q.stdout.on('data', (d) => {
       text = (text + d.toString('latin1')).slice(-4096);
       if (!ready && READY.test(text)) { ready = true; text = text.slice(text.search(READY)); }
+      const m = INSTRET.exec(text);
+      if (m) reported = Number(m[1]);
       if (ready && PROMPT.test(text)) {
         const ms = performance.now() - t0;
         clearTimeout(timer);
         q.kill('SIGKILL');
-        res({ ms });
+        res({ ms, reported });
       }
     });
     q.on('error', (e) => { clearTimeout(timer); rej(e); });
@@ -140,8 +159,9 @@ const haveQemu = !opts['no-qemu'] && spawnSync('qemu-system-riscv64', ['--versio
 const results = [];
 for (let r = 0; r < runs; r++) {
   const b = await bootBanquise();
-  const q = haveQemu ? await bootQemu() : undefined;
-  results.push({ banquise: b, qemu: q });
+  const q = haveQemu ? await bootQemu(false) : undefined;
+  const qi = haveQemu && withOverlay !== undefined && r === 0 ? await bootQemu(true) : undefined;
+  results.push({ banquise: b, qemu: q, qemuIcount: qi });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const bMs = median(results.map((r) => r.banquise.ms));
@@ -158,13 +178,17 @@ if (opts.json) {
   console.log('| | time to prompt | guest instructions | firmware (M) | kernel (S) | user (U) | MIPS |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   console.log(`| Banquise pv (no firmware, SBI in TS) | ${(bMs / 1000).toFixed(2)} s | ${fmt(b.instructions)} | 0 | ~${(b.kernelShare * 100).toFixed(1)} % | ~${(b.userShare * 100).toFixed(1)} % | ${mips.toFixed(1)} |`);
+  const qInsn = results[0].qemuIcount?.reported;
   if (qMs !== undefined) {
-    console.log(`| QEMU virt + OpenSBI (TCG) | ${(qMs / 1000).toFixed(2)} s | not measured (no TCG plugins in Debian's qemu) | | | | |`);
+    const insn = qInsn !== undefined ? fmt(qInsn) : 'not measured (no cross compiler for /bin/instret)';
+    console.log(`| QEMU virt + OpenSBI (TCG) | ${(qMs / 1000).toFixed(2)} s | ${insn} | (included) | | | |`);
     console.log('');
-    console.log(`time ratio Banquise / QEMU: ${(bMs / qMs).toFixed(1)}×`);
+    console.log(`time ratio Banquise / QEMU: ${(bMs / qMs).toFixed(2)}×`);
+    if (qInsn !== undefined) console.log(`instruction ratio Banquise / QEMU: ${(b.instructions / qInsn).toFixed(2)}× (QEMU: -icount shift=0 run, instret read by the guest before its first prompt)`);
   } else {
     console.log('(QEMU not run: qemu-system-riscv64 missing or --no-qemu)');
   }
+  if (b.reported !== undefined) console.log(`method check: the guest's own instret read on Banquise: ${fmt(b.reported)} (exact count at the prompt: ${fmt(b.instructions)})`);
   console.log(`SBI calls during the boot: ${fmt(b.sbiCalls)} ${JSON.stringify(b.sbi)}`);
   console.log(`time idle (all harts in WFI): ${(b.idleMs / 1000).toFixed(2)} s`);
   console.log('kernel/user split: sampled at slice boundaries (the hart has no per-privilege instret counter).');

@@ -30,7 +30,7 @@ const PMPADDR0 = 0x3b0;
 const PMP_RWX_NAPOT = 0x1f;
 
 /**
- * Configures `hart`'s M-mode state the way firmware leaves it (delegations, Sstc, counters, one
+ * Configures `hart`'s M-mode state the way OpenSBI leaves it (delegations, Sstc, counters, one
  * PMP entry opening the whole physical address space to S/U) and enters S-mode at `pc` with
  * a0 = `a0`, a1 = `a1`, satp = 0 and interrupts disabled.
  */
@@ -39,6 +39,8 @@ export function enterSupervisor(hart: Hart, pc: bigint, a0: bigint, a1: bigint):
   hart.writeCsr(Csr.mideleg, BigInt(PV_MIDELEG));
   hart.writeCsr(Csr.menvcfg, MENVCFG_STCE);
   hart.writeCsr(Csr.mcounteren, 0xffff_ffffn);
+  // OpenSBI also lets U-mode read cycle, time and instret (scounteren = CY | TM | IR).
+  hart.writeCsr(Csr.scounteren, 7n);
   hart.writeCsr(PMPADDR0, (1n << 54n) - 1n);
   hart.writeCsr(PMPCFG0, BigInt(PMP_RWX_NAPOT));
   hart.writeCsr(Csr.satp, 0n);
