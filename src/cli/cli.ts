@@ -5,6 +5,9 @@ import { parseSize } from '../base/u64.js';
 import { loadFile } from '../platform/node/file-loader.js';
 import { runElfSession } from '../platform/node/elf-session.js';
 import { runPvSession } from '../platform/node/pv-session.js';
+import { buildVirtioSlots, openDisks, parseVirtioOptions } from '../platform/node/virtio-options.js';
+import { buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
+import type { VirtioSlotFactory } from '../machine/index.js';
 
 /** Smallest RAM a guest may be given. */
 export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -48,6 +51,33 @@ interface RunOptions {
   append?: string;
   memory: number;
   vcpus: number;
+  disk: string[];
+  console?: string;
+  vsock?: string;
+  balloon?: boolean;
+  rng: boolean;
+  net: string[];
+  share: string[];
+}
+
+/** Commander reducer for repeatable options. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** A virtio console backend on the process's stdout, fed by the session's host input. */
+class VirtioConsoleTap {
+  private handler: ((data: Uint8Array) => void) | undefined;
+  write(data: Uint8Array): void {
+    process.stdout.write(Buffer.from(data));
+  }
+  onInput(handler: (data: Uint8Array) => void): void {
+    this.handler = handler;
+  }
+  /** Host input for the guest's hvc0. */
+  input(bytes: Uint8Array): void {
+    this.handler?.(bytes);
+  }
 }
 
 interface ElfOptions {
@@ -93,6 +123,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--append <cmdline>', `kernel command line (default: "${DEFAULT_APPEND}")`)
     .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G (at least 16M)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
     .addOption(new Option('--vcpus <n>', 'number of virtual CPUs, 1 to 8').default(1).argParser(parseVcpusOption))
+    .option('--disk <file[,ro][,serial=S]>', 'virtio-blk disk backed by a raw image file (repeatable)', collect, [])
+    .option('--console <uart|virtio>', 'add a virtio console (hvc0; use --append console=hvc0) next to the UART')
+    .option('--vsock <cid,uds=path>', 'virtio-vsock with this guest CID; host connections through Unix sockets at path_PORT')
+    .option('--balloon', 'virtio-balloon device')
+    .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
+    .option('--net <spec>', 'virtio-net: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P (repeatable)', collect, [])
+    .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
     .addHelpText('after', CONSOLE_HELP)
     .action(async (opts: RunOptions) => {
       let kernelPath = opts.kernel;
@@ -104,14 +141,51 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
       const kernel = loadFile(kernelPath, 'kernel');
       const initrd = initrdPath !== undefined ? loadFile(initrdPath, 'initrd') : undefined;
-      const info = await runPvSession({
-        kernel,
-        ...(initrd !== undefined ? { initrd } : {}),
-        bootargs: opts.append ?? DEFAULT_APPEND,
-        ramSizeBytes: opts.memory,
-        vcpus: opts.vcpus,
-        streams: { stdin: process.stdin, stdout: process.stdout },
-      });
+      const nets = opts.net.map(parseNetOption);
+      const shares = opts.share.map(parseShareOption);
+      const virtioCfg = parseVirtioOptions(
+        {
+          disk: opts.disk,
+          ...(opts.console !== undefined ? { console: opts.console } : {}),
+          ...(opts.vsock !== undefined ? { vsock: opts.vsock } : {}),
+          balloon: opts.balloon === true,
+          rng: opts.rng,
+        },
+        nets.length + shares.length,
+      );
+      const disks = await openDisks(virtioCfg);
+      const tap = new VirtioConsoleTap();
+      let wakeLoop = (): void => {};
+      const wake = (): void => wakeLoop();
+      let slots: VirtioSlotFactory[];
+      try {
+        slots = [
+          ...buildVirtioSlots(virtioCfg, { disks, ramSizeBytes: opts.memory, console: tap, wake }),
+          ...buildNetSlots(nets, { wake }),
+          ...buildShareSlots(shares, { wake }),
+        ];
+      } catch (err) {
+        for (const d of disks) await d.close();
+        throw err;
+      }
+      let info;
+      try {
+        info = await runPvSession({
+          kernel,
+          ...(initrd !== undefined ? { initrd } : {}),
+          bootargs: opts.append ?? DEFAULT_APPEND,
+          ramSizeBytes: opts.memory,
+          vcpus: opts.vcpus,
+          virtio: (w) => {
+            wakeLoop = w;
+            return slots;
+          },
+          ...(virtioCfg.virtioConsole ? { onConsoleInput: (b: Uint8Array) => tap.input(b) } : {}),
+          streams: { stdin: process.stdin, stdout: process.stdout },
+        });
+      } finally {
+        for (const d of disks) await d.close();
+      }
       if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
       setExit(info.exitCode);
     });

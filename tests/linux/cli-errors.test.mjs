@@ -63,6 +63,13 @@ test('run: vcpus out of range', () => {
   for (const v of ['0', '9', 'two', '1.5']) assertUsageError(banquise('run', '--kernel', notAnImage, '--vcpus', v), /vCPU/);
 });
 
+test('run: bad device options', () => {
+  assertUsageError(banquise('run', '--kernel', notAnImage, '--net', 'bogus'), /--net/);
+  assertUsageError(banquise('run', '--kernel', notAnImage, '--console', 'serial'), /--console/);
+  assertUsageError(banquise('run', '--kernel', notAnImage, '--vsock', '1,uds=/tmp/x'), /--vsock|CID/);
+  assertUsageError(banquise('run', '--kernel', notAnImage, ...Array.from({ length: 9 }, () => ['--disk', notAnImage]).flat()), /slots/);
+});
+
 test('elf: missing, malformed, or not RISC-V', () => {
   assertUsageError(banquise('elf'), /missing required argument/);
   assertUsageError(banquise('elf', join(dir, 'nope.elf')), /no such file/);

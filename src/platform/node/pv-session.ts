@@ -15,7 +15,13 @@ export interface PvSessionConfig {
   readonly bootargs: string;
   readonly ramSizeBytes: number;
   readonly vcpus: number;
-  readonly virtio?: () => VirtioSlotFactory[];
+  /**
+   * Slot factories of the virtio devices, asked for at every boot (a reboot builds a new
+   * machine). `wake` runs the next slice now: devices call it when they complete I/O.
+   */
+  readonly virtio?: (wake: () => void) => VirtioSlotFactory[];
+  /** Also receives host console input (e.g. a virtio console next to the UART). */
+  readonly onConsoleInput?: (bytes: Uint8Array) => void;
   readonly streams: StdioStreams;
 }
 
@@ -39,6 +45,7 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     cfg.streams,
     (bytes) => {
       current?.consoleInput(bytes);
+      cfg.onConsoleInput?.(bytes);
       wake();
     },
     () => {
@@ -57,7 +64,7 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
         clock: new HostClock(),
         wallClockNs: hostWallClockNs,
         console,
-        ...(cfg.virtio !== undefined ? { virtio: cfg.virtio() } : {}),
+        ...(cfg.virtio !== undefined ? { virtio: cfg.virtio(() => wake()) } : {}),
       });
       pvBoot(machine, {
         kernel: cfg.kernel,
