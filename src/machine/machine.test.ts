@@ -347,3 +347,14 @@ test('pv: an SBI IPI wakes a hart in WFI; its handler clears sip.SSIP', () => {
   assert.equal(m.harts[1]!.readCsr(0x144) & 2n, 0n, 'SSIP cleared by the guest');
   assert.equal(m.harts[1]!.readCsr(0x142), (1n << 63n) | 1n, 'scause: supervisor software interrupt');
 });
+
+test('serialReaderPresent follows the 16550 IER.ERBFI bit (not the divisor latch)', () => {
+  const { m } = machine({ mode: 'pv' });
+  assert.equal(m.serialReaderPresent(), false);
+  m.uart.write(1, 1, 0x01); // IER.ERBFI
+  assert.equal(m.serialReaderPresent(), true);
+  m.uart.write(3, 1, 0x80); // LCR.DLAB: offset 1 is now DLM
+  assert.equal(m.serialReaderPresent(), false);
+  m.uart.write(3, 1, 0x03);
+  assert.equal(m.serialReaderPresent(), true);
+});

@@ -7,7 +7,7 @@ import { Clint } from '../devices/clint/clint.js';
 import { GoldfishRtc } from '../devices/goldfish-rtc/goldfish-rtc.js';
 import { Plic } from '../devices/plic/plic.js';
 import { SifiveTest } from '../devices/sifive-test/sifive-test.js';
-import { Uart16550 } from '../devices/uart16550/uart16550.js';
+import { UART_IER, UART_IER_ERBFI, UART_LCR, UART_LCR_DLAB, Uart16550 } from '../devices/uart16550/uart16550.js';
 import { GuestMemory } from '../memory/guest-memory.js';
 import type { IrqLine } from '../memory/irq-line.js';
 import { MmioBus, type MmioDevice } from '../memory/mmio-bus.js';
@@ -192,6 +192,16 @@ export class Machine implements SbiHost {
     this.exit = exit;
     for (const h of this.harts) h.requestStop();
     this.config.onExit?.(exit);
+  }
+
+  /**
+   * True once a guest driver reads the serial port with interrupts (16550 IER.ERBFI set, as
+   * Linux does when the console tty is opened). Input sent before that is lost when the driver
+   * resets the FIFOs, so a platform feeding scripted input waits for this.
+   */
+  serialReaderPresent(): boolean {
+    if ((this.uart.read(UART_LCR, 1) & UART_LCR_DLAB) !== 0) return false;
+    return (this.uart.read(UART_IER, 1) & UART_IER_ERBFI) !== 0;
   }
 
   /** Host console input: to the UART, and kept (bounded) for SBI console reads. */

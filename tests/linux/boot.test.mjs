@@ -94,3 +94,15 @@ describe('Linux pv boot, 4 vCPUs', { skip }, () => {
     assert.equal((await s.exited).code, 0, s.stderr);
   });
 });
+
+describe('Linux pv boot, input scripted from a pipe', { skip }, () => {
+  test('commands given before boot run once the console is up; poweroff exits 0', async () => {
+    const s = new GuestSession(['run', '--kernel', guest.kernel, '--initrd', guest.initrd]);
+    s.send("echo script-says-$((6 * 7)); uname -m; poweroff\n");
+    s.child.stdin.end();
+    const { code } = await s.exited;
+    assert.equal(code, 0, s.stderr);
+    assert.match(s.output, /script-says-42/);
+    assert.match(s.output, /riscv64/);
+  });
+});

@@ -41,10 +41,20 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
   let quit = false;
   let current: Machine | undefined;
   let wake = (): void => {};
+  // Scripted input (stdin not a terminal) is held until the guest's serial driver listens:
+  // bytes that arrive earlier would be lost in its FIFO reset. Typed input goes at once.
+  const scripted = cfg.streams.stdin.isTTY !== true;
+  let held: Uint8Array[] = [];
+  const release = (): void => {
+    if (held.length === 0 || current === undefined || (scripted && !current.serialReaderPresent())) return;
+    for (const b of held) current.consoleInput(b);
+    held = [];
+  };
   const console = new StdioConsole(
     cfg.streams,
     (bytes) => {
-      current?.consoleInput(bytes);
+      held.push(Uint8Array.from(bytes));
+      release();
       cfg.onConsoleInput?.(bytes);
       wake();
     },
@@ -76,6 +86,7 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
       const loop = startRunLoop<MachineExit | 'quit'>(
         () => {
           if (quit) return { done: 'quit', sleepMs: 0 };
+          release();
           const s = machine.runSlice(PV_SLICE_INSTRUCTIONS);
           if (machine.exit !== undefined) return { done: machine.exit, sleepMs: 0 };
           return { sleepMs: s.sleepMs };
