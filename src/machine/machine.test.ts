@@ -358,3 +358,28 @@ test('serialReaderPresent follows the 16550 IER.ERBFI bit (not the divisor latch
   m.uart.write(3, 1, 0x03);
   assert.equal(m.serialReaderPresent(), true);
 });
+
+test('pv: HSM retentive suspend sleeps until the armed timer fires, then the call returns 0', () => {
+  const { m, clock, exits } = machine({ mode: 'pv' });
+  const sbi = (eid: number, fid: number): number[] => [...li(A7, BigInt(eid)), ...li(A6, BigInt(fid)), ECALL];
+  const FLAG = BASE + 0x8000;
+  load(m, [
+    ...li(A0, 20_000n), ...sbi(0x54494d45, 0), // set_timer(20000): 2 ms
+    addi(T1, 0, 0x20), csrrs(0, 0x104, T1), // sie.STIE (sstatus.SIE stays 0: no trap)
+    ...li(A0, 0n), ...sbi(0x48534d, 3), // hart_suspend(DEFAULT_RETENTIVE)
+    ...li(T0, BigInt(FLAG)), sd(A0, T0, 0), addi(T1, 0, 1), sd(T1, T0, 8),
+    ...li(A0, 0n), ...li(A1, 0n), ...sbi(0x53525354, 0), J_SELF,
+  ]);
+  m.resetHarts(BigInt(BASE));
+  enterSupervisor(m.harts[0]!, BigInt(BASE), 0n, 0n);
+  const s1 = m.runSlice(100_000);
+  assert.equal(s1.reason, 'idle');
+  assert.equal(m.hartState(0), 4 /* SUSPENDED */);
+  assert.ok(Math.abs(s1.sleepMs - 2) < 0.01, `sleeps until stimecmp: ${s1.sleepMs}`);
+  assert.equal(m.runSlice(100_000).reason, 'idle');
+  clock.advance(20_000);
+  m.runSlice(100_000);
+  assert.deepEqual(exits, [{ kind: 'poweroff' }]);
+  assert.equal(m.mem.readU64(FLAG + 8), 1n, 'resumed after the ecall');
+  assert.equal(m.mem.readU64(FLAG), 0n, 'hart_suspend returned SBI_SUCCESS');
+});
