@@ -1,18 +1,16 @@
 // Real Linux (the default guest) on virtio-net with the user-mode network and virtio-9p:
 // DHCP, ping, HTTP to a host server through 10.0.2.2, a host port forwarded to a guest
-// listener, and a shared folder read and written by the guest. Skipped without guest images.
+// listener, and a shared folder read and written by the guest, all through `banquise run
+// --net … --share …`. Skipped without guest images.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
-import { findGuest } from '../linux/guest-session.mjs';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
+import { findGuest, BIN } from '../linux/guest-session.mjs';
 const guest = await findGuest();
 const skip = typeof guest === 'string' ? guest : false;
 if (skip) console.log(`# skipping Linux network/9p tests: ${skip}`);
@@ -26,12 +24,12 @@ async function freePort() {
   return port;
 }
 
-/** The runner process with its console on pipes. */
+/** `banquise run` with its console on pipes. */
 class Session {
   constructor(args) {
     this.out = '';
     this.mark = 0;
-    this.child = spawn(process.execPath, [join(HERE, 'linux-io-runner.mjs'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [BIN, 'run', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (d) => { this.out += d.toString('latin1'); });
     this.child.stderr.on('data', (d) => { this.out += d.toString('latin1'); });
   }
@@ -46,13 +44,15 @@ class Session {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
-  /** Runs a command; returns its output up to an end marker (the prompt may be anything). */
+  /**
+   * Runs a command; returns what the console printed up to an end marker. The marker is typed
+   * as `$((6*7))` and printed as 42, so the echo of a long (wrapped) command line never matches.
+   */
   async run(cmd, ms = 120_000) {
-    const tag = `__done_${Math.random().toString(36).slice(2)}__`;
-    this.child.stdin.write(`${cmd}; echo ${tag}\n`);
-    await this.waitFor(new RegExp(`echo ${tag}`), ms); // the echoed command line
-    const text = await this.waitFor(new RegExp(tag), ms);
-    return text.slice(0, text.length - tag.length).replace(/\r/g, '');
+    const id = Math.random().toString(36).slice(2);
+    this.child.stdin.write(`${cmd}; echo __done_$((6*7))_${id}\n`);
+    const text = await this.waitFor(new RegExp(`__done_42_${id}`), ms);
+    return text.replace(/\r/g, '');
   }
   kill() { if (this.child.exitCode === null) this.child.kill('SIGKILL'); }
 }
@@ -66,7 +66,8 @@ describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () 
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     httpPort = server.address().port;
     fwdPort = await freePort();
-    s = new Session([guest.kernel, guest.initrd, `user,hostfwd=tcp:127.0.0.1:${fwdPort}-:7777`, `${dir},tag=hostshare`]);
+    s = new Session(['--kernel', guest.kernel, '--initrd', guest.initrd,
+      '--net', `user,hostfwd=tcp:127.0.0.1:${fwdPort}-:7777`, '--share', `${dir},tag=hostshare`]);
     await s.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
     await s.waitFor(/# $/m, 60_000);
   });
@@ -79,16 +80,38 @@ describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () 
   test('DHCP gives 10.0.2.15 with router 10.0.2.2', async () => {
     await s.run('ip link set eth0 up');
     const out = await s.run('udhcpc -i eth0 -n -q -s /bin/true 2>&1');
-    assert.match(out, /10\.0\.2\.15/);
+    assert.match(out, /lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2/);
     await s.run('ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2');
   });
 
   test('ping the gateway', async () => {
-    assert.match(await s.run('ping -c 2 -W 5 10.0.2.2 2>&1'), /2 packets received/);
+    assert.match(await s.run('ping -c 2 -W 5 10.0.2.2 2>&1'), /2 packets transmitted, 2 packets received/);
   });
 
   test('HTTP to a host server through 10.0.2.2', async () => {
-    assert.match(await s.run(`wget -q -O - http://10.0.2.2:${httpPort}/from-guest 2>&1`), /served \/from-guest/);
+    const out = await s.run(`printf 'GET /from-guest HTTP/1.0\\r\\n\\r\\n' | nc 10.0.2.2 ${httpPort} 2>&1`);
+    assert.match(out, /HTTP\/1.1 200 OK/);
+    assert.match(out, /served \/from-guest/);
+  });
+
+  test('bulk TCP both ways: 4 MiB to the guest, 2 MiB from it', async () => {
+    const big = net.createServer({ allowHalfOpen: true }, (c) => {
+      c.on('data', () => {});
+      c.end(Buffer.alloc(4 << 20, 0x61));
+    });
+    let fromGuest = 0;
+    const sink = net.createServer((c) => c.on('data', (d) => { fromGuest += d.length; }));
+    await new Promise((r) => big.listen(0, '127.0.0.1', r));
+    await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+    try {
+      assert.match(await s.run(`nc 10.0.2.2 ${big.address().port} </dev/null | wc -c`), /^\s*4194304\s*$/m);
+      await s.run(`yes 0123456789abcdef | head -c 2097152 | nc 10.0.2.2 ${sink.address().port}`);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(fromGuest, 2097152);
+    } finally {
+      big.close();
+      sink.close();
+    }
   });
 
   test('a host port forwarded to a guest listener', async () => {
