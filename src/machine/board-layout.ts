@@ -41,8 +41,9 @@ export const RAM_BASE_GPA = 0x8000_0000;
 /** UART input clock (`clock-frequency` of the ns16550a node), as on QEMU's virt. */
 export const UART_CLOCK_HZ = 3_686_400;
 
-/** Values written to the test device, also published as syscon-poweroff / syscon-reboot. */
+/** Value written to the test device to power off (published as the syscon-poweroff `value`). */
 export const TEST_POWEROFF_VALUE = 0x5555;
+/** Value written to the test device to reboot (published as the syscon-reboot `value`). */
 export const TEST_REBOOT_VALUE = 0x7777;
 
 function slot(
