@@ -248,3 +248,31 @@ test('hostile arguments never throw', () => {
     }
   }
 });
+
+test('fuzz: random calls never throw and always return a spec error code', () => {
+  const { host, sbi, h0 } = setup(4);
+  let seed = 0x9e3779b9;
+  const rnd32 = (): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return seed >>> 0;
+  };
+  const rnd64 = (): bigint => {
+    switch (rnd32() % 4) {
+      case 0: return BigInt(rnd32() % 8);
+      case 1: return BigInt(RAM + (rnd32() % (2 << 20)));
+      case 2: return (BigInt(rnd32()) << 32n) | BigInt(rnd32());
+      default: return M64 - BigInt(rnd32() % 4);
+    }
+  };
+  const eids = [SbiEid.BASE, SbiEid.TIME, SbiEid.IPI, SbiEid.RFNC, SbiEid.HSM, SbiEid.SRST, SbiEid.DBCN, 0, 1, 2, 8];
+  for (let i = 0; i < 20_000; i++) {
+    const eid = rnd32() % 5 === 0 ? rnd32() : eids[rnd32() % eids.length]!;
+    const fid = rnd32() % 3 === 0 ? rnd32() : rnd32() % 8;
+    const [err] = call(sbi, h0, eid, fid, rnd64(), rnd64(), rnd64(), rnd64(), rnd64(), rnd64());
+    if (eid > 2) assert.ok(err <= 0 && err >= -9, `eid 0x${eid.toString(16)} fid ${fid}: error ${err}`);
+    host.states[0] = HsmState.STARTED;
+  }
+  assert.ok(sbi.sbiStats.total('unknown') > 0);
+});
