@@ -8,7 +8,9 @@
 // runs /bin/instret (reads the instret CSR) right before the first prompt, and QEMU runs a second
 // time with -icount shift=0, where instret is QEMU's count of executed instructions (OpenSBI
 // included). The same number read on Banquise checks the method against the exact count.
-// Usage: node bench/boot/run.mjs [--vcpus N] [--memory MiB] [--runs N] [--no-qemu] [--json]
+// --exact-split adds one Banquise boot with a per-instruction tracer that counts S and U exactly
+// (slow: its time is not reported); otherwise the split is sampled at slice boundaries.
+// Usage: node bench/boot/run.mjs [--vcpus N] [--memory MiB] [--runs N] [--no-qemu] [--exact-split] [--json]
 import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ const { values: opts } = parseArgs({
     memory: { type: 'string', default: '256' },
     runs: { type: 'string', default: '1' },
     'no-qemu': { type: 'boolean', default: false },
+    'exact-split': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -63,7 +66,7 @@ const SAMPLE_QUANTUM = 4096;
  * stops at the first shell prompt after the guest's "ready" banner. Exact instruction count;
  * the S/U split is sampled at slice boundaries because the hart has no per-privilege counter.
  */
-async function bootBanquise() {
+async function bootBanquise(exactSplit = false) {
   let text = '';
   let ready = false;
   let prompt = false;
@@ -91,6 +94,8 @@ async function bootBanquise() {
   const t0 = performance.now();
   pvBoot(machine, { kernel, initrd, bootargs: APPEND, random: (b) => randomFillSync(b) });
   const samples = [0, 0, 0, 0];
+  const exact = [0, 0, 0, 0];
+  if (exactSplit) for (const h of machine.harts) h.setTracer(() => { exact[h.priv]++; });
   let idleMs = 0;
   while (!prompt && machine.exit === undefined) {
     if (performance.now() - t0 > TIMEOUT_MS) throw new Error('Banquise: no prompt within the timeout');
@@ -117,6 +122,7 @@ async function bootBanquise() {
     ms,
     instructions,
     reported,
+    ...(exactSplit ? { exact: { user: exact[0], kernel: exact[1], machine: exact[3] } } : {}),
     firmware: 0,
     kernelShare: su === 0 ? 0 : samples[1] / su,
     userShare: su === 0 ? 0 : samples[0] / su,
@@ -164,6 +170,7 @@ for (let r = 0; r < runs; r++) {
   const qi = haveQemu && withOverlay !== undefined && r === 0 && vcpus === 1 ? await bootQemu(true) : undefined;
   results.push({ banquise: b, qemu: q, qemuIcount: qi });
 }
+const exactRun = opts['exact-split'] ? await bootBanquise(true) : undefined;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const bMs = median(results.map((r) => r.banquise.ms));
 const qMs = haveQemu ? median(results.map((r) => r.qemu.ms)) : undefined;
@@ -193,5 +200,11 @@ if (opts.json) {
   if (b.reported !== undefined && vcpus === 1) console.log(`method check: the guest's own instret read on Banquise: ${fmt(b.reported)} (exact count at the prompt: ${fmt(b.instructions)})`);
   console.log(`SBI calls during the boot: ${fmt(b.sbiCalls)} ${JSON.stringify(b.sbi)}`);
   console.log(`time idle (all harts in WFI): ${(b.idleMs / 1000).toFixed(2)} s`);
-  console.log('kernel/user split: sampled at slice boundaries (the hart has no per-privilege instret counter).');
+  if (exactRun !== undefined) {
+    const e = exactRun.exact;
+    const all = e.user + e.kernel + e.machine;
+    console.log(`exact split (traced boot, ${fmt(exactRun.instructions)} instructions): firmware/M ${fmt(e.machine)}, kernel/S ${fmt(e.kernel)} (${(100 * e.kernel / all).toFixed(1)} %), user/U ${fmt(e.user)} (${(100 * e.user / all).toFixed(1)} %)`);
+  } else {
+    console.log('kernel/user split: sampled at slice boundaries (the hart has no per-privilege instret counter; --exact-split traces a boot).');
+  }
 }
