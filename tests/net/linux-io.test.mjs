@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -58,16 +58,18 @@ class Session {
 }
 
 describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () => {
-  let s, server, httpPort, fwdPort, dir;
+  let s, server, httpPort, fwdPort, dir, roDir;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'banquise-linux-share-'));
     writeFileSync(join(dir, 'from-host.txt'), 'hello from the host\n');
+    roDir = mkdtempSync(join(tmpdir(), 'banquise-linux-ro-'));
+    writeFileSync(join(roDir, 'fixed.txt'), 'read only\n');
     server = http.createServer((req, res) => res.end(`served ${req.url}\n`));
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     httpPort = server.address().port;
     fwdPort = await freePort();
     s = new Session(['--kernel', guest.kernel, '--initrd', guest.initrd,
-      '--net', `user,hostfwd=tcp:127.0.0.1:${fwdPort}-:7777`, '--share', `${dir},tag=hostshare`]);
+      '--net', `user,hostfwd=tcp:127.0.0.1:${fwdPort}-:7777`, '--share', `${dir},tag=hostshare`, '--share', `${roDir},tag=ro,ro`]);
     await s.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
     await s.waitFor(/# $/m, 60_000);
   });
@@ -75,6 +77,13 @@ describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () 
     s?.kill();
     server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    if (roDir) rmSync(roDir, { recursive: true, force: true });
+  });
+
+  test('a read-only share: reads work, writes fail with EROFS', async () => {
+    assert.match(await s.run('cat /mnt/ro/fixed.txt'), /read only/);
+    assert.match(await s.run('echo x > /mnt/ro/new.txt 2>&1; rm /mnt/ro/fixed.txt 2>&1; mkdir /mnt/ro/d 2>&1'), /Read-only file system/);
+    assert.deepEqual(readdirSync(roDir), ['fixed.txt']);
   });
 
   test('DHCP gives 10.0.2.15 with router 10.0.2.2', async () => {
@@ -136,5 +145,31 @@ describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () 
     assert.match(await s.run('ls -la /mnt/hostshare/d'), /moved\.txt/);
     await s.run('rm -r /mnt/hostshare/d');
     assert.ok(!existsSync(join(dir, 'd')));
+  });
+});
+
+describe('two Linux guests on one segment through the socket backend', { skip }, () => {
+  let a, b;
+  before(async () => {
+    const port = await freePort();
+    a = new Session(['--kernel', guest.kernel, '--initrd', guest.initrd, '--net', `socket,listen=127.0.0.1:${port},mac=52:54:00:00:00:0a`]);
+    await a.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
+    b = new Session(['--kernel', guest.kernel, '--initrd', guest.initrd, '--net', `socket,connect=127.0.0.1:${port},mac=52:54:00:00:00:0b`]);
+    await b.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
+    await a.waitFor(/# $/m, 60_000);
+    await b.waitFor(/# $/m, 60_000);
+  });
+  after(() => {
+    a?.kill();
+    b?.kill();
+  });
+
+  test('ping and a TCP transfer between the guests', async () => {
+    await a.run('ip link set eth0 up; ip addr add 192.168.77.1/24 dev eth0');
+    await b.run('ip link set eth0 up; ip addr add 192.168.77.2/24 dev eth0');
+    assert.match(await b.run('ping -c 2 -W 10 192.168.77.1 2>&1'), /2 packets transmitted, 2 packets received/);
+    await a.run('(head -c 1048576 /dev/zero | nc -l -p 9000 >/dev/null 2>&1 &)');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.match(await b.run('nc 192.168.77.1 9000 </dev/null | wc -c'), /^\s*1048576\s*$/m);
   });
 });
