@@ -301,3 +301,27 @@ test('a FIFO left in the share does not block the server', async () => {
     assert.notEqual((await c.rpc(T.Tlopen, [['u32', 2], ['u32', O_WRONLY]])).type, T.Tlopen + 1); // ENXIO: no reader
   } finally { done(); }
 });
+
+test('60 requests posted at once all complete (at most 32 in flight at a time)', async () => {
+  const { c, done } = setup();
+  try {
+    await c.attach(0);
+    const { drv, sched } = c.h;
+    const { msg } = await import('./p9-helpers.mjs');
+    const heads = [];
+    for (let i = 0; i < 60; i++) heads.push(drv.post(0, [{ data: msg(T.Tgetattr, 1000 + i, [['u32', 0], ['u64', 0x7ff]]) }, { writableBytes: 256 }], true));
+    drv.notify(0);
+    let maxInflight = 0;
+    const got = [];
+    const deadline = Date.now() + 20000;
+    while (got.length < 60 && Date.now() < deadline) {
+      sched.run();
+      maxInflight = Math.max(maxInflight, c.device.inflight);
+      got.push(...drv.reap(0));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.equal(got.length, 60);
+    assert.equal(maxInflight, 32);
+    for (const u of got) assert.equal(drv.written(u)[4], T.Tgetattr + 1);
+  } finally { done(); }
+});

@@ -17,6 +17,11 @@ const QUEUE_SIZE = 128;
  * table of one entry per page plus headers (~260); more than this is refused as a loop.
  */
 const MAX_SEGMENTS = 1024;
+/**
+ * Requests handed to the server at once. Each holds up to ~msize of request and reply bytes,
+ * so this bounds the host memory a guest can pin; further chains wait in the ring.
+ */
+const MAX_INFLIGHT = 32;
 
 /** virtio-9p over a `P9Server`. */
 export class Virtio9pDevice extends VirtioDeviceBase {
@@ -27,6 +32,8 @@ export class Virtio9pDevice extends VirtioDeviceBase {
   private readonly chain = new DescriptorChain(MAX_SEGMENTS);
   /** Requests handed to the server and not yet completed. */
   inflight = 0;
+  /** Processing stopped at MAX_INFLIGHT with chains left in the ring. */
+  private stalled = false;
 
   constructor(private readonly server: P9Server, tag: string) {
     const bytes = new TextEncoder().encode(tag);
@@ -42,6 +49,8 @@ export class Virtio9pDevice extends VirtioDeviceBase {
 
   override reset(): void {
     super.reset();
+    this.stalled = false;
+    this.inflight = 0;
     this.server.reset();
   }
 
@@ -52,6 +61,10 @@ export class Virtio9pDevice extends VirtioDeviceBase {
     const chain = this.chain;
     let completedNow = 0;
     for (;;) {
+      if (this.inflight >= MAX_INFLIGHT) {
+        this.stalled = true;
+        break;
+      }
       const st = vq.pop(chain);
       if (st === ChainStatus.Empty || st === ChainStatus.NotReady) break;
       if (st < 0) {
@@ -72,16 +85,20 @@ export class Virtio9pDevice extends VirtioDeviceBase {
       const epoch = this.epoch;
       this.inflight++;
       void this.server.handle(req, chain.writableBytes).then((reply) => {
-        this.inflight--;
         const c = this.ctx;
         if (epoch !== this.epoch || c === undefined) {
-          this.pool.give(held);
+          this.pool.give(held); // a request of a previous life (reset meanwhile)
           return;
         }
+        this.inflight--;
         const n = held.writeTo(c.mem, 0, reply, 0, Math.min(reply.length, held.writableBytes));
         c.queues[REQUESTQ]!.pushUsed(held.head, n);
         this.pool.give(held);
         c.notifyUsed(REQUESTQ);
+        if (this.stalled) {
+          this.stalled = false;
+          c.schedule(() => this.processQueue(REQUESTQ));
+        }
       });
     }
     if (completedNow > 0) ctx.notifyUsed(REQUESTQ);
