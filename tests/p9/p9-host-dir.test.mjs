@@ -325,3 +325,19 @@ test('60 requests posted at once all complete (at most 32 in flight at a time)',
     for (const u of got) assert.equal(drv.written(u)[4], T.Tgetattr + 1);
   } finally { done(); }
 });
+
+test('ftruncate and getattr on an open file that was unlinked', async () => {
+  const { c, done, root } = setup();
+  try {
+    await c.attach(0);
+    await c.ok(T.Twalk, [['u32', 0], ['u32', 1], ['u16', 0]]);
+    await c.ok(T.Tlcreate, [['u32', 1], ['s', 'tmp'], ['u32', O_RDWR | O_CREAT], ['u32', 0o600], ['u32', 0]]);
+    await c.ok(T.Tunlinkat, [['u32', 0], ['s', 'tmp'], ['u32', 0]]);
+    assert.ok(!existsSync(join(root, 'tmp')));
+    await c.ok(T.Tsetattr, [['u32', 1], ['u32', 0x8 | 0x40], ['u32', 0], ['u32', 0], ['u32', 0], ['u64', 12345], ['u64', 0], ['u64', 0], ['u64', 0], ['u64', 0]]);
+    const g = await c.ok(T.Tgetattr, [['u32', 1], ['u64', 0x7ff]]);
+    g.u64(); g.qid(); g.u32(); g.u32(); g.u32(); g.u64(); g.u64();
+    assert.equal(g.u64(), 12345n);
+    await c.ok(T.Tclunk, [['u32', 1]]);
+  } finally { done(); }
+});

@@ -138,6 +138,8 @@ export interface P9OpenFile {
   getattr(): Promise<P9Attr>;
   /** fsync / fdatasync. */
   sync(dataOnly: boolean): Promise<void>;
+  /** ftruncate (works after the node was unlinked). */
+  truncate(sizeBytes: number): Promise<void>;
   /** Every entry of an open directory, at most `limit` of them. */
   readdir(limit: number): Promise<P9DirEntry[]>;
   /** Closes the handle. */

@@ -5,6 +5,7 @@ import {
   LinuxErrno as E,
   P9Error,
   P9QidType,
+  P9SetAttrValid,
   type P9Attr,
   type P9Backend,
   type P9DirEntry,
@@ -370,6 +371,12 @@ export class P9Server {
           throw new P9Error(E.EINVAL);
         }
         this.checkWritable();
+        if (fid.file !== undefined && !fid.isDir && attr.valid & P9SetAttrValid.SIZE) {
+          // ftruncate on an open file (Linux sends it on the file's fid; it may be unlinked).
+          await fid.file.truncate(attr.size);
+          attr.valid &= ~P9SetAttrValid.SIZE;
+          if ((attr.valid & ~P9SetAttrValid.CTIME) === 0) return done(w(P9_HEADER_SIZE));
+        }
         await this.backend.setattr(fid.path, attr);
         return done(w(P9_HEADER_SIZE));
       }

@@ -359,6 +359,10 @@ class HostFile implements P9OpenFile {
     return wrap(() => (dataOnly ? this.fh.datasync() : this.fh.sync()));
   }
 
+  truncate(sizeBytes: number): Promise<void> {
+    return wrap(() => this.fh.truncate(sizeBytes));
+  }
+
   readdir(limit: number): Promise<P9DirEntry[]> {
     return wrap(async () => {
       const dirPath = this.listPath;
