@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, existsSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { findGuest, BIN } from '../linux/guest-session.mjs';
 const guest = await findGuest();
@@ -145,6 +146,17 @@ describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () 
     assert.match(await s.run('ls -la /mnt/hostshare/d'), /moved\.txt/);
     await s.run('rm -r /mnt/hostshare/d');
     assert.ok(!existsSync(join(dir, 'd')));
+  });
+
+  test('the shared folder: a 3 MiB file written by the guest and one written by the host match byte for byte', async () => {
+    const hostData = Buffer.alloc(3 << 20);
+    for (let i = 0; i < hostData.length; i++) hostData[i] = (i * 2654435761) >>> 24;
+    writeFileSync(join(dir, 'host.bin'), hostData);
+    const sums = await s.run('head -c 3145728 /dev/urandom > /mnt/hostshare/guest.bin; md5sum /mnt/hostshare/guest.bin /mnt/hostshare/host.bin');
+    const md5 = (b) => createHash('md5').update(b).digest('hex');
+    assert.ok(sums.includes(`${md5(readFileSync(join(dir, 'guest.bin')))}  /mnt/hostshare/guest.bin`), sums);
+    assert.ok(sums.includes(`${md5(hostData)}  /mnt/hostshare/host.bin`), sums);
+    assert.equal(readFileSync(join(dir, 'guest.bin')).length, 3 << 20);
   });
 });
 
