@@ -262,6 +262,7 @@ test('notifications before DRIVER_OK or for bad queues are ignored', () => {
   drv.notify(12345);
   assert.equal(sched.pending, 0);
   drv.init(VIRTIO_F_VERSION_1, [8]);
+  sched.run(); // DRIVER_OK looks at the ready queues once
   drv.notify(7);
   assert.equal(sched.pending, 0);
 });
@@ -318,4 +319,23 @@ test('save/restore through JSON: a new transport continues the queue where the o
   assert.equal(irq2.level, false);
   const other = new (class extends EchoDevice { override readonly deviceId = 7; })();
   assert.throws(() => (virtioMmio(other)(mem, irq2) as InstanceType<typeof VirtioMmioTransport>).restore(state), /does not fit/);
+});
+
+test('buffers posted and notified before DRIVER_OK are processed once the driver sets it', () => {
+  const { drv, sched, dev } = setup();
+  drv.setReg(R.VIRTIO_MMIO_STATUS, 0);
+  drv.setReg(R.VIRTIO_MMIO_STATUS, 1);
+  drv.setReg(R.VIRTIO_MMIO_STATUS, 3);
+  drv.setReg(R.VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+  drv.setReg(R.VIRTIO_MMIO_DRIVER_FEATURES, 1);
+  drv.setReg(R.VIRTIO_MMIO_STATUS, 11);
+  drv.setupQueue(0, 8);
+  drv.post(0, [{ data: enc('early') }, { writableBytes: 8 }]);
+  drv.notify(0);
+  sched.run();
+  assert.equal(dev.processed, 0, 'not consumed before DRIVER_OK');
+  drv.setReg(R.VIRTIO_MMIO_STATUS, 15);
+  sched.run();
+  assert.equal(dev.processed, 1);
+  assert.equal(drv.reap(0).length, 1);
 });

@@ -263,9 +263,8 @@ export class VirtioMmioTransport implements MmioDevice {
       this.queueWasReset[i] = s.queueWasReset[i] === true;
     });
     if (this.status & VIRTIO_STATUS_DRIVER_OK && !(this.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)) {
-      this.activate();
+      this.activate(); // also re-examines every ready queue
       if (s.device !== undefined) this.device.restoreState?.(s.device);
-      for (let q = 0; q < this.queues.length; q++) this.notify(q);
     }
     this.interruptStatus = s.interruptStatus & 3;
     this.irq.set(this.interruptStatus !== 0);
@@ -323,6 +322,9 @@ export class VirtioMmioTransport implements MmioDevice {
     };
     this.ctx = ctx;
     this.device.activate(ctx);
+    // Drivers populate (and notify) queues before DRIVER_OK (§3.1.1 step 7); the device could not
+    // consume them then, so it looks at every ready queue now.
+    for (let q = 0; q < this.queues.length; q++) if (this.queues[q]!.ready) this.notify(q);
   }
 
   /** Writing 0 to Status: the device forgets everything the driver set up (§2.4). */
