@@ -68,21 +68,25 @@ export class VirtioNetDevice extends VirtioDeviceBase {
     backend.onReceive((frame) => this.receive(frame));
   }
 
+  /** Both queues hold up to 256 entries. */
   queueMaxSize(_q: number): number {
     return QUEUE_SIZE;
   }
 
+  /** Remembers whether the driver accepted merged receive buffers. */
   override activate(ctx: Parameters<VirtioDeviceBase['activate']>[0]): void {
     super.activate(ctx);
     this.mergeable = this.hasFeature(VIRTIO_NET_F_MRG_RXBUF);
   }
 
+  /** Drops the backlog with the rest of the guest state. */
   override reset(): void {
     super.reset();
     this.backlog = [];
     this.backlogBytes = 0;
   }
 
+  /** transmitq: send every frame; receiveq: new buffers, so flush the backlog. */
   processQueue(q: number): void {
     if (q === TRANSMITQ) this.transmit();
     else if (q === RECEIVEQ) this.flushBacklog();

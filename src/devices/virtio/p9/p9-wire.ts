@@ -74,16 +74,19 @@ export class P9Reader {
     return this.end - this.pos;
   }
 
+  /** One byte. */
   u8(): number {
     const p = this.take(1);
     return p < 0 ? 0 : this.buf[p]!;
   }
 
+  /** A little-endian u16. */
   u16(): number {
     const p = this.take(2);
     return p < 0 ? 0 : this.view.getUint16(p, true);
   }
 
+  /** A little-endian u32. */
   u32(): number {
     const p = this.take(4);
     return p < 0 ? 0 : this.view.getUint32(p, true);
@@ -152,26 +155,31 @@ export class P9Writer {
     return p;
   }
 
+  /** Appends one byte. */
   u8(v: number): void {
     const p = this.reserve(1);
     if (p >= 0) this.buf[p] = v;
   }
 
+  /** Appends a little-endian u16. */
   u16(v: number): void {
     const p = this.reserve(2);
     if (p >= 0) this.view.setUint16(p, v, true);
   }
 
+  /** Appends a little-endian u32. */
   u32(v: number): void {
     const p = this.reserve(4);
     if (p >= 0) this.view.setUint32(p, v >>> 0, true);
   }
 
+  /** Appends a little-endian u64. */
   u64(v: bigint | number): void {
     const p = this.reserve(8);
     if (p >= 0) this.view.setBigUint64(p, BigInt.asUintN(64, BigInt(v)), true);
   }
 
+  /** Appends a string: u16 byte length, then UTF-8 (over 65535 bytes: `overflow`). */
   str(s: string): void {
     const b = encoder.encode(s);
     if (b.length > 65535) {

@@ -43,10 +43,12 @@ export class Virtio9pDevice extends VirtioDeviceBase {
     this.config.set(bytes, 2);
   }
 
+  /** The request queue holds up to 128 entries. */
   queueMaxSize(_q: number): number {
     return QUEUE_SIZE;
   }
 
+  /** Forgets the session: fids, in-flight completions (dropped by epoch). */
   override reset(): void {
     super.reset();
     this.stalled = false;
@@ -54,6 +56,7 @@ export class Virtio9pDevice extends VirtioDeviceBase {
     this.server.reset();
   }
 
+  /** Hands each request chain to the server (at most MAX_INFLIGHT at once). */
   processQueue(q: number): void {
     const ctx = this.ctx;
     if (ctx === undefined || q !== REQUESTQ) return;

@@ -8,12 +8,14 @@ export class NodeHostSockets implements HostSockets {
   /** Listening sockets that failed to bind, with the reason (for the front end to report). */
   readonly listenErrors: string[] = [];
 
+  /** @inheritdoc */
   connectTcp(host: string, port: number, events: HostTcpEvents): HostTcpSocket {
     const sock = createConnection({ host, port, allowHalfOpen: true });
     sock.setNoDelay(true);
     return wrapTcp(sock, events, true);
   }
 
+  /** @inheritdoc */
   listenTcp(host: string, port: number, onAccept: (attach: (events: HostTcpEvents) => HostTcpSocket) => void): HostListener {
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (sock) => {
       sock.setNoDelay(true);
@@ -25,6 +27,7 @@ export class NodeHostSockets implements HostSockets {
     return { close: () => server.close() };
   }
 
+  /** @inheritdoc */
   openUdp(onMessage: (data: Uint8Array, host: string, port: number) => void): HostUdpSocket {
     const sock = createSocket('udp4');
     let closed = false;
@@ -44,6 +47,7 @@ export class NodeHostSockets implements HostSockets {
     };
   }
 
+  /** @inheritdoc */
   setTimer(delayMs: number, cb: () => void): HostTimer {
     const t = setTimeout(cb, delayMs);
     t.unref();

@@ -211,10 +211,12 @@ export class HostDirBackend implements P9Backend {
     if (this.readOnly) throw new P9Error(E.EROFS);
   }
 
+  /** @inheritdoc */
   getattr(path: P9Path): Promise<P9Attr> {
     return this.at(path, async (node) => attrOf(await lstat(node, { bigint: true })));
   }
 
+  /** @inheritdoc */
   async open(path: P9Path, flags: number): Promise<P9OpenFile> {
     if (this.readOnly && ((flags & 3) !== 0 || flags & (L_O_TRUNC | L_O_CREAT))) throw new P9Error(E.EROFS);
     let nodePath = '';
@@ -226,6 +228,7 @@ export class HostDirBackend implements P9Backend {
     return new HostFile(fh, this.rootFd >= 0 ? `/proc/self/fd/${fh.fd}` : nodePath);
   }
 
+  /** @inheritdoc */
   async create(dir: P9Path, name: string, flags: number, mode: number): Promise<P9OpenFile> {
     this.checkWritable();
     const fh = await this.at([...dir, name], (node) => open(node, hostFlags(flags | L_O_CREAT) & ~(C.O_DIRECTORY ?? 0), mode & 0o7777));
@@ -233,16 +236,19 @@ export class HostDirBackend implements P9Backend {
     return new HostFile(fh, `/proc/self/fd/${fh.fd}`);
   }
 
+  /** @inheritdoc */
   async mkdir(dir: P9Path, name: string, mode: number): Promise<void> {
     this.checkWritable();
     await this.at([...dir, name], (node) => mkdir(node, mode & 0o7777));
   }
 
+  /** @inheritdoc */
   async symlink(dir: P9Path, name: string, target: string): Promise<void> {
     this.checkWritable();
     await this.at([...dir, name], (node) => symlink(target, node));
   }
 
+  /** @inheritdoc */
   async mknod(dir: P9Path, name: string, mode: number, _major: number, _minor: number): Promise<void> {
     this.checkWritable();
     if ((mode & S_IFMT) !== S_IFREG && (mode & S_IFMT) !== 0) throw new P9Error(E.EOPNOTSUPP);
@@ -252,26 +258,31 @@ export class HostDirBackend implements P9Backend {
     });
   }
 
+  /** @inheritdoc */
   async link(target: P9Path, dir: P9Path, name: string): Promise<void> {
     this.checkWritable();
     if (target.length === 0) throw new P9Error(E.EPERM);
     await this.at(target, (from) => this.at([...dir, name], (to) => link(from, to)));
   }
 
+  /** @inheritdoc */
   readlink(path: P9Path): Promise<string> {
     return this.at(path, (node) => readlink(node));
   }
 
+  /** @inheritdoc */
   async rename(fromDir: P9Path, fromName: string, toDir: P9Path, toName: string): Promise<void> {
     this.checkWritable();
     await this.at([...fromDir, fromName], (from) => this.at([...toDir, toName], (to) => rename(from, to)));
   }
 
+  /** @inheritdoc */
   async unlink(dir: P9Path, name: string, removeDir: boolean): Promise<void> {
     this.checkWritable();
     await this.at([...dir, name], (node) => (removeDir ? rmdir(node) : unlink(node)));
   }
 
+  /** @inheritdoc */
   async setattr(path: P9Path, a: P9SetAttr): Promise<void> {
     this.checkWritable();
     await this.at(path, async (node) => {
@@ -316,6 +327,7 @@ export class HostDirBackend implements P9Backend {
     }
   }
 
+  /** @inheritdoc */
   statfs(path: P9Path): Promise<P9StatFs> {
     return this.at([], async (node) => {
       void path; // one file system per share: the root's answer holds everywhere
@@ -327,6 +339,7 @@ export class HostDirBackend implements P9Backend {
     });
   }
 
+  /** @inheritdoc */
   async close(): Promise<void> {
     if (this.rootFd >= 0) {
       closeSync(this.rootFd);
