@@ -30,6 +30,8 @@ export class VsockUnixBackend implements VsockBackend {
     const server = createServer({ allowHalfOpen: true }, (s) => this.hostConnection(s));
     server.on('error', () => {});
     server.listen(this.path);
+    // The guest's run loop, not this socket, decides when the process ends.
+    server.unref();
     this.server = server;
   }
 
@@ -89,6 +91,7 @@ export class VsockUnixBackend implements VsockBackend {
   /** Pipes a connected socket and a vsock connection both ways, with backpressure. */
   private relay(sock: Socket, conn: VsockConnection): void {
     this.sockets.add(sock);
+    sock.unref();
     sock.on('data', (d: Buffer) => {
       if (!conn.send(new Uint8Array(d.buffer, d.byteOffset, d.length))) sock.pause();
     });
