@@ -341,3 +341,27 @@ test('ftruncate and getattr on an open file that was unlinked', async () => {
     await c.ok(T.Tclunk, [['u32', 1]]);
   } finally { done(); }
 });
+
+test('snapshot: fids and open files survive save/restore into a new device', async () => {
+  const { c, done, root, backend } = setup();
+  try {
+    await c.attach(0);
+    await c.ok(T.Twalk, [['u32', 0], ['u32', 1], ['u16', 2], ['s', 'sub'], ['s', 'inner.txt']]);
+    await c.ok(T.Tlopen, [['u32', 1], ['u32', O_RDWR]]);
+    await c.ok(T.Twalk, [['u32', 0], ['u32', 2], ['u16', 1], ['s', 'sub']]);
+    const state = JSON.parse(JSON.stringify(c.device.saveState()));
+    const c2 = new P9Client(backend);
+    c2.device.restoreState(state);
+    // The restored session answers on the old fids without a new Tversion/Tattach.
+    const r = await c2.ok(T.Tread, [['u32', 1], ['u64', 0], ['u32', 100]]);
+    assert.equal(new TextDecoder().decode(r.bytes(r.u32())), 'inner');
+    await c2.ok(T.Twrite, [['u32', 1], ['u64', 5], ['u32', 3], ['b', new TextEncoder().encode('!!!')]]);
+    assert.equal(readFileSync(join(root, 'sub', 'inner.txt'), 'utf8'), 'inner!!!');
+    assert.equal((await c2.walk(2, 3, ['inner.txt'])).u16(), 1);
+    // A malformed snapshot leaves an empty session rather than throwing.
+    const c3 = new P9Client(backend);
+    c3.device.restoreState({ version: 1, msize: 8192, fids: [{ fid: 1, path: ['..', 'etc'], qidType: 0, isDir: false, openFlags: 0 }] });
+    assert.equal(await c3.err(T.Tgetattr, [['u32', 1], ['u64', 0x7ff]]), ERRNO.EPROTO);
+    c2.server.reset();
+  } finally { done(); }
+});

@@ -15,6 +15,13 @@ import {
 } from './p9-backend.js';
 import { P9_HEADER_SIZE, P9_NOFID, P9_QID_SIZE, P9_RW_HEADER_SIZE, P9Reader, P9Type as T, P9Writer, utf8Length } from './p9-wire.js';
 
+/** Plain-data snapshot of a 9P session (`P9Server.saveState`). */
+export interface P9ServerState {
+  version: 1;
+  msize: number;
+  fids: { fid: number; path: string[]; qidType: number; isDir: boolean; openFlags: number }[];
+}
+
 /** Limits of a server. */
 export interface P9ServerConfig {
   /** Largest msize accepted in Tversion (bytes). */
@@ -36,6 +43,10 @@ interface Fid {
   path: string[];
   qidType: number;
   file: P9OpenFile | undefined;
+  /** Linux open flags of `file` (saved in snapshots), or -1. */
+  openFlags: number;
+  /** Restored from a snapshot as open: the handle is reopened with `openFlags` on first use. */
+  reopen: boolean;
   isDir: boolean;
   /** Directory listing taken at the readdir at offset 0. */
   entries: { name: string; qidType: number; qidPath: bigint; type: number }[] | undefined;
@@ -45,6 +56,7 @@ interface Fid {
 const O_ACCMODE = 3;
 const O_RDONLY = 0;
 const O_CREAT = 0o100;
+const O_EXCL = 0o200;
 const O_TRUNC = 0o1000;
 const AT_REMOVEDIR = 0x200;
 const S_IFMT = 0o170000;
@@ -165,7 +177,7 @@ export class P9Server {
         if (!r.ok) return bad();
         this.checkNewFid(fid);
         const attr = await this.backend.getattr([]);
-        this.setFid(session, fid, { path: [], qidType: attr.qidType, file: undefined, isDir: true, entries: undefined });
+        this.setFid(session, fid, { path: [], qidType: attr.qidType, file: undefined, openFlags: -1, reopen: false, isDir: true, entries: undefined });
         const out = w(P9_HEADER_SIZE + P9_QID_SIZE);
         putQid(out, attr);
         return done(out);
@@ -221,7 +233,7 @@ export class P9Server {
           walked++;
         }
         if (walked === nwname) {
-          this.setFid(session, newfid, { path: path.slice(), qidType, file: undefined, isDir: (qidType & P9QidType.QTDIR) !== 0, entries: undefined });
+          this.setFid(session, newfid, { path: path.slice(), qidType, file: undefined, openFlags: -1, reopen: false, isDir: (qidType & P9QidType.QTDIR) !== 0, entries: undefined });
         }
         out.buf[P9_HEADER_SIZE] = walked;
         return done(out);
@@ -248,7 +260,7 @@ export class P9Server {
         const fid = this.fid(r.u32());
         const flags = r.u32();
         if (!r.ok) return bad();
-        if (fid.file !== undefined) throw new P9Error(E.EBADF);
+        if (fid.file !== undefined || fid.reopen) throw new P9Error(E.EBADF);
         if (this.backend.readOnly && ((flags & O_ACCMODE) !== O_RDONLY || flags & (O_TRUNC | O_CREAT))) throw new P9Error(E.EROFS);
         if (fid.isDir && (flags & O_ACCMODE) !== O_RDONLY) throw new P9Error(E.EISDIR);
         const file = await this.backend.open(fid.path, flags);
@@ -261,6 +273,7 @@ export class P9Server {
           throw new P9Error(E.EBADF);
         }
         fid.file = file;
+        fid.openFlags = flags;
         fid.entries = undefined;
         const out = w(P9_HEADER_SIZE + P9_QID_SIZE + 4);
         putQid(out, attr);
@@ -276,7 +289,7 @@ export class P9Server {
         if (!r.ok) return bad();
         checkName(name);
         this.checkWritable();
-        if (fid.file !== undefined || !fid.isDir) throw new P9Error(fid.isDir ? E.EBADF : E.ENOTDIR);
+        if (fid.file !== undefined || fid.reopen || !fid.isDir) throw new P9Error(fid.isDir ? E.EBADF : E.ENOTDIR);
         const file = await this.backend.create(fid.path, name, flags, mode & 0o7777);
         const attr = await file.getattr().catch(async (e: unknown) => {
           await file.close().catch(() => undefined);
@@ -290,13 +303,14 @@ export class P9Server {
         fid.qidType = attr.qidType;
         fid.isDir = false;
         fid.file = file;
+        fid.openFlags = flags & ~(O_CREAT | O_EXCL | O_TRUNC);
         const out = w(P9_HEADER_SIZE + P9_QID_SIZE + 4);
         putQid(out, attr);
         out.u32(0);
         return done(out);
       }
       case T.Tread: {
-        const fid = this.fid(r.u32());
+        const fid = await this.opened(session, r.u32());
         const offset = r.u64n();
         const count = r.u32();
         if (!r.ok) return bad();
@@ -312,7 +326,7 @@ export class P9Server {
         return done(out);
       }
       case T.Twrite: {
-        const fid = this.fid(r.u32());
+        const fid = await this.opened(session, r.u32());
         const offset = r.u64n();
         const count = r.u32();
         if (!r.ok) return bad();
@@ -333,7 +347,7 @@ export class P9Server {
         return done(out);
       }
       case T.Tgetattr: {
-        const fid = this.fid(r.u32());
+        const fid = await this.opened(session, r.u32());
         r.u64(); // request_mask: we always answer the basic set
         if (!r.ok) return bad();
         const attr = fid.file !== undefined ? await fid.file.getattr() : await this.backend.getattr(fid.path);
@@ -361,7 +375,7 @@ export class P9Server {
         return done(out);
       }
       case T.Tsetattr: {
-        const fid = this.fid(r.u32());
+        const fid = await this.opened(session, r.u32());
         const attr: P9SetAttr = {
           valid: r.u32(), mode: r.u32(), uid: r.u32(), gid: r.u32(), size: r.u64n(),
           atimeSec: r.u64n(), atimeNsec: r.u64n(), mtimeSec: r.u64n(), mtimeNsec: r.u64n(),
@@ -381,7 +395,7 @@ export class P9Server {
         return done(w(P9_HEADER_SIZE));
       }
       case T.Treaddir: {
-        const fid = this.fid(r.u32());
+        const fid = await this.opened(session, r.u32());
         const offset = r.u64n();
         const count = r.u32();
         if (!r.ok) return bad();
@@ -530,7 +544,7 @@ export class P9Server {
         return done(out);
       }
       case T.Tfsync: {
-        const fid = this.fid(r.u32());
+        const fid = await this.opened(session, r.u32());
         const datasync = r.remaining() >= 4 ? r.u32() : 0;
         if (!r.ok) return bad();
         if (fid.file === undefined) throw new P9Error(E.EBADF);
@@ -597,6 +611,53 @@ export class P9Server {
     }
   }
 
+  /** The fid, with its handle reopened first if it was restored from a snapshot as open. */
+  private async opened(session: number, n: number): Promise<Fid> {
+    const f = this.fid(n);
+    if (!f.reopen) return f;
+    f.reopen = false;
+    try {
+      const file = await this.backend.open(f.path, f.openFlags & ~(O_CREAT | O_EXCL | O_TRUNC));
+      if (!this.stillOurs(session, f) || f.file !== undefined) {
+        await file.close().catch(() => undefined);
+      } else {
+        f.file = file;
+      }
+    } catch (err) {
+      // The file went away while the snapshot was stored: the fid stays, unopened.
+      f.openFlags = -1;
+      throw err;
+    }
+    return f;
+  }
+
+  /** Plain-data snapshot of the session (msize and fids; open handles are reopened on restore). */
+  saveState(): P9ServerState {
+    const fids: P9ServerState['fids'] = [];
+    for (const [n, f] of this.fids) {
+      fids.push({ fid: n, path: f.path.slice(), qidType: f.qidType, isDir: f.isDir, openFlags: f.file !== undefined || f.reopen ? f.openFlags : -1 });
+    }
+    return { version: 1, msize: this.msize, fids };
+  }
+
+  /** Restores `saveState` output (validated; anything malformed leaves an empty session). */
+  restoreState(state: unknown): void {
+    this.reset();
+    const s = state as Partial<P9ServerState> | null;
+    if (s === null || typeof s !== 'object' || s.version !== 1 || !Array.isArray(s.fids) || s.fids.length > this.maxFids) return;
+    if (typeof s.msize !== 'number' || !Number.isInteger(s.msize) || s.msize < 0 || s.msize > this.maxMsize) return;
+    const fids = new Map<number, Fid>();
+    for (const e of s.fids) {
+      const ok = e !== null && typeof e === 'object' && Number.isInteger(e.fid) && e.fid >= 0 && e.fid < P9_NOFID &&
+        Array.isArray(e.path) && e.path.length <= PATH_DEPTH_MAX && e.path.every((c) => typeof c === 'string' && validName(c)) &&
+        Number.isInteger(e.qidType) && typeof e.isDir === 'boolean' && Number.isInteger(e.openFlags);
+      if (!ok) return;
+      fids.set(e.fid, { path: e.path.slice(), qidType: e.qidType & 0xff, file: undefined, openFlags: e.openFlags, reopen: e.openFlags >= 0, isDir: e.isDir, entries: undefined });
+    }
+    this.fids = fids;
+    this.msize = s.msize;
+  }
+
   private fid(n: number): Fid {
     const f = this.fids.get(n);
     if (f === undefined) throw new P9Error(E.EBADF);
@@ -640,6 +701,15 @@ function checkName(name: string): void {
     throw new P9Error(E.EINVAL);
   }
   if (utf8Length(name) > NAME_MAX) throw new P9Error(E.ENAMETOOLONG);
+}
+
+function validName(name: string): boolean {
+  try {
+    checkName(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function errnoOf(err: unknown): number {

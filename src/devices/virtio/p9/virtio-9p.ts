@@ -56,6 +56,16 @@ export class Virtio9pDevice extends VirtioDeviceBase {
     this.server.reset();
   }
 
+  /** The 9P session (msize, fids) as plain data; take it when `inflight` is 0. */
+  saveState(): unknown {
+    return this.server.saveState();
+  }
+
+  /** Restores the session: fids come back, open files are reopened on first use. */
+  restoreState(state: unknown): void {
+    this.server.restoreState(state);
+  }
+
   /** Hands each request chain to the server (at most MAX_INFLIGHT at once). */
   processQueue(q: number): void {
     const ctx = this.ctx;
