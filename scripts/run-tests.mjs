@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test (dist/**/*.test.js) and every suite in tests/**/*.test.mjs with
-// node's own test runner.
+// node's own test runner. No test may hang CI: each has a 10-minute limit, and the runner
+// exits when tests are done even if a test left a handle open.
 // Usage: node scripts/run-tests.mjs [substring filter...]
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,5 +24,5 @@ if (files.length === 0) {
   console.error('no test files found under dist/ (did the build run?)');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=600000', '--test-force-exit', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
