@@ -55,6 +55,7 @@ describe('Linux virtio drivers on Banquise devices', { skip }, () => {
   let output = '';
   stdout.on('data', (d) => (output += d.toString('latin1')));
   const hvc = [];
+  let typeInto = () => {};
   const results = new Map();
   let devices;
   let session;
@@ -101,7 +102,7 @@ describe('Linux virtio drivers on Banquise devices', { skip }, () => {
     const slots = opts.buildVirtioSlots(cfg, {
       disks,
       ramSizeBytes: 128 << 20,
-      console: { write: (b) => hvc.push(...b), onInput() {} },
+      console: { write: (b) => hvc.push(...b), onInput: (h) => (typeInto = h) },
     }, (d) => (devices = d));
     session = runPvSession({
       kernel: readFileSync(pre.kernel), initrd, bootargs: 'console=ttyS0 rdinit=/init', ramSizeBytes: 128 << 20, vcpus: 1,
@@ -141,12 +142,18 @@ describe('Linux virtio drivers on Banquise devices', { skip }, () => {
     assert.notEqual(draws[0], draws[1]);
   });
 
-  test('virtio-console: output to its hvc terminal reaches the backend', async () => {
+  test('virtio-console: output to its hvc terminal reaches the backend, host input reaches a read()', async () => {
     // hvc0 is the SBI console; the virtio console is the next hvc terminal.
     assert.ok(Number(await line('hvc')) >= 2);
     // hvc output is pushed by a kernel thread: it may land a little after write() returned.
     for (let i = 0; i < 400 && !/via-hvc\d/.test(Buffer.from(hvc).toString('latin1')); i++) await new Promise((r) => setTimeout(r, 25));
-    assert.match(Buffer.from(hvc).toString('latin1'), /^via-hvc[1-3]\r?\n$/);
+    const m = /^via-hvc([1-3])\r?\n$/.exec(Buffer.from(hvc).toString('latin1'));
+    assert.ok(m, Buffer.from(hvc).toString('latin1'));
+    // Input: host keystrokes reach a guest read() on that terminal through the receive queue.
+    stdin.write(`${m[1]}\n`);
+    assert.equal(await line('hvc-open'), `/dev/hvc${m[1]}`);
+    typeInto(new TextEncoder().encode('typed-into-hvc\n'));
+    assert.equal(await line('hvc-read'), 'typed-into-hvc');
   });
 
   test('virtio-vsock: guest CID, guest → host and host → guest streams', async () => {

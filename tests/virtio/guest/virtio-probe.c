@@ -96,6 +96,20 @@ static void console_tests(void) {
   char b[16];
   snprintf(b, sizeof b, "%d", wrote);
   say("hvc", b);
+  /* The host says (on the main console) which terminal is the virtio one, then types into it. */
+  char line[64];
+  if (fgets(line, sizeof line, stdin) == NULL) { say("hvc-read", "eof"); return; }
+  char path[32];
+  snprintf(path, sizeof path, "/dev/hvc%d", atoi(line));
+  int fd = open(path, O_RDONLY | O_NOCTTY);
+  if (fd < 0) { say_errno("hvc-read"); return; }
+  say("hvc-open", path);
+  ssize_t n = read(fd, line, sizeof line - 1);
+  close(fd);
+  if (n <= 0) { say_errno("hvc-read"); return; }
+  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+  line[n] = 0;
+  say("hvc-read", line);
 }
 
 static void vsock_tests(void) {
