@@ -79,7 +79,7 @@ export class DescriptorChain {
       }
       const n = Math.min(segLen - skip, length - copied);
       const src = mem.offsetOf(this.gpa[i]! + skip);
-      dst.set(mem.u8.subarray(src, src + n), dstOffset + copied);
+      copyBytes(mem.u8, src, dst, dstOffset + copied, n);
       copied += n;
       skip = 0;
     }
@@ -101,7 +101,7 @@ export class DescriptorChain {
       }
       const n = Math.min(segLen - skip, length - copied);
       const gpa = this.gpa[i]! + skip;
-      mem.u8.set(src.subarray(srcOffset + copied, srcOffset + copied + n), mem.offsetOf(gpa));
+      copyBytes(src, srcOffset + copied, mem.u8, mem.offsetOf(gpa), n);
       mem.markDirty(gpa, n);
       copied += n;
       skip = 0;
@@ -118,6 +118,15 @@ export class DescriptorChain {
     other.writableBytes = this.writableBytes;
     other.gpa.set(this.gpa.subarray(0, this.count));
     other.len.set(this.len.subarray(0, this.count));
+  }
+}
+
+/** Copies `n` bytes; small copies (headers, status bytes) without allocating a subarray view. */
+function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, n: number): void {
+  if (n <= 64) {
+    for (let k = 0; k < n; k++) dst[dstOff + k] = src[srcOff + k]!;
+  } else {
+    dst.set(src.subarray(srcOff, srcOff + n), dstOff);
   }
 }
 
