@@ -16,10 +16,41 @@ export const MAX_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
 /** Kernel command line when --append is not given. */
 export const DEFAULT_APPEND = 'console=ttyS0';
 
+/**
+ * The kernel's console device named by a command line: the value of the last `console=`
+ * before `--` (the one Linux makes /dev/console), without its options; undefined if none.
+ */
+export function kernelConsole(cmdline: string): string | undefined {
+  let last: string | undefined;
+  for (const word of cmdline.trim().split(/\s+/)) {
+    if (word === '--') break;
+    if (word.startsWith('console=')) last = word.slice(8).split(',')[0];
+  }
+  return last;
+}
+
+/**
+ * The command line a guest boots with: `--append` (or DEFAULT_APPEND), and with
+ * `--console virtio` `console=hvc0` when the user named no console (the virtio console is
+ * hvc0: the guest kernel has no other hvc driver).
+ */
+export function effectiveCmdline(append: string | undefined, virtioConsole: boolean): string {
+  if (!virtioConsole) return append ?? DEFAULT_APPEND;
+  if (append === undefined) return 'console=hvc0';
+  if (kernelConsole(append) !== undefined) return append;
+  // Before a `--`: what follows it are init's arguments.
+  const words = append.trim().split(/\s+/).filter((w) => w !== '');
+  const end = words.indexOf('--');
+  words.splice(end < 0 ? words.length : end, 0, 'console=hvc0');
+  return words.join(' ');
+}
+
 const CONSOLE_HELP = `
-Console: the guest's serial port is on this terminal. Ctrl-A X quits, Ctrl-A Ctrl-A sends
-Ctrl-A, Ctrl-A H lists the escapes. With stdin from a pipe or a file, input passes through
-as it arrives and the end of input does not stop the guest.`;
+Console: the guest's console is on this terminal: the serial port (ttyS0), or with
+--console virtio the virtio console (hvc0). Keystrokes go to the console the kernel command
+line names last (console=...). Ctrl-A X quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A H lists the
+escapes. With stdin from a pipe or a file, input passes through as it arrives and the end of
+input does not stop the guest.`;
 
 /** Parses a --memory value ("256M", "1G", bytes); rejects malformed or out-of-range sizes. */
 export function parseMemoryOption(text: string): number {
@@ -74,7 +105,7 @@ class VirtioConsoleTap {
   onInput(handler: (data: Uint8Array) => void): void {
     this.handler = handler;
   }
-  /** Host input for the guest's hvc0. */
+  /** Host input for the guest's hvc0 (buffered by the device until the driver reads it). */
   input(bytes: Uint8Array): void {
     this.handler?.(bytes);
   }
@@ -120,11 +151,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Boot a Linux guest in pv mode (the kernel runs in S-mode; Banquise answers its SBI calls).')
     .option('--kernel <file>', 'RISC-V Linux Image to boot (default: the default guest, built on first use)')
     .option('--initrd <file>', 'initial ramdisk (cpio, optionally compressed)')
-    .option('--append <cmdline>', `kernel command line (default: "${DEFAULT_APPEND}")`)
+    .option('--append <cmdline>', `kernel command line (default: "${DEFAULT_APPEND}"; with --console virtio, console=hvc0 is added when it names no console)`)
     .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G (at least 16M)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
     .addOption(new Option('--vcpus <n>', 'number of virtual CPUs, 1 to 8').default(1).argParser(parseVcpusOption))
     .option('--disk <file[,ro][,serial=S]>', 'virtio-blk disk backed by a raw image file (repeatable)', collect, [])
-    .option('--console <uart|virtio>', 'add a virtio console (hvc0; use --append console=hvc0) next to the UART')
+    .option('--console <uart|virtio>', 'guest console: uart (ttyS0, the default) or virtio (a virtio console, hvc0, made the kernel console)')
     .option('--vsock <cid,uds=path>', 'virtio-vsock with this guest CID; host connections through Unix sockets at path_PORT')
     .option('--balloon', 'virtio-balloon device')
     .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
@@ -168,19 +199,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
         for (const d of disks) await d.close();
         throw err;
       }
+      const bootargs = effectiveCmdline(opts.append, virtioCfg.virtioConsole);
+      const inputToHvc = virtioCfg.virtioConsole && kernelConsole(bootargs)?.startsWith('hvc') === true;
       let info;
       try {
         info = await runPvSession({
           kernel,
           ...(initrd !== undefined ? { initrd } : {}),
-          bootargs: opts.append ?? DEFAULT_APPEND,
+          bootargs,
           ramSizeBytes: opts.memory,
           vcpus: opts.vcpus,
           virtio: (w) => {
             wakeLoop = w;
             return slots;
           },
-          ...(virtioCfg.virtioConsole ? { onConsoleInput: (b: Uint8Array) => tap.input(b) } : {}),
+          ...(inputToHvc ? { consoleInput: (b: Uint8Array) => tap.input(b) } : {}),
           streams: { stdin: process.stdin, stdout: process.stdout },
         });
       } finally {

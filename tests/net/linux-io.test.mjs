@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import { findGuest, BIN } from '../linux/guest-session.mjs';
+import { findGuest, BIN } from '../support/guest-session.mjs';
 const guest = await findGuest();
 const skip = typeof guest === 'string' ? guest : false;
 if (skip) console.log(`# skipping Linux network/9p tests: ${skip}`);

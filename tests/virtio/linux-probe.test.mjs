@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findGuest, REPO } from '../linux/guest-session.mjs';
+import { findGuest, REPO } from '../support/guest-session.mjs';
+import { cpio } from '../support/cpio.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BOOT_TIMEOUT_MS = 15 * 60_000;
@@ -23,22 +24,6 @@ async function prerequisites() {
   if (process.env.BANQUISE_TEST_KERNEL) return { kernel: process.env.BANQUISE_TEST_KERNEL };
   const g = await findGuest();
   return typeof g === 'string' ? g : { kernel: g.kernel };
-}
-
-/** A newc cpio archive (what the kernel unpacks as initramfs) from [path, mode, data?] entries. */
-function cpio(entries) {
-  const parts = [];
-  let ino = 1;
-  const pad4 = (n) => (4 - (n % 4)) % 4;
-  const add = (name, mode, data) => {
-    const nameBytes = Buffer.from(name + '\0');
-    const hex = (v) => v.toString(16).padStart(8, '0');
-    const hdr = '070701' + [ino++, mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, nameBytes.length, 0].map(hex).join('');
-    parts.push(Buffer.from(hdr), nameBytes, Buffer.alloc(pad4(110 + nameBytes.length)), data, Buffer.alloc(pad4(data.length)));
-  };
-  for (const [name, mode, data] of entries) add(name, mode, data ?? Buffer.alloc(0));
-  add('TRAILER!!!', 0, Buffer.alloc(0));
-  return new Uint8Array(Buffer.concat(parts));
 }
 
 const pre = await prerequisites();

@@ -20,8 +20,11 @@ export interface PvSessionConfig {
    * machine). `wake` runs the next slice now: devices call it when they complete I/O.
    */
   readonly virtio?: (wake: () => void) => VirtioSlotFactory[];
-  /** Also receives host console input (e.g. a virtio console next to the UART). */
-  readonly onConsoleInput?: (bytes: Uint8Array) => void;
+  /**
+   * Receives host console input instead of the UART (e.g. the virtio console when the guest's
+   * console is hvc0). Input goes to one console only: the one the guest reads.
+   */
+  readonly consoleInput?: (bytes: Uint8Array) => void;
   readonly streams: StdioStreams;
 }
 
@@ -53,9 +56,11 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
   const console = new StdioConsole(
     cfg.streams,
     (bytes) => {
-      held.push(Uint8Array.from(bytes));
-      release();
-      cfg.onConsoleInput?.(bytes);
+      if (cfg.consoleInput !== undefined) cfg.consoleInput(bytes);
+      else {
+        held.push(Uint8Array.from(bytes));
+        release();
+      }
       wake();
     },
     () => {
