@@ -5,7 +5,7 @@ import { parseSize } from '../base/u64.js';
 import { loadFile } from '../platform/node/file-loader.js';
 import { runElfSession } from '../platform/node/elf-session.js';
 import { runPvSession } from '../platform/node/pv-session.js';
-import { buildVirtioSlots, openDisks, parseVirtioOptions } from '../platform/node/virtio-options.js';
+import { buildVirtioSlots, openDisks, parseVirtioOptions, type VirtioDevices } from '../platform/node/virtio-options.js';
 import { buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
 import type { VirtioSlotFactory } from '../machine/index.js';
 
@@ -49,8 +49,11 @@ const CONSOLE_HELP = `
 Console: the guest's console is on this terminal: the serial port (ttyS0), or with
 --console virtio the virtio console (hvc0). Keystrokes go to the console the kernel command
 line names last (console=...). Ctrl-A X quits, Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A H lists the
-escapes. With stdin from a pipe or a file, input passes through as it arrives and the end of
-input does not stop the guest.`;
+escapes, Ctrl-A C switches to the host monitor and back. With stdin from a pipe or a file,
+input passes through as it arrives and the end of input does not stop the guest.
+
+Monitor (Ctrl-A C, or each connection to --monitor PATH): help, balloon <size> (guest memory
+target, with --balloon), info balloon, info sbi, info cpus, quit.`;
 
 /** Parses a --memory value ("256M", "1G", bytes); rejects malformed or out-of-range sizes. */
 export function parseMemoryOption(text: string): number {
@@ -86,6 +89,7 @@ interface RunOptions {
   console?: string;
   vsock?: string;
   balloon?: boolean;
+  monitor?: string;
   rng: boolean;
   net: string[];
   share: string[];
@@ -157,7 +161,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--disk <file[,ro][,serial=S]>', 'virtio-blk disk backed by a raw image file (repeatable)', collect, [])
     .option('--console <uart|virtio>', 'guest console: uart (ttyS0, the default) or virtio (a virtio console, hvc0, made the kernel console)')
     .option('--vsock <cid,uds=path>', 'virtio-vsock with this guest CID; host connections through Unix sockets at path_PORT')
-    .option('--balloon', 'virtio-balloon device')
+    .option('--balloon', 'virtio-balloon device (driven from the monitor: balloon <size>, info balloon)')
+    .option('--monitor <path>', 'host monitor on a Unix socket at path (command lines in, replies out)')
     .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
     .option('--net <spec>', 'virtio-net: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P (repeatable)', collect, [])
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
@@ -189,9 +194,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
       let wakeLoop = (): void => {};
       const wake = (): void => wakeLoop();
       let slots: VirtioSlotFactory[];
+      let devices: VirtioDevices | undefined;
       try {
         slots = [
-          ...buildVirtioSlots(virtioCfg, { disks, ramSizeBytes: opts.memory, console: tap, wake }),
+          ...buildVirtioSlots(virtioCfg, { disks, ramSizeBytes: opts.memory, console: tap, wake }, (d) => (devices = d)),
           ...buildNetSlots(nets, { wake }),
           ...buildShareSlots(shares, { wake }),
         ];
@@ -215,6 +221,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
           },
           ...(inputToHvc ? { consoleInput: (b: Uint8Array) => tap.input(b) } : {}),
           streams: { stdin: process.stdin, stdout: process.stdout },
+          monitor: {
+            ...(devices?.balloon !== undefined ? { balloon: devices.balloon } : {}),
+            ...(opts.monitor !== undefined ? { socketPath: opts.monitor } : {}),
+          },
         });
       } finally {
         for (const d of disks) await d.close();

@@ -1,7 +1,7 @@
 // `banquise run --monitor PATH`: the host monitor on a Unix socket. Each connection sends
 // command lines and gets each reply followed by the prompt, like QEMU's `-monitor unix:`.
 import { lstatSync, unlinkSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { BanquiseError } from '../../base/errors.js';
 import { MONITOR_MAX_LINE, type MonitorReply } from '../../machine/monitor.js';
 
@@ -24,8 +24,8 @@ export class MonitorServer {
   ) {}
 
   /**
-   * Listens on `path` (a stale socket file left by a previous run is replaced; any other
-   * existing file is an error).
+   * Listens on `path`. A stale socket file left by a crashed run is replaced; a socket someone
+   * listens on, or any other existing file, is an error.
    */
   static async listen(path: string, execute: MonitorExecute): Promise<MonitorServer> {
     let st;
@@ -36,6 +36,7 @@ export class MonitorServer {
     }
     if (st !== undefined) {
       if (!st.isSocket()) throw new BanquiseError(`--monitor ${path}: the file exists and is not a socket`, 64);
+      if (await listening(path)) throw new BanquiseError(`--monitor ${path}: another process listens on this socket`, 64);
       unlinkSync(path);
     }
     const server = createServer();
@@ -96,4 +97,16 @@ export class MonitorServer {
       }
     });
   }
+}
+
+/** True if a process accepts connections on the Unix socket at `path`. */
+function listening(path: string): Promise<boolean> {
+  return new Promise((res) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      res(true);
+    });
+    probe.once('error', () => res(false));
+  });
 }

@@ -4,6 +4,8 @@ import { Machine, pvBoot, type MachineExit, type VirtioSlotFactory } from '../..
 import { HostClock, hostWallClockNs } from './host-clock.js';
 import { startRunLoop } from './run-loop.js';
 import { StdioConsole, type StdioStreams } from './stdio-console.js';
+import { Monitor, type MonitorBalloon } from '../../machine/monitor.js';
+import { MonitorServer } from './monitor-server.js';
 
 /** Instructions per slice: long enough to amortize the loop, short enough for responsive I/O. */
 export const PV_SLICE_INSTRUCTIONS = 2_000_000;
@@ -26,6 +28,8 @@ export interface PvSessionConfig {
    */
   readonly consoleInput?: (bytes: Uint8Array) => void;
   readonly streams: StdioStreams;
+  /** The host monitor (Ctrl-A C on a terminal; a Unix socket at `socketPath` if given). */
+  readonly monitor?: { readonly balloon?: MonitorBalloon; readonly socketPath?: string };
 }
 
 /** How a session ended, with what the guest did. */
@@ -53,6 +57,24 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     for (const b of held) current.consoleInput(b);
     held = [];
   };
+  let quitBy = 'Ctrl-A X';
+  const monitor = new Monitor({
+    ramSizeBytes: cfg.ramSizeBytes,
+    machine: () => current,
+    ...(cfg.monitor?.balloon !== undefined ? { balloon: cfg.monitor.balloon } : {}),
+    sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
+  });
+  const execute = async (line: string): Promise<{ text: string; quit: boolean }> => {
+    const r = await monitor.execute(line);
+    if (r.quit) {
+      quitBy = 'monitor';
+      quit = true;
+      wake();
+    }
+    return r;
+  };
+  const socketPath = cfg.monitor?.socketPath;
+  const server = socketPath !== undefined ? await MonitorServer.listen(socketPath, execute) : undefined;
   const console = new StdioConsole(
     cfg.streams,
     (bytes) => {
@@ -67,6 +89,7 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
       quit = true;
       wake();
     },
+    async (line) => (await execute(line)).text,
   );
   console.start();
   try {
@@ -102,7 +125,7 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
       const exit = await loop.done;
       instructions += machine.instret();
       current = undefined;
-      if (exit === 'quit') return { exitCode: 130, message: 'banquise: quit (Ctrl-A X)', boots, instructions };
+      if (exit === 'quit') return { exitCode: 130, message: `banquise: quit (${quitBy})`, boots, instructions };
       if (exit.kind === 'reboot') continue;
       if (exit.kind === 'poweroff') return { exitCode: 0, boots, instructions };
       return {
@@ -114,5 +137,6 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     }
   } finally {
     console.stop();
+    server?.close();
   }
 }
