@@ -89,7 +89,7 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
       quit = true;
       wake();
     },
-    async (line) => (await execute(line)).text,
+    execute,
   );
   console.start();
   try {

@@ -20,7 +20,7 @@ function setup(tty = true) {
     () => {},
     async (line) => {
       lines.push(line);
-      return `reply to ${line}\nsecond line`;
+      return { text: `reply to ${line}\nsecond line`, quit: line === 'quit' };
     },
   );
   c.start();
@@ -43,8 +43,20 @@ test('Ctrl-A C opens the monitor: typed lines go to it, not to the guest; Ctrl-A
   await settle();
   assert.equal(lines.length, 1, 'an empty line runs nothing');
   assert.ok(shown().endsWith(`\r\n${CONSOLE_MONITOR_PROMPT}`));
+  key('help\r\n');
+  await settle();
+  assert.deepEqual(lines, ['info cpus', 'help'], 'CR LF is one Enter');
+  assert.ok(shown().endsWith(`second line\r\n${CONSOLE_MONITOR_PROMPT}`));
   key('\x01Cz');
   assert.deepEqual(got, [0x61, 0x62, 0x7a]);
+  c.stop();
+});
+
+test('no prompt after quit', async () => {
+  const { c, key, settle, shown } = setup();
+  key('\x01cquit\r');
+  await settle();
+  assert.ok(shown().endsWith('reply to quit\r\nsecond line\r\n'), JSON.stringify(shown()));
   c.stop();
 });
 

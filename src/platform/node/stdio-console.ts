@@ -34,6 +34,7 @@ export class StdioConsole {
   /** The terminal shows the monitor (Ctrl-A C), not the guest. */
   private monitorMode = false;
   private monitorLine = '';
+  private monitorLastCr = false;
   private droppedBytes = 0;
   private readonly onData = (chunk: Buffer | string): void => this.input(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
 
@@ -43,8 +44,8 @@ export class StdioConsole {
     private readonly onInput: (bytes: Uint8Array) => void,
     /** Called on Ctrl-A X. */
     private readonly onQuit: () => void,
-    /** Runs a monitor command line and returns its reply text (Ctrl-A C; none: no monitor). */
-    private readonly monitor?: (line: string) => Promise<string>,
+    /** Runs a monitor command line (Ctrl-A C; none: no monitor); no prompt follows a quit. */
+    private readonly monitor?: (line: string) => Promise<{ readonly text: string; readonly quit: boolean }>,
   ) {}
 
   /** Starts reading input (raw mode on a terminal). */
@@ -145,6 +146,9 @@ export class StdioConsole {
   /** Minimal line editing for the monitor: printable characters, backspace, Enter. */
   private monitorByte(b: number): void {
     const out = this.streams.stdout;
+    const afterCr = this.monitorLastCr;
+    this.monitorLastCr = b === 0x0d;
+    if (b === 0x0a && afterCr) return; // CR LF is one Enter
     if (b === 0x0d || b === 0x0a) {
       const line = this.monitorLine;
       this.monitorLine = '';
@@ -155,7 +159,7 @@ export class StdioConsole {
         return;
       }
       run(line).then(
-        (text) => out.write(`${text.length > 0 ? text.replace(/\n/g, '\r\n') + '\r\n' : ''}${CONSOLE_MONITOR_PROMPT}`),
+        (r) => out.write(`${r.text.length > 0 ? r.text.replace(/\n/g, '\r\n') + '\r\n' : ''}${r.quit ? '' : CONSOLE_MONITOR_PROMPT}`),
         (err: unknown) => out.write(`error: ${err instanceof Error ? err.message : String(err)}\r\n${CONSOLE_MONITOR_PROMPT}`),
       );
     } else if (b === 0x7f || b === 0x08) {
