@@ -60,7 +60,9 @@ describe('ext4 root disk on virtio-blk', () => {
   test('files written and synced by the guest are on the image; e2fsck finds it clean', async () => {
     const s = boot(['--disk', image, '--append', ROOT_APPEND]);
     await s.waitForShell(BOOT_TIMEOUT_MS);
-    assert.match(await s.run("awk '$2 == \"/\" { print $1, $3, $4 }' /proc/mounts"), /^\/dev\/vda ext4 rw/m);
+    // The root file system is the virtio disk (/dev/root is vda's device number), mounted rw.
+    assert.equal(await s.run('mountpoint -d /'), await s.run('cat /sys/block/vda/dev'));
+    assert.match(await s.run("awk '$2 == \"/\" { print $3, $4 }' /proc/mounts"), /^ext4 rw/m);
     await s.run(`mkdir -p /data && echo ${token} > /data/token.txt`);
     // 768 KiB of random data: several extents, crosses block groups of the page cache.
     const out = await s.run('head -c 786432 /dev/urandom > /data/random.bin && md5sum /data/random.bin && sync && echo synced');

@@ -40,14 +40,18 @@ export async function findGuest() {
   }
 }
 
-/** A running `banquise` process with its console on pipes. */
+/** A running `banquise` (or other emulator) process with its console on pipes. */
 export class GuestSession {
-  /** `args` are the arguments of `banquise` (e.g. ['run', '--kernel', k]). */
-  constructor(args, { env } = {}) {
+  /**
+   * `args` are the arguments of `banquise` (e.g. ['run', '--kernel', k]), or of `command` when
+   * given (e.g. qemu-system-riscv64 with -nographic, as a reference in benchmarks).
+   */
+  constructor(args, { env, command } = {}) {
     this.output = '';
     this.stderr = '';
     this.mark = 0;
-    this.child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
+    const [file, argv] = command === undefined ? [process.execPath, [BIN, ...args]] : [command, args];
+    this.child = spawn(file, argv, { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
     this.exited = new Promise((res) => this.child.on('exit', (code, signal) => res({ code, signal })));
     this.waiters = [];
     this.child.stdout.on('data', (d) => {
