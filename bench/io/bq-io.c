@@ -7,6 +7,7 @@
  *   bq-io randread DEV OPS SEED   OPS O_DIRECT 4 KiB preads at seeded random aligned offsets -> IOPS
  *   bq-io randwrite DEV OPS SEED  same with pwrite (then fsync)                 -> IOPS
  *   bq-io tcpget IP PORT          connects, reads until the host closes        -> bytes, MiB/s
+ *   bq-io tcpput IP PORT MIB      connects, sends MIB MiB, waits for the host's close -> MiB/s
  *   bq-io time CMD ARGS...        runs CMD, prints its wall time in seconds
  *
  * (tcpget because busybox nc cannot be timed receiving: it stops reading the socket soon after
@@ -96,8 +97,9 @@ static int random_io(const char *dev, long ops, uint64_t seed, int writing) {
   return 0;
 }
 
-static int tcp_get(const char *ip, int port) {
-  static char buf[BLOCK];
+static char net_buf[BLOCK];
+
+static int tcp_connect(const char *ip, int port) {
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
@@ -105,11 +107,39 @@ static int tcp_get(const char *ip, int port) {
   if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) fail("inet_pton");
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) fail("socket");
-  double t0 = now();
   if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) fail("connect");
+  return fd;
+}
+
+/* Sends mib MiB; the host closes after receiving them all, so the time covers delivery. */
+static int tcp_put(const char *ip, int port, long mib) {
+  memset(net_buf, 0x62, sizeof net_buf);
+  double t0 = now();
+  int fd = tcp_connect(ip, port);
+  for (long i = 0; i < mib; i++) {
+    size_t done = 0;
+    while (done < BLOCK) {
+      ssize_t n = write(fd, net_buf + done, BLOCK - done);
+      if (n <= 0) fail("write");
+      done += (size_t)n;
+    }
+  }
+  if (shutdown(fd, SHUT_WR) != 0) fail("shutdown");
+  while (read(fd, net_buf, sizeof net_buf) > 0) {
+  }
+  double s = now() - t0;
+  close(fd);
+  printf("BQIO tcpput_mib_s %.3f\n", (double)mib / s);
+  return 0;
+}
+
+static int tcp_get(const char *ip, int port) {
+  char *buf = net_buf;
+  double t0 = now();
+  int fd = tcp_connect(ip, port);
   uint64_t total = 0;
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
+    ssize_t n = read(fd, buf, BLOCK);
     if (n < 0) fail("read");
     if (n == 0) break;
     total += (uint64_t)n;
@@ -140,8 +170,9 @@ int main(int argc, char **argv) {
   if (argc >= 4 && strcmp(argv[1], "seqread") == 0) return sequential(argv[2], atol(argv[3]), 0);
   if (argc >= 5 && strcmp(argv[1], "randread") == 0) return random_io(argv[2], atol(argv[3]), strtoull(argv[4], 0, 0), 0);
   if (argc >= 5 && strcmp(argv[1], "randwrite") == 0) return random_io(argv[2], atol(argv[3]), strtoull(argv[4], 0, 0), 1);
+  if (argc >= 5 && strcmp(argv[1], "tcpput") == 0) return tcp_put(argv[2], atoi(argv[3]), atol(argv[4]));
   if (argc >= 4 && strcmp(argv[1], "tcpget") == 0) return tcp_get(argv[2], atoi(argv[3]));
   if (argc >= 3 && strcmp(argv[1], "time") == 0) return timed(argv + 2);
-  fprintf(stderr, "usage: bq-io seqwrite|seqread DEV MIB | randread|randwrite DEV OPS SEED | tcpget IP PORT | time CMD...\n");
+  fprintf(stderr, "usage: bq-io seqwrite|seqread DEV MIB | randread|randwrite DEV OPS SEED | tcpget IP PORT | tcpput IP PORT MIB | time CMD...\n");
   return 2;
 }

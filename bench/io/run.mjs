@@ -4,13 +4,15 @@
 // bundled OpenSBI, the same virtio-mmio devices, same kernel, initramfs and disk contents) in the
 // same run. The guest runs bench/io/bq-io.c (built static with riscv64-linux-gnu-gcc into
 // .cache/bench-io/ and added to the initramfs as /bin/bq-io) on a raw scratch disk (/dev/vda),
-// and TCP to a Node server/sink on the host through 10.0.2.2 (guest → host with busybox nc,
-// host → guest with bq-io tcpget: busybox nc cannot be timed receiving). Prints one table.
+// and TCP to a Node server/sink on the host through 10.0.2.2 (bq-io tcpget/tcpput, timed in
+// the guest; also guest → host with busybox nc, timed on the host: nc reads its stdin in small
+// pieces, and cannot be timed receiving). Prints one table.
 //
 // Usage: node bench/io/run.mjs [--quick] [--no-qemu] [--devices] [--json]
 //   --quick    smaller sizes (8 MiB sequential, 300 random ops, 8 MiB TCP)
 //   --devices  also run the device-level benchmarks without a guest (tests/virtio/bench-blk.mjs,
 //              tests/net/bench-io.mjs): the cost of Banquise's device models alone
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -134,7 +136,10 @@ async function measure(label, args, command, servers) {
     r.tcpIn = metric(down, 'tcpget_mib_s');
     const sinkResult = servers.nextSink(STEP_TIMEOUT_MS);
     await run(`head -c ${bytes} /dev/zero | nc 10.0.2.2 ${servers.sinkPort}`);
-    r.tcpOut = SIZES.tcpMib / (await sinkResult).seconds;
+    r.tcpOutNc = SIZES.tcpMib / (await sinkResult).seconds;
+    const sinkPut = servers.nextSink(STEP_TIMEOUT_MS);
+    r.tcpOut = metric(await run(`bq-io tcpput 10.0.2.2 ${servers.sinkPort} ${SIZES.tcpMib}`), 'tcpput_mib_s');
+    assert((await sinkPut).bytes === bytes, 'guest → host: the sink got a wrong byte count');
     s.send('poweroff\n');
     await s.waitExit(120_000).catch(() => {});
     return r;
@@ -149,7 +154,8 @@ const METRICS = [
   ['randRead', 'virtio-blk random 4 KiB read, O_DIRECT (IOPS)'],
   ['randWrite', 'virtio-blk random 4 KiB write, O_DIRECT (IOPS)'],
   ['tcpIn', 'TCP host → guest, bq-io tcpget (MiB/s)'],
-  ['tcpOut', 'TCP guest → host, busybox nc, timed on the host (MiB/s)'],
+  ['tcpOut', 'TCP guest → host, bq-io tcpput (MiB/s)'],
+  ['tcpOutNc', 'TCP guest → host, head piped to busybox nc, timed on the host (MiB/s)'],
 ];
 
 const guest = await requireGuest();
