@@ -4,14 +4,13 @@
 // --net … --share …`. Skipped without guest images.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import { findGuest, BIN } from '../support/guest-session.mjs';
+import { findGuest, GuestSession } from '../support/guest-session.mjs';
 const guest = await findGuest();
 const skip = typeof guest === 'string' ? guest : false;
 if (skip) console.log(`# skipping Linux network/9p tests: ${skip}`);
@@ -25,38 +24,8 @@ async function freePort() {
   return port;
 }
 
-/** `banquise run` with its console on pipes. */
-class Session {
-  constructor(args) {
-    this.out = '';
-    this.mark = 0;
-    this.child = spawn(process.execPath, [BIN, 'run', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.on('data', (d) => { this.out += d.toString('latin1'); });
-    this.child.stderr.on('data', (d) => { this.out += d.toString('latin1'); });
-  }
-  async waitFor(re, ms) {
-    const end = Date.now() + ms;
-    for (;;) {
-      const rest = this.out.slice(this.mark);
-      const m = re.exec(rest);
-      if (m) { this.mark += m.index + m[0].length; return rest.slice(0, m.index + m[0].length); }
-      if (this.child.exitCode !== null) throw new Error(`guest exited; tail:\n${this.out.slice(-2000)}`);
-      if (Date.now() > end) throw new Error(`timeout waiting for ${re}; tail:\n${this.out.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  /**
-   * Runs a command; returns what the console printed up to an end marker. The marker is typed
-   * as `$((6*7))` and printed as 42, so the echo of a long (wrapped) command line never matches.
-   */
-  async run(cmd, ms = 120_000) {
-    const id = Math.random().toString(36).slice(2);
-    this.child.stdin.write(`${cmd}; echo __done_$((6*7))_${id}\n`);
-    const text = await this.waitFor(new RegExp(`__done_42_${id}`), ms);
-    return text.replace(/\r/g, '');
-  }
-  kill() { if (this.child.exitCode === null) this.child.kill('SIGKILL'); }
-}
+/** `banquise run` with its console on pipes (tests/support/guest-session.mjs). */
+const session = (args) => new GuestSession(['run', ...args]);
 
 describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () => {
   let s, server, httpPort, fwdPort, dir, roDir;
@@ -69,7 +38,7 @@ describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () 
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     httpPort = server.address().port;
     fwdPort = await freePort();
-    s = new Session(['--kernel', guest.kernel, '--initrd', guest.initrd,
+    s = session(['--kernel', guest.kernel, '--initrd', guest.initrd,
       '--net', `user,hostfwd=tcp:127.0.0.1:${fwdPort}-:7777`, '--share', `${dir},tag=hostshare`, '--share', `${roDir},tag=ro,ro`]);
     await s.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
     await s.waitFor(/# $/m, 60_000);
@@ -164,9 +133,9 @@ describe('two Linux guests on one segment through the socket backend', { skip },
   let a, b;
   before(async () => {
     const port = await freePort();
-    a = new Session(['--kernel', guest.kernel, '--initrd', guest.initrd, '--net', `socket,listen=127.0.0.1:${port},mac=52:54:00:00:00:0a`]);
+    a = session(['--kernel', guest.kernel, '--initrd', guest.initrd, '--net', `socket,listen=127.0.0.1:${port},mac=52:54:00:00:00:0a`]);
     await a.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
-    b = new Session(['--kernel', guest.kernel, '--initrd', guest.initrd, '--net', `socket,connect=127.0.0.1:${port},mac=52:54:00:00:00:0b`]);
+    b = session(['--kernel', guest.kernel, '--initrd', guest.initrd, '--net', `socket,connect=127.0.0.1:${port},mac=52:54:00:00:00:0b`]);
     await b.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
     await a.waitFor(/# $/m, 60_000);
     await b.waitFor(/# $/m, 60_000);

@@ -116,7 +116,7 @@ export class GuestSession {
    * prints (`<<BEGIN`, `<<END`); the echoed command line spells them `'<<'BEGIN`, so terminal
    * echo and line wrapping never match.
    */
-  async run(command, timeoutMs = 60_000) {
+  async run(command, timeoutMs = 120_000) {
     this.child.stdin.write(`echo '<<'BEGIN; ${command}; echo '<<'END\n`);
     await this.waitFor(/<<BEGIN\r?\n/, timeoutMs);
     const text = await this.waitFor(/<<END\r?\n/, timeoutMs);
