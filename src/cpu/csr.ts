@@ -89,6 +89,11 @@ export function csrRead(h: Hart, csr: number): boolean {
     case 0x344: lo = mipValue(h); break;
     default:
       if ((csr >= 0xc03 && csr <= 0xc1f) || (csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) break;
+      // Sdtrig with zero triggers: tselect/tdata1..3 read 0 (tdata1.type 0 = "no trigger here"),
+      // tinfo reads 1 (the same, per the debug spec); writes are ignored. Software that probes
+      // for triggers (debuggers, test suites) finds none instead of trapping.
+      if (csr >= 0x7a0 && csr <= 0x7a3) break;
+      if (csr === 0x7a4) { lo = 1; break; }
       if (csr >= 0x3a0 && csr <= 0x3af) {
         if (csr & 1) return false; // odd pmpcfg registers exist only on RV32
         const k = csr - 0x3a0; // entries 4k .. 4k+7

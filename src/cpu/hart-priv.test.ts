@@ -73,10 +73,21 @@ test('misa, mstatus, satp and delegation CSRs are WARL', () => {
   assert.equal(h.readCsr(C.mhartid), 0n);
 });
 
+test('the trigger module exists with zero triggers: tselect/tdata read 0, tinfo 1, writes ignored', () => {
+  const r = makeHartRig();
+  openPmp(r);
+  for (const csr of [0x7a0, 0x7a1, 0x7a2, 0x7a3]) {
+    assert.equal(exec1(r, rv.csrrw(0, csr, 1)), 99n, csr.toString(16)); // no trap
+    assert.equal(r.hart.readCsr(csr), 0n, csr.toString(16));
+  }
+  assert.equal(r.hart.readCsr(0x7a4), 1n);
+  assert.equal(exec1(r, rv.csrrs(1, 0x7a0, 0), 1), 2n); // M-mode only: illegal from S
+});
+
 test('absent CSRs, read-only writes and privilege violations are illegal instructions with mtval = bits', () => {
   const r = makeHartRig();
   openPmp(r);
-  for (const csr of [0x7a0 /* tselect */, 0x3a1 /* pmpcfg1 is RV32-only */, 0x310 /* mstatush */, 0x34a, 0x5a8, 0x747]) {
+  for (const csr of [0x7c0 /* custom, absent */, 0x3a1 /* pmpcfg1 is RV32-only */, 0x310 /* mstatush */, 0x34a, 0x5a8, 0x747]) {
     const insn = rv.csrrs(1, csr, 0);
     assert.equal(exec1(r, insn), 2n, csr.toString(16));
     assert.equal(r.hart.readCsr(C.mtval), BigInt(insn));

@@ -155,6 +155,8 @@ export class Hart {
   /** @internal Instructions retired before the current run; runCount is the count within it,
    *  published at SYSTEM instructions and for the tracer. */
   retiredBase = 0;
+  /** @internal Instructions that trapped instead of retiring, since reset. */
+  trapSteps = 0;
   /** @internal */
   runCount = 0;
   private tracer: HartTracer | undefined = undefined;
@@ -209,6 +211,14 @@ export class Hart {
   /** Instructions retired since reset (exact up to 2^53). */
   get instret(): number {
     return this.retiredBase + this.runCount;
+  }
+
+  /**
+   * Instructions executed since reset, counting those that trapped (which retire nothing): what
+   * a run limit must count, or a guest stuck in a fault loop would never reach it.
+   */
+  get steps(): number {
+    return this.retiredBase + this.runCount + this.trapSteps;
   }
 
   /** True while in WFI with nothing pending. */
@@ -312,6 +322,7 @@ export class Hart {
     this.st64[S.INSTRET_OFFSET / 2] = 0;
     this.st64[S.CYCLE_OFFSET / 2] = 0;
     this.retiredBase = 0;
+    this.trapSteps = 0;
     this.runCount = 0;
     this.sstcFired = false;
     this.stopRequested = false;
@@ -800,6 +811,7 @@ export class Hart {
           pcLo = st[S.PC]!;
           pcHi = st[S.PC + 1]!;
           budget--; // a trapping instruction retires nothing but still costs a step
+          this.trapSteps++;
           continue;
         }
         if (flow === Flow.Redirect) {

@@ -67,11 +67,14 @@ test('fuzz: flips and truncations give BanquiseError or a sane image', () => {
   }
 });
 
-test('a Debian kernel Image, if one is installed, parses', (t) => {
-  const dirs = ['/usr/lib/linux-image-riscv64', '/boot'];
+test('a real kernel Image (the default guest\'s, or a Debian one) parses', (t) => {
+  // The default guest's cache (npm run guest; CI builds it before the tests), then Debian's.
+  const cache = `${process.env.XDG_CACHE_HOME ?? `${process.env.HOME ?? ''}/.cache`}/banquise/guest`;
+  const guestDirs = existsSync(cache) ? readdirSync(cache).map((d) => `${cache}/${d}`) : [];
+  const dirs = [...guestDirs, '/usr/lib/linux-image-riscv64', '/boot'];
   const found = dirs.filter(existsSync).flatMap((d) => readdirSync(d).filter((f) => /^(Image|vmlinux-.*riscv64)$/.test(f)).map((f) => `${d}/${f}`));
   if (found.length === 0) {
-    t.skip('no RISC-V kernel Image on this machine');
+    t.skip('no RISC-V kernel Image on this machine (run npm run guest)');
     return;
   }
   const bytes = new Uint8Array(readFileSync(found[0]));

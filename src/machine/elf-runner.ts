@@ -142,7 +142,7 @@ export class ElfRunner {
     const m = this.machine;
     let left = budget;
     while (this.result === undefined && left > 0) {
-      const executed = m.instret();
+      const executed = m.steps(); // trapping instructions count: a fault loop must hit the limit
       const remaining = this.maxInstructions - executed;
       if (remaining <= 0) {
         this.finish(2, `instruction limit reached: ${this.maxInstructions} instructions executed without an exit`);

@@ -175,6 +175,17 @@ test('elf: the instruction limit ends a runaway program with status 2', () => {
   assert.ok(r.instructions >= 50_000 && r.instructions < 50_000 + 64, `${r.instructions}`);
 });
 
+test('elf: the instruction limit also ends a loop of trapping instructions (they retire nothing)', () => {
+  // mtvec points at an all-zero (illegal) word, and execution falls into it: every step traps.
+  const prog = [...li(T0, BigInt(BASE + 0x100)), csrrw(0, 0x305, T0)];
+  while (prog.length < 0x40) prog.push(addi(0, 0, 0));
+  prog.push(0);
+  const r = runElf(prog, 20_000);
+  assert.equal(r.exitCode, 2);
+  assert.match(r.message ?? '', /instruction limit/);
+  assert.ok(r.instructions <= 0x40, `only the set-up retires: ${r.instructions}`);
+});
+
 test('elf: the UART and the test device are on the board', () => {
   const UART = 0x1000_0000;
   const prog = [...li(T0, BigInt(UART)), addi(T1, 0, 0x4f), sw(T1, T0, 0), addi(T1, 0, 0x4b), sw(T1, T0, 0)];

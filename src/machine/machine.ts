@@ -186,6 +186,13 @@ export class Machine implements SbiHost {
     return n;
   }
 
+  /** Total instructions executed by every hart, including those that trapped (see Hart.steps). */
+  steps(): number {
+    let n = 0;
+    for (const h of this.harts) n += h.steps;
+    return n;
+  }
+
   /** Ends the run (first request wins): every hart stops at its next block boundary. */
   requestExit(exit: MachineExit): void {
     if (this.exit !== undefined) return;
@@ -225,8 +232,9 @@ export class Machine implements SbiHost {
   runSlice(budget: number): SliceInfo {
     const n = this.harts.length;
     const quantum = n === 1 ? UP_QUANTUM : SMP_QUANTUM;
-    let executed = 0;
-    while (executed < budget && this.exit === undefined) {
+    let executed = 0; // retired
+    let spent = 0; // retired + trapped: a guest looping on faults must still use up its budget
+    while (spent < budget && this.exit === undefined) {
       this.clint.update();
       this.rtc.update();
       this.wakeHarts();
@@ -236,8 +244,10 @@ export class Machine implements SbiHost {
         if (this.hsm[h] !== HsmState.STARTED) continue;
         const hart = this.harts[h]!;
         const before = hart.instret;
-        const stop = hart.run(Math.max(1, Math.min(quantum, budget - executed)));
+        const stepsBefore = hart.steps;
+        const stop = hart.run(Math.max(1, Math.min(quantum, budget - spent)));
         executed += hart.instret - before;
+        spent += hart.steps - stepsBefore;
         if (stop !== StopReason.Wfi) allWaiting = false;
         if (this.config.mode === 'pv' && hart.priv === 3 && this.exit === undefined) this.trappedToMachineMode(hart);
       }

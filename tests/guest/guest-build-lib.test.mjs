@@ -43,7 +43,7 @@ test('kconfig: applying a fragment replaces set and unset lines of the same opti
 test('guest/linux.config requests every option the guest needs', () => {
   const requested = new Map(parseKconfigFragment(readFileSync(join(REPO_DIR, 'guest/linux.config'), 'utf8')).map((r) => [r.name, r.value]));
   const required = [
-    '64BIT', 'MMU', 'SMP', 'SOC_VIRT', 'RISCV_SBI', 'HVC_RISCV_SBI', 'SERIAL_EARLYCON_RISCV_SBI', 'RISCV_TIMER', 'SIFIVE_PLIC',
+    '64BIT', 'MMU', 'SMP', 'SOC_VIRT', 'RISCV_SBI', 'SERIAL_EARLYCON_RISCV_SBI', 'RISCV_TIMER', 'SIFIVE_PLIC',
     'SERIAL_8250', 'SERIAL_8250_CONSOLE', 'SERIAL_OF_PLATFORM', 'POWER_RESET_SYSCON', 'POWER_RESET_SYSCON_POWEROFF',
     'RTC_DRV_GOLDFISH', 'BLK_DEV_INITRD', 'RD_GZIP', 'DEVTMPFS', 'DEVTMPFS_MOUNT', 'TMPFS', 'PROC_FS', 'SYSFS', 'EXT4_FS',
     '9P_FS', 'NET_9P', 'NET_9P_VIRTIO', 'VIRTIO_MMIO', 'VIRTIO_BLK', 'VIRTIO_NET', 'VIRTIO_CONSOLE', 'HW_RANDOM_VIRTIO',
