@@ -39,34 +39,12 @@ export function execSystem(h: Hart, insn: number, raw: number, pcLo: number, pcH
       }
       case 0x001: // EBREAK
         return raise(h, 3, pcLo, pcHi, pcLo, pcHi);
-      case 0x102: { // SRET
+      case 0x102: // SRET
         if (priv === 0 || (priv === 1 && (st[S.MSTATUS]! & Mstatus.TSR) !== 0)) return illegal(h, raw, pcLo, pcHi);
-        let mst = st[S.MSTATUS]!;
-        const spp = (mst >> 8) & 1;
-        mst = (mst & ~(Mstatus.SIE | Mstatus.SPP)) | ((mst & Mstatus.SPIE) >> 4) | Mstatus.SPIE;
-        if (spp !== 3) mst &= ~Mstatus.MPRV;
-        st[S.MSTATUS] = mst;
-        st[S.PRIV] = spp;
-        st[S.RESERVATION_VALID] = 0;
-        st[S.PC] = st[S.SEPC]!;
-        st[S.PC + 1] = st[S.SEPC + 1]!;
-        selectBanks(h);
-        return Flow.Redirect;
-      }
-      case 0x302: { // MRET
+        return xret(h, false);
+      case 0x302: // MRET
         if (priv !== 3) return illegal(h, raw, pcLo, pcHi);
-        let mst = st[S.MSTATUS]!;
-        const mpp = (mst >> 11) & 3;
-        mst = (mst & ~(Mstatus.MIE | Mstatus.MPP)) | ((mst & Mstatus.MPIE) >> 4) | Mstatus.MPIE;
-        if (mpp !== 3) mst &= ~Mstatus.MPRV;
-        st[S.MSTATUS] = mst;
-        st[S.PRIV] = mpp;
-        st[S.RESERVATION_VALID] = 0;
-        st[S.PC] = st[S.MEPC]!;
-        st[S.PC + 1] = st[S.MEPC + 1]!;
-        selectBanks(h);
-        return Flow.Redirect;
-      }
+        return xret(h, true);
       case 0x105: { // WFI
         if (priv === 0 || (priv === 1 && (st[S.MSTATUS]! & Mstatus.TW) !== 0)) return illegal(h, raw, pcLo, pcHi);
         updateSstc(h);
@@ -116,4 +94,30 @@ export function execSystem(h: Hart, insn: number, raw: number, pcLo: number, pcH
     st[rd2 + 1] = oldHi;
   }
   return Flow.NextCheck;
+}
+
+/**
+ * SRET / MRET (privileged spec §3.3.2): xIE = xPIE, xPIE = 1, privilege = xPP (SPP/MPP), xPP =
+ * least privileged; leaving M-mode clears MPRV; the reservation is dropped; pc = xepc.
+ */
+function xret(h: Hart, fromM: boolean): Flow {
+  const st = h.st;
+  let mst = st[S.MSTATUS]!;
+  let target: number;
+  if (fromM) {
+    target = (mst >> 11) & 3;
+    mst = (mst & ~(Mstatus.MIE | Mstatus.MPP)) | ((mst & Mstatus.MPIE) >> 4) | Mstatus.MPIE;
+  } else {
+    target = (mst >> 8) & 1;
+    mst = (mst & ~(Mstatus.SIE | Mstatus.SPP)) | ((mst & Mstatus.SPIE) >> 4) | Mstatus.SPIE;
+  }
+  if (target !== 3) mst &= ~Mstatus.MPRV;
+  st[S.MSTATUS] = mst;
+  st[S.PRIV] = target;
+  st[S.RESERVATION_VALID] = 0;
+  const epc = fromM ? S.MEPC : S.SEPC;
+  st[S.PC] = st[epc]!;
+  st[S.PC + 1] = st[epc + 1]!;
+  selectBanks(h);
+  return Flow.Redirect;
 }

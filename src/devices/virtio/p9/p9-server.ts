@@ -149,6 +149,12 @@ export class P9Server {
       if (wr.overflow) throw new P9Error(E.EMSGSIZE);
       return wr.finish(type + 1, tag);
     };
+    /** Rmkdir/Rsymlink/Rmknod: the qid of the entry just created. */
+    const qidReply = async (path: readonly string[]): Promise<Uint8Array> => {
+      const out = w(P9_HEADER_SIZE + P9_QID_SIZE);
+      putQid(out, await this.backend.getattr(path));
+      return done(out);
+    };
     const bad = (): never => {
       this.stats.malformed++;
       throw new P9Error(E.EINVAL);
@@ -438,10 +444,7 @@ export class P9Server {
         checkName(name);
         this.checkWritable();
         await this.backend.mkdir(dfid.path, name, mode & 0o7777);
-        const attr = await this.backend.getattr([...dfid.path, name]);
-        const out = w(P9_HEADER_SIZE + P9_QID_SIZE);
-        putQid(out, attr);
-        return done(out);
+        return qidReply([...dfid.path, name]);
       }
       case T.Tsymlink: {
         const dfid = this.fid(r.u32());
@@ -453,10 +456,7 @@ export class P9Server {
         if (target.length === 0 || target.includes('\0')) throw new P9Error(E.EINVAL);
         this.checkWritable();
         await this.backend.symlink(dfid.path, name, target);
-        const attr = await this.backend.getattr([...dfid.path, name]);
-        const out = w(P9_HEADER_SIZE + P9_QID_SIZE);
-        putQid(out, attr);
-        return done(out);
+        return qidReply([...dfid.path, name]);
       }
       case T.Tmknod: {
         const dfid = this.fid(r.u32());
@@ -469,10 +469,7 @@ export class P9Server {
         checkName(name);
         this.checkWritable();
         await this.backend.mknod(dfid.path, name, mode, major, minor);
-        const attr = await this.backend.getattr([...dfid.path, name]);
-        const out = w(P9_HEADER_SIZE + P9_QID_SIZE);
-        putQid(out, attr);
-        return done(out);
+        return qidReply([...dfid.path, name]);
       }
       case T.Treadlink: {
         const fid = this.fid(r.u32());
