@@ -8,6 +8,8 @@ import { runPvSession } from '../platform/node/pv-session.js';
 import { buildVirtioSlots, openDisks, parseVirtioOptions, type VirtioDevices } from '../platform/node/virtio-options.js';
 import { buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
 import type { VirtioSlotFactory } from '../machine/index.js';
+import { packageVersion } from '../platform/node/daemon-paths.js';
+import { addToolstackVerbs } from './toolstack-verbs.js';
 
 /** Smallest RAM a guest may be given. */
 export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -147,6 +149,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .name('banquise')
     .description('A hypervisor in TypeScript: RISC-V RV64GC `virt` machines, paravirtualized (pv) or fully virtualized.')
     .addHelpText('after', CONSOLE_HELP)
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
 
@@ -251,6 +254,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       if (info.message !== undefined) process.stderr.write(`${info.message}\n`);
       setExit(info.exitCode);
     });
+  addToolstackVerbs(program, setExit);
   return program;
 }
 
