@@ -47,6 +47,7 @@ export function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Fa
     // Unknown fields are refused (not silently dropped), nothing is coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
+  app.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
   const c = ctx.controller;
   const ref = (req: FastifyRequest): string => (req.params as { ref: string }).ref;
   const act = async (action: DomainAction): Promise<unknown> => c.execute(action);
