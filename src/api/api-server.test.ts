@@ -14,16 +14,17 @@ const ajv = new Ajv({ strict: false, allErrors: true });
 
 function setup(budgetMiB = 1024) {
   const events: DomainHostEvents[] = [];
+  const keys: string[] = [];
   const host: DomainHost = {
     start: (_s, ev): DomainHandle => {
       events.push(ev);
-      return { pause() {}, unpause() {}, input() {}, pressKey() {}, setMemoryTarget() {}, kill: async () => {}, injectFault: () => ev.exit({ kind: 'crash', reason: 'injected' }) };
+      return { pause() {}, unpause() {}, input() {}, pressKey: (k) => void keys.push(k), setMemoryTarget() {}, kill: async () => {}, injectFault: () => ev.exit({ kind: 'crash', reason: 'injected' }) };
     },
   };
   let n = 0;
   const controller = new DomainController({ host, maxMemoryBytes: budgetMiB * MIB, maxDomains: 4, newUuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`, log: () => {}, allowFaults: true });
   const app = buildApiServer({ controller, version: '0.1.0', startedAtMs: Date.now(), socketPath: '/tmp/x.sock', logLines: () => ['a line'] });
-  return { app, controller, events };
+  return { app, controller, events, keys };
 }
 
 function config(name: string, memMiB = 256): unknown {
@@ -62,12 +63,12 @@ async function call(app: ReturnType<typeof setup>['app'], method: string, path: 
 }
 
 test('every route answers as api/openapi.json says', async () => {
-  const { app, events } = setup();
+  const { app, events, keys } = setup();
   const D = '/v1/domains';
   let r = await call(app, 'POST', D, D, config('web1'));
   assert.equal(r.status, 201);
   assert.equal(r.json.name, 'web1');
-  events[0]!.stats({ instructions: 10, cpuMs: 5, idle: false, blockReadBytes: 0, blockWriteBytes: 0, netRxBytes: 0, netTxBytes: 0 });
+  events[0]!.stats({ instructions: 10, cpuMs: 5, idle: false, blockReadBytes: 0, blockWriteBytes: 0, netRxFrames: 0, netTxFrames: 0 });
   r = await call(app, 'GET', D, D);
   assert.deepEqual(r.json.map((d: { name: string }) => d.name), ['web1']);
   r = await call(app, 'GET', `${D}/web1`, `${D}/{ref}`);
@@ -90,7 +91,7 @@ test('every route answers as api/openapi.json says', async () => {
   assert.deepEqual(r.json.lines, ['a line']);
   // shutdown -w: answered once the guest powered off (on_poweroff = destroy → 204).
   const waiting = call(app, 'POST', `${D}/web1/action`, `${D}/{ref}/action`, { action: 'shutdown', wait: true });
-  await new Promise((res) => setTimeout(res, 20));
+  while (keys.length === 0) await new Promise((res) => setTimeout(res, 5)); // the power key was pressed
   events[0]!.exit({ kind: 'poweroff' });
   assert.equal((await waiting).status, 204);
   await call(app, 'POST', D, D, config('web2'));

@@ -52,7 +52,7 @@ test('create, list, pause, unpause, destroy; states follow stats', async () => {
   assert.equal(a!.id, 1);
   assert.equal(a!.memory, 128);
   assert.equal(handles[0]!.target, 128 * MIB, 'balloon holds back maxmem - memory');
-  handles[0]!.events.stats({ instructions: 5, cpuMs: 1500, idle: true, blockReadBytes: 0, blockWriteBytes: 0, netRxBytes: 0, netTxBytes: 0 });
+  handles[0]!.events.stats({ instructions: 5, cpuMs: 1500, idle: true, blockReadBytes: 0, blockWriteBytes: 0, netRxFrames: 0, netTxFrames: 0 });
   assert.equal(c.get('a').state, 'blocked');
   assert.equal(c.get('1').cpu_time, 1.5);
   await c.execute({ kind: 'pause', ref: 'a' });

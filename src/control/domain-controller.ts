@@ -37,8 +37,8 @@ export interface DomainInfo {
   readonly reason?: string;
   readonly block_read_bytes: number;
   readonly block_write_bytes: number;
-  readonly net_rx_bytes: number;
-  readonly net_tx_bytes: number;
+  readonly net_rx_frames: number;
+  readonly net_tx_frames: number;
 }
 
 /** Limits and services of a controller. */
@@ -56,7 +56,7 @@ export interface ControllerOptions {
 }
 
 const MIB = 1024 * 1024;
-const ZERO_STATS: DomainStats = { instructions: 0, cpuMs: 0, idle: false, blockReadBytes: 0, blockWriteBytes: 0, netRxBytes: 0, netTxBytes: 0 };
+const ZERO_STATS: DomainStats = { instructions: 0, cpuMs: 0, idle: false, blockReadBytes: 0, blockWriteBytes: 0, netRxFrames: 0, netTxFrames: 0 };
 
 interface Domain {
   readonly id: number;
@@ -234,6 +234,9 @@ export class DomainController {
         d.stats = add(d.base, s);
         if (d.state === 'running' || d.state === 'blocked') d.state = s.idle ? 'blocked' : 'running';
       },
+      log: (line) => {
+        if (live) this.opts.log(`domain ${d.config.name} (${d.id}): ${line}`);
+      },
       exit: (e) => {
         if (!live) return;
         live = false;
@@ -312,8 +315,8 @@ export class DomainController {
       ...(d.reason !== undefined ? { reason: d.reason } : {}),
       block_read_bytes: s.blockReadBytes,
       block_write_bytes: s.blockWriteBytes,
-      net_rx_bytes: s.netRxBytes,
-      net_tx_bytes: s.netTxBytes,
+      net_rx_frames: s.netRxFrames,
+      net_tx_frames: s.netTxFrames,
     };
   }
 }
@@ -325,7 +328,7 @@ function add(a: DomainStats, b: DomainStats): DomainStats {
     idle: b.idle,
     blockReadBytes: a.blockReadBytes + b.blockReadBytes,
     blockWriteBytes: a.blockWriteBytes + b.blockWriteBytes,
-    netRxBytes: a.netRxBytes + b.netRxBytes,
-    netTxBytes: a.netTxBytes + b.netTxBytes,
+    netRxFrames: a.netRxFrames + b.netRxFrames,
+    netTxFrames: a.netTxFrames + b.netTxFrames,
   };
 }

@@ -31,6 +31,8 @@ export interface DomainHandle {
 export interface DomainHostEvents {
   output(bytes: Uint8Array): void;
   stats(stats: DomainStats): void;
+  /** A device event worth the daemon's log (bounded per boot by the host). */
+  log(line: string): void;
   exit(exit: DomainExit): void;
 }
 

@@ -24,9 +24,9 @@ export interface DomainStats {
   /** Bytes read from / written to the domain's disks. */
   readonly blockReadBytes: number;
   readonly blockWriteBytes: number;
-  /** Bytes received / sent by the domain's network interfaces. */
-  readonly netRxBytes: number;
-  readonly netTxBytes: number;
+  /** Frames received / sent by the domain's network interfaces. */
+  readonly netRxFrames: number;
+  readonly netTxFrames: number;
   /** Balloon target (bytes of guest RAM the guest should keep), when there is a balloon. */
   readonly balloonTargetBytes?: number;
 }

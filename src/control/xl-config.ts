@@ -269,6 +269,7 @@ export function parseXlConfig(text: string, opts: XlParseOptions): XlParseResult
       ...(vsockCid !== undefined ? { vsock: { guestCid: vsockCid } } : {}),
       balloon: true,
       rng: true,
+      input: true,
     },
   };
   return {

@@ -28,4 +28,5 @@ export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'console'; readonly bytes: Uint8Array }
   | { readonly type: 'stats'; readonly stats: DomainStats }
+  | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'exit'; readonly exit: DomainExit };

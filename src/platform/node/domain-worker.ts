@@ -12,6 +12,8 @@ import { startRunLoop } from './run-loop.js';
 const SLICE_INSTRUCTIONS = 2_000_000;
 /** Console output is sent in chunks of at most this many bytes. */
 const CONSOLE_CHUNK_BYTES = 16 * 1024;
+/** Device events forwarded to the daemon's log per boot. */
+const LOG_EVENTS_MAX = 100;
 
 const port = parentPort!;
 const data = workerData as DomainWorkerData;
@@ -33,6 +35,7 @@ const flush = (): void => {
 };
 
 let wakeLoop = (): void => {};
+let logged = 0;
 const dm = await buildDomainMachine(data.config.machine, {
   console: {
     write: (bytes) => {
@@ -42,8 +45,15 @@ const dm = await buildDomainMachine(data.config.machine, {
   },
   wake: () => wakeLoop(),
   runtimeDir: data.runtimeDir,
+  // Device warnings and errors go to the daemon's log, at most LOG_EVENTS_MAX per boot (a
+  // guest that provokes errors in a loop must not flood it; the counters keep counting).
+  onEvent: (e) => {
+    if (e.level !== 'warn' && e.level !== 'error') return;
+    if (++logged <= LOG_EVENTS_MAX) post({ type: 'log', line: `${e.source}: ${e.message}${logged === LOG_EVENTS_MAX ? ' (further device events not logged)' : ''}` });
+  },
 });
 const machine = dm.machine;
+const devices = machine.devices;
 let paused = false;
 let cpuMs = 0;
 let idle = false;
@@ -58,19 +68,25 @@ const release = (): void => {
 const stats = (): DomainStats => {
   let blockReadBytes = 0;
   let blockWriteBytes = 0;
-  for (const b of dm.blocks) {
+  for (const b of devices.blocks) {
     blockReadBytes += b.stats.readBytes;
     blockWriteBytes += b.stats.writeBytes;
   }
-  const balloon = dm.balloon?.info();
+  let netRxFrames = 0;
+  let netTxFrames = 0;
+  for (const n of devices.nets) {
+    netRxFrames += n.stats.rxFrames;
+    netTxFrames += n.stats.txFrames;
+  }
+  const balloon = devices.balloon?.info();
   return {
     instructions: machine.instret(),
     cpuMs,
     idle,
     blockReadBytes,
     blockWriteBytes,
-    netRxBytes: 0,
-    netTxBytes: 0,
+    netRxFrames,
+    netTxFrames,
     ...(balloon !== undefined ? { balloonTargetBytes: data.config.machine.memoryBytes - balloon.targetPages * 4096 } : {}),
   };
 };
@@ -89,10 +105,10 @@ port.on('message', (m: ToWorker) => {
       release();
       break;
     case 'key':
-      dm.input.pressKey(m.key);
+      devices.input?.pressKey(m.key);
       break;
     case 'memory-target':
-      dm.balloon?.setTargetBytes(data.config.machine.memoryBytes - m.bytes);
+      devices.balloon?.setTargetBytes(data.config.machine.memoryBytes - m.bytes);
       break;
     case 'fault':
       injectFault(m.fault);

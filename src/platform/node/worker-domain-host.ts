@@ -69,6 +69,9 @@ export class WorkerDomainHost implements DomainHost {
         case 'stats':
           events.stats(m.stats);
           break;
+        case 'log':
+          events.log(m.line);
+          break;
         case 'exit':
           finish(m.exit);
           break;
