@@ -31,18 +31,18 @@ function bytes(n: number): string {
   return `${(n / (1 << 30)).toFixed(2)}G`;
 }
 
-/** `banquise top`: per-domain CPU %, guest MIPS, memory, disk and network bytes since `prev`. */
+/** `banquise top`: per-domain CPU %, guest MIPS (since `prev`), memory, disk bytes, network frames. */
 export function formatTop(prev: TopSample | undefined, cur: TopSample): string {
   const dt = prev === undefined ? 0 : (cur.atMs - prev.atMs) / 1000;
   const lines = [
-    `${'NAME'.padEnd(20)}${'ID'.padStart(4)} STATE  ${'CPU(sec)'.padStart(9)}${'CPU(%)'.padStart(8)}${'MIPS'.padStart(8)}${'MEM(M)'.padStart(8)}${'MAXMEM(M)'.padStart(10)}${'VCPUS'.padStart(6)}${'BLK_RD'.padStart(9)}${'BLK_WR'.padStart(9)}`,
+    `${'NAME'.padEnd(20)}${'ID'.padStart(4)} STATE  ${'CPU(sec)'.padStart(9)}${'CPU(%)'.padStart(8)}${'MIPS'.padStart(8)}${'MEM(M)'.padStart(8)}${'MAXMEM(M)'.padStart(10)}${'VCPUS'.padStart(6)}${'BLK_RD'.padStart(9)}${'BLK_WR'.padStart(9)}${'NET_RX'.padStart(8)}${'NET_TX'.padStart(8)}`,
   ];
   for (const d of cur.domains) {
     const p = prev?.domains.find((x) => x.id === d.id);
     const cpu = p !== undefined && dt > 0 ? ((d.cpu_time - p.cpu_time) / dt) * 100 : undefined;
     const mips = p !== undefined && dt > 0 ? (d.instructions - p.instructions) / dt / 1e6 : undefined;
     lines.push(
-      `${d.name.slice(0, 19).padEnd(20)}${String(d.id).padStart(4)} ${stateField(d.state)} ${d.cpu_time.toFixed(1).padStart(9)}${(cpu === undefined ? '-' : cpu.toFixed(1)).padStart(8)}${(mips === undefined ? '-' : mips.toFixed(1)).padStart(8)}${String(d.memory).padStart(8)}${String(d.maxmem).padStart(10)}${String(d.vcpus).padStart(6)}${bytes(d.block_read_bytes).padStart(9)}${bytes(d.block_write_bytes).padStart(9)}`,
+      `${d.name.slice(0, 19).padEnd(20)}${String(d.id).padStart(4)} ${stateField(d.state)} ${d.cpu_time.toFixed(1).padStart(9)}${(cpu === undefined ? '-' : cpu.toFixed(1)).padStart(8)}${(mips === undefined ? '-' : mips.toFixed(1)).padStart(8)}${String(d.memory).padStart(8)}${String(d.maxmem).padStart(10)}${String(d.vcpus).padStart(6)}${bytes(d.block_read_bytes).padStart(9)}${bytes(d.block_write_bytes).padStart(9)}${String(d.net_rx_frames).padStart(8)}${String(d.net_tx_frames).padStart(8)}`,
     );
   }
   return lines.join('\n') + '\n';
