@@ -19,9 +19,9 @@ let daemonLog = '';
 const consoles = {};
 
 /** Runs a banquise verb against the test daemon; resolves {code, stdout, stderr}. */
-function bq(args, { input } = {}) {
+function bq(args, { input, env } = {}) {
   return new Promise((res) => {
-    const c = execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, BANQUISE_SOCKET: sock }, timeout: 600_000 }, (err, stdout, stderr) =>
+    const c = execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, BANQUISE_SOCKET: sock, XDG_CONFIG_HOME: join(dir, 'config'), ...env }, timeout: 600_000 }, (err, stdout, stderr) =>
       res({ code: err ? (err.code ?? 1) : 0, stdout, stderr }),
     );
     if (input !== undefined) c.stdin.end(input);
@@ -74,7 +74,11 @@ before(async () => {
   writeFileSync(join(dir, 'web2.cfg'), 'name = "web2"\nmemory = 96\n# no kernel: the default guest\non_poweroff = "preserve"\n');
   writeFileSync(join(dir, 'web3.cfg'), 'name = "web3"\nmemory = 96\non_crash = "preserve"\n');
   writeFileSync(join(dir, 'bad.cfg'), 'name = "bad"\nmemory = 96\nmemroy = 3\n');
-  daemon = spawn(process.execPath, [BIN, 'daemon', '--socket', sock, '--max-memory', '1G', '--allow-fault-injection', '--watchdog-ms', '8000'], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+  daemon = spawn(process.execPath, [BIN, 'daemon', '--socket', sock, '--listen', '127.0.0.1:0', '--max-memory', '1G', '--allow-fault-injection', '--watchdog-ms', '8000'], {
+    cwd: REPO,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'config') },
+  });
   daemon.stderr.on('data', (d) => (daemonLog += d));
   const end = Date.now() + 30_000;
   while (!/listening on/.test(daemonLog)) {
@@ -117,6 +121,24 @@ test('list shows the three domains with ids, uuids and live states; each answers
     for (const k of ['name', 'id', 'uuid', 'state', 'memory', 'vcpus', 'cpu_time', 'instructions']) assert.ok(k in d, k);
   }
   for (const n of ['web1', 'web2', 'web3']) assert.equal(await consoles[n].run(`echo hello-from-$(echo ${n})`), `hello-from-${n}`);
+});
+
+test('top shows CPU and MIPS per domain; TCP needs the bearer token', async () => {
+  const t = await bq(['top', '-i', '2', '-d', '1']);
+  assert.equal(t.code, 0, t.stderr);
+  const second = t.stdout.trim().split('\n\n')[1];
+  assert.match(second, /^NAME\s+ID STATE\s+CPU\(sec\)\s+CPU\(%\)\s+MIPS/);
+  for (const n of ['web1', 'web2', 'web3']) assert.match(second, new RegExp(`^${n}\\s+\\d+ [rb-]{6}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+`, 'm'));
+  const tcp = /and (127\.0\.0\.1:\d+) \(bearer token\)/.exec(daemonLog)[1];
+  const token = (await bq(['token'])).stdout.trim();
+  assert.match(token, /^[0-9a-f]{64}$/);
+  assert.equal(statSync(join(dir, 'config', 'banquise', 'token')).mode & 0o777, 0o600);
+  const remote = await bq(['list', '--connect', tcp]);
+  assert.equal(remote.code, 0, remote.stderr);
+  assert.match(remote.stdout, /^web1\s/m);
+  const denied = await bq(['list', '--connect', tcp], { env: { BANQUISE_TOKEN: 'wrong' } });
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /Bearer TOKEN/);
 });
 
 test('pause stops the instruction count; unpause resumes it', async () => {
