@@ -126,7 +126,7 @@ function injectFault(kind: 'throw' | 'oom' | 'hang'): void {
   } else if (kind === 'oom') {
     setImmediate(() => {
       const hog: unknown[] = [];
-      for (;;) hog.push(new Array(1 << 16).fill({ x: hog.length }));
+      for (;;) hog.push(new Array(1 << 20).fill(hog.length));
     });
   } else {
     setImmediate(() => {
