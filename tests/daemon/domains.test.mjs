@@ -155,15 +155,16 @@ test('pause stops the instruction count; unpause resumes it', async () => {
   assert.equal(await consoles.web2.run('echo back'), 'back');
 });
 
-test('a failing domain (worker throws, runs out of memory, hangs) ends alone; the others keep answering', async () => {
+test('a failing domain (worker throws, hangs) ends alone; the others keep answering', async () => {
   const r = await http('POST', '/v1/domains/web3/fault', JSON.stringify({ kind: 'throw' }));
   assert.equal(r.status, 200);
   const d = await until('web3', (x) => x.state === 'crashed', 'crashed');
   assert.match(d.reason, /injected fault/);
   assert.match((await bq(['list'])).stdout, /^web3\s+\d+\s+96\s+1\s+----c-/m);
   await consoles.web3.waitClosed();
-  // Out of memory and a stuck worker, on domains that never get to boot far.
-  for (const [name, kind, re] of [['oom1', 'oom', /out of memory/], ['hang1', 'hang', /did not answer/]]) {
+  // A stuck worker, on a domain that never gets to boot far (out of memory is covered by
+  // src/platform/node/worker-domain-host.test.ts, with a small heap limit).
+  for (const [name, kind, re] of [['hang1', 'hang', /did not answer/]]) {
     const c = await bq(['create', 'web3.cfg', `name=${name}`, 'memory=32']);
     assert.equal(c.code, 0, c.stderr);
     await until(name, (x) => x.instructions > 0, 'started');
@@ -174,7 +175,7 @@ test('a failing domain (worker throws, runs out of memory, hangs) ends alone; th
   for (const n of ['web1', 'web2']) assert.equal(await consoles[n].run(`echo still-${n}`), `still-${n}`);
   const info = JSON.parse((await bq(['info', '--json'])).stdout);
   assert.equal(info.memory.used_mib, 128 + 96, 'crashed domains hold no memory: web1 (maxmem 128M) + web2 (96M)');
-  for (const n of ['web3', 'oom1', 'hang1']) assert.equal((await bq(['destroy', n])).code, 0);
+  for (const n of ['web3', 'hang1']) assert.equal((await bq(['destroy', n])).code, 0);
 });
 
 test('bad API input gets 4xx; a config error names its line', async () => {
