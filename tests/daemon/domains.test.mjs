@@ -155,6 +155,20 @@ test('pause stops the instruction count; unpause resumes it', async () => {
   assert.equal(await consoles.web2.run('echo back'), 'back');
 });
 
+test('reboot: the guest shuts down cleanly, then on_reboot restarts it (same id and uuid)', async () => {
+  const before = await domain('web2');
+  assert.equal((await bq(['reboot', 'web2'])).code, 0);
+  await consoles.web2.waitFor(/The system is going down NOW!/, 120_000);
+  await consoles.web2.waitFor(/restarting\]/, 120_000);
+  await consoles.web2.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
+  await consoles.web2.waitFor(PROMPT, 120_000);
+  const after = await domain('web2');
+  assert.equal(after.boots, 2);
+  assert.equal(after.id, before.id);
+  assert.equal(after.uuid, before.uuid);
+  assert.equal(await consoles.web2.run('echo rebooted'), 'rebooted');
+});
+
 test('a failing domain (worker throws, hangs) ends alone; the others keep answering', async () => {
   const r = await http('POST', '/v1/domains/web3/fault', JSON.stringify({ kind: 'throw' }));
   assert.equal(r.status, 200);
