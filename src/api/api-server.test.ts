@@ -83,6 +83,11 @@ test('every route answers as api/openapi.json says', async () => {
   assert.equal(r.json.state, 'running');
   r = await call(app, 'PUT', `${D}/web1/memory`, `${D}/{ref}/memory`, { target_mib: 128 });
   assert.equal(r.json.memory, 128);
+  r = await call(app, 'GET', `${D}/web1/devices`, `${D}/{ref}/devices`);
+  assert.deepEqual(r.json, []);
+  events[0]!.stats({ instructions: 11, cpuMs: 5, idle: true, blockReadBytes: 0, blockWriteBytes: 0, netRxFrames: 0, netTxFrames: 0, devices: [{ name: 'virtio-blk.0', slot: 0, state: 'needs-reset', malformed: 1, badRequests: 0, needsReset: 1, lastNeedsResetReason: 'queue 0: loop' }] });
+  r = await call(app, 'GET', `${D}/web1/devices`, `${D}/{ref}/devices`);
+  assert.equal(r.json[0].lastNeedsResetReason, 'queue 0: loop');
   r = await call(app, 'GET', `${D}/web1/console`, `${D}/{ref}/console`);
   assert.equal(r.status, 426);
   r = await call(app, 'GET', '/v1/info', '/v1/info');

@@ -88,6 +88,7 @@ export function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Fa
       c.get(ref(req)); // 404 for an unknown domain
       return reply.code(426).header('upgrade', 'websocket').send({ error: { code: 'upgrade-required', message: 'this is a WebSocket endpoint: connect with a WebSocket client (banquise console NAME)' } });
     },
+    'get /v1/domains/{ref}/devices': async (req) => c.devices(ref(req)),
     'post /v1/domains/{ref}/fault': async (req) => act({ kind: 'fault', ref: ref(req), fault: (req.body as { kind: 'throw' | 'oom' | 'hang' }).kind }),
   };
 

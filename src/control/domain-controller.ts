@@ -6,6 +6,7 @@ import { ControlError } from './control-error.js';
 import { domainNameProblem, type DomainConfig, type LifecycleAction } from './domain-config.js';
 import type { DomainHandle, DomainHost, InjectedFault } from './domain-host.js';
 import type { DomainExit, DomainState, DomainStats } from './domain-state.js';
+import type { DeviceInfo } from '../machine/machine-devices.js';
 
 /** Everything a front end can ask of the controller. */
 export type DomainAction =
@@ -165,6 +166,11 @@ export class DomainController {
       };
       d.stopWaiters.add(done);
     });
+  }
+
+  /** Each virtio device of a domain with its state and error counters (as last reported). */
+  devices(ref: string): readonly DeviceInfo[] {
+    return this.find(ref).stats.devices ?? [];
   }
 
   /** Memory in use by live domains and the budget (bytes). */
@@ -330,5 +336,6 @@ function add(a: DomainStats, b: DomainStats): DomainStats {
     blockWriteBytes: a.blockWriteBytes + b.blockWriteBytes,
     netRxFrames: a.netRxFrames + b.netRxFrames,
     netTxFrames: a.netTxFrames + b.netTxFrames,
+    ...(b.devices !== undefined ? { devices: b.devices } : {}),
   };
 }

@@ -1,4 +1,5 @@
 // Domain states as `xl list` shows them, and what the host reports about a running domain.
+import type { DeviceInfo } from '../machine/machine-devices.js';
 
 /** State of a domain (xl list's r b p s c d). */
 export type DomainState = 'running' | 'blocked' | 'paused' | 'shutdown' | 'crashed' | 'dying';
@@ -29,6 +30,8 @@ export interface DomainStats {
   readonly netTxFrames: number;
   /** Balloon target (bytes of guest RAM the guest should keep), when there is a balloon. */
   readonly balloonTargetBytes?: number;
+  /** Each virtio device's state and error counters (`info devices`), in slot order. */
+  readonly devices?: readonly DeviceInfo[];
 }
 
 /** Why a domain's machine stopped. */

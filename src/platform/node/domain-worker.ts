@@ -87,6 +87,7 @@ const stats = (): DomainStats => {
     blockWriteBytes,
     netRxFrames,
     netTxFrames,
+    devices: machine.deviceInfo(),
     ...(balloon !== undefined ? { balloonTargetBytes: data.config.machine.memoryBytes - balloon.targetPages * 4096 } : {}),
   };
 };
