@@ -110,7 +110,7 @@ test('pv boot places kernel, initrd and DTB in RAM and enters S-mode with a0/a1'
     console: { write: () => {} },
   });
   // A minimal RISC-V Image: header with text_offset 2 MiB, image_size 3 MiB, magic "RISCV\0\0\0", "RSC\x05".
-  const kernel = new Uint8Array(4096);
+  const kernel = new Uint8Array(0x20_0000); // 2 MiB of the 3 MiB image: the rest is .bss
   const v = new DataView(kernel.buffer);
   v.setBigUint64(8, 0x20_0000n, true);
   v.setBigUint64(16, 0x30_0000n, true);
@@ -148,7 +148,7 @@ test('pv boot refuses a kernel that is not an Image and RAM that is too small', 
     console: { write: () => {} },
   });
   assert.throws(() => pvBoot(m, { kernel: new Uint8Array(4096), bootargs: '', random: () => {} }), /Image|magic/i);
-  const kernel = new Uint8Array(4096);
+  const kernel = new Uint8Array(0x20_0000); // 2 MiB of the 3 MiB image: the rest is .bss
   const v = new DataView(kernel.buffer);
   v.setBigUint64(8, 0x20_0000n, true);
   v.setBigUint64(16, 0x30_0000n, true);
