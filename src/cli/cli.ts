@@ -156,7 +156,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--kernel <file>', 'RISC-V Linux Image to boot (default: the default guest, built on first use)')
     .option('--initrd <file>', 'initial ramdisk (cpio, optionally compressed)')
     .option('--append <cmdline>', `kernel command line (default: "${DEFAULT_APPEND}"; with --console virtio, console=hvc0 is added when it names no console)`)
-    .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G (at least 16M)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
+    .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G: at least 16M, at most 2G (RAM, at guest address 0x80000000, is kept below the 4 GiB line, and shares one 32-bit WebAssembly.Memory with the harts\' state)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
     .addOption(new Option('--vcpus <n>', 'number of virtual CPUs, 1 to 8').default(1).argParser(parseVcpusOption))
     .option('--disk <file[,ro][,serial=S]>', 'virtio-blk disk backed by a raw image file (repeatable)', collect, [])
     .option('--console <uart|virtio>', 'guest console: uart (ttyS0, the default) or virtio (a virtio console, hvc0, made the kernel console)')
