@@ -8,6 +8,17 @@ import { runPvSession } from '../platform/node/pv-session.js';
 import { buildVirtioSlots, openDisks, parseVirtioOptions, type VirtioDevices } from '../platform/node/virtio-options.js';
 import { buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
 import type { VirtioSlotFactory } from '../machine/index.js';
+import { readFileSync } from 'node:fs';
+
+/** The version of package.json (dist/cli/cli.js is two folders below it). */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** Smallest RAM a guest may be given. */
 export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -146,6 +157,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .name('banquise')
     .description('A hypervisor in TypeScript: RISC-V RV64GC `virt` machines, paravirtualized (pv) or fully virtualized.')
+    .version(packageVersion(), '-V, --version', 'print the version of Banquise')
     .addHelpText('after', CONSOLE_HELP)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
@@ -195,12 +207,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const wake = (): void => wakeLoop();
       let slots: VirtioSlotFactory[];
       let devices: VirtioDevices | undefined;
+      const starting: Promise<void>[] = [];
       try {
         slots = [
           ...buildVirtioSlots(virtioCfg, { disks, ramSizeBytes: opts.memory, console: tap, wake }, (d) => (devices = d)),
-          ...buildNetSlots(nets, { wake }),
+          ...buildNetSlots(nets, { wake, starting, notice: (line) => process.stderr.write(`banquise: ${line}\r\n`) }),
           ...buildShareSlots(shares, { wake }),
         ];
+        await Promise.all(starting);
       } catch (err) {
         for (const d of disks) await d.close();
         throw err;

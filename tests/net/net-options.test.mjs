@@ -41,3 +41,38 @@ test('buildNetSlots gives one virtio-mmio net device per option', () => {
   assert.equal(dev.read(8, 4), 1); // DeviceID: net
   assert.equal(dev.read(0x100, 1), 0x52); // MAC
 });
+
+test('a hostfwd whose host port is taken is an error naming the port before the guest starts', async () => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = busy.address().port;
+  try {
+    const starting = [];
+    buildNetSlots([parseNetOption(`user,hostfwd=tcp::${port}-:22`)], { starting });
+    assert.equal(starting.length, 1);
+    await assert.rejects(Promise.all(starting), (e) => e.name === 'BanquiseError' && e.exitCode === 75 && e.message.includes(`host port ${port}`) && /already in use/.test(e.message));
+  } finally {
+    await new Promise((resolve) => busy.close(resolve));
+  }
+  const free = [];
+  buildNetSlots([parseNetOption(`user,hostfwd=tcp::${port}-:22`)], { starting: free });
+  await Promise.all(free); // the same port, now free, binds
+});
+
+test('guests on --net socket get distinct MACs unless mac= is given', () => {
+  const mem = new GuestMemory({ ramBaseGpa: 0x80000000, ramSizeBytes: 1 << 20, stateSizeBytes: 0 });
+  const macOf = (spec) => {
+    const dev = buildNetSlots([parseNetOption(spec)])[0](mem, { set() {} });
+    return Array.from({ length: 6 }, (_, i) => dev.read(0x100 + i, 1));
+  };
+  const macs = new Set();
+  for (let i = 0; i < 8; i++) {
+    const mac = macOf('socket,listen=:0');
+    assert.deepEqual(mac.slice(0, 3), [0x52, 0x54, 0x00]);
+    macs.add(mac.join(':'));
+  }
+  assert.ok(macs.size >= 7, `8 guests, ${macs.size} distinct MACs`);
+  assert.deepEqual(macOf('socket,listen=:0,mac=52:54:00:01:02:03'), [0x52, 0x54, 0, 1, 2, 3]);
+  assert.deepEqual(macOf('user'), [0x52, 0x54, 0, 0x12, 0x34, 0x56], 'user keeps QEMU\'s default');
+});

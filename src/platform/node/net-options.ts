@@ -1,6 +1,7 @@
 // Command-line options for paravirtual I/O: `--net` (virtio-net with a user-mode network or a
 // socket backend) and `--share` (virtio-9p over a host directory), parsed into validated
 // configs, then built into virtio-mmio slot factories for the machine.
+import { randomFillSync } from 'node:crypto';
 import { BanquiseError } from '../../base/errors.js';
 import type { VirtioSlotFactory } from '../../machine/machine.js';
 import type { GuestMemory } from '../../memory/guest-memory.js';
@@ -11,6 +12,7 @@ import { VirtioNetDevice } from '../../devices/virtio/net/virtio-net.js';
 import { UserNet, parseIpv4, type HostForward, type UserNetConfig } from '../../devices/net-user/user-net.js';
 import { P9Server } from '../../devices/virtio/p9/p9-server.js';
 import { Virtio9pDevice, VIRTIO_9P_MAX_TAG_BYTES } from '../../devices/virtio/p9/virtio-9p.js';
+import type { NetBackend } from '../../devices/virtio/net/net-backend.js';
 import { NodeHostSockets } from './net/node-host-sockets.js';
 import { SocketNetBackend, type SocketNetConfig } from './net/socket-backend.js';
 import { HostDirBackend } from './p9/host-dir-backend.js';
@@ -145,6 +147,10 @@ export interface IoSlotDeps {
   readonly wake?: () => void;
   /** Runs queue processing later (default: a microtask, i.e. after the current slice). */
   readonly schedule?: (fn: () => void) => void;
+  /** Receives one promise per backend that must be ready before the guest starts (listening sockets). */
+  readonly starting?: Promise<void>[];
+  /** One-line notices of host-side network events (e.g. a socket peer not reachable yet). */
+  readonly notice?: (line: string) => void;
 }
 
 /** A slot factory for `device` whose interrupt also wakes the run loop. */
@@ -155,9 +161,15 @@ function slotFor(device: Parameters<typeof virtioMmio>[0], deps: IoSlotDeps): Vi
     make(mem, wake === undefined ? irq : { set: (level: boolean) => { irq.set(level); if (level) wake(); } });
 }
 
-/** Default MAC of interface `index`: QEMU's 52:54:00:12:34:56, last byte + index. */
-function defaultMac(index: number): Uint8Array {
-  return new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, (0x56 + index) & 0xff]);
+/**
+ * Default MAC of interface `index` without `mac=`. On `user` (a private NAT, one guest) QEMU's
+ * 52:54:00:12:34:56, last byte + index. On `socket` several guests share one segment, so each
+ * gets 52:54:00 and three random bytes (the chance two of n guests collide is about n²/2^25).
+ */
+export function defaultNetMac(kind: NetOptionConfig['kind'], index: number, random: (bytes: Uint8Array) => void = randomFillSync): Uint8Array {
+  const mac = new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, (0x56 + index) & 0xff]);
+  if (kind === 'socket') random(mac.subarray(3));
+  return mac;
 }
 
 /**
@@ -166,8 +178,27 @@ function defaultMac(index: number): Uint8Array {
  */
 export function buildNetSlots(nets: readonly NetOptionConfig[], deps: IoSlotDeps = {}): VirtioSlotFactory[] {
   return nets.map((n, i) => {
-    const backend = n.kind === 'user' ? new UserNet(new NodeHostSockets(), n.user) : new SocketNetBackend(n.socket);
-    return slotFor(new VirtioNetDevice(backend, { mac: n.mac ?? defaultMac(i) }), deps);
+    let backend: NetBackend;
+    if (n.kind === 'user') {
+      const sockets = new NodeHostSockets();
+      backend = new UserNet(sockets, n.user);
+      deps.starting?.push(sockets.listening());
+    } else {
+      const socket = new SocketNetBackend(n.socket, deps.notice);
+      backend = socket;
+      if (n.socket.mode === 'listen') {
+        deps.starting?.push(
+          socket.port().then(
+            () => undefined,
+            (err: NodeJS.ErrnoException) => {
+              const why = err.code === 'EADDRINUSE' ? 'the port is already in use on the host' : err.message;
+              throw new BanquiseError(`--net socket,listen=${n.socket.host}:${n.socket.port}: cannot listen: ${why}`, 75);
+            },
+          ),
+        );
+      }
+    }
+    return slotFor(new VirtioNetDevice(backend, { mac: n.mac ?? defaultNetMac(n.kind, i) }), deps);
   });
 }
 
