@@ -188,6 +188,17 @@ test('same tree shape as QEMU virt (when dtc and qemu-system-riscv64 are install
     assert.deepEqual(m.strings('compatible'), n.strings('compatible'), n.name);
     assert.deepEqual(m.cells('interrupts'), n.cells('interrupts'), n.name);
   }
+  // Ours adds the pvpanic-mmio device at an address QEMU leaves free.
+  const pvpanic = mine.child('soc')!.child('pvpanic-mmio@102000');
+  assert.ok(pvpanic !== undefined);
+  assert.deepEqual(pvpanic.strings('compatible'), ['qemu,pvpanic-mmio']);
+  for (const n of qemu.child('soc')!.children) {
+    const reg = n.cells('reg');
+    if (reg === undefined || reg.length < 4) continue;
+    const base = reg[0]! * 2 ** 32 + reg[1]!;
+    const size = reg[2]! * 2 ** 32 + reg[3]!;
+    assert.ok(base + size <= 0x102000 || base >= 0x103000, `${n.name} does not overlap pvpanic`);
+  }
   for (const name of ['poweroff', 'reboot']) {
     assert.equal(mine.child(name)!.u32('value'), qemu.child(name)!.u32('value'));
   }

@@ -7,6 +7,7 @@ import { Clint } from '../devices/clint/clint.js';
 import { GoldfishRtc } from '../devices/goldfish-rtc/goldfish-rtc.js';
 import { Plic } from '../devices/plic/plic.js';
 import { SifiveTest } from '../devices/sifive-test/sifive-test.js';
+import { Pvpanic } from '../devices/pvpanic/pvpanic.js';
 import { UART_IER, UART_IER_ERBFI, UART_LCR, UART_LCR_DLAB, Uart16550 } from '../devices/uart16550/uart16550.js';
 import { GuestMemory } from '../memory/guest-memory.js';
 import type { IrqLine } from '../memory/irq-line.js';
@@ -26,7 +27,10 @@ export interface ConsoleBackend {
 /** Creates the device of one virtio-mmio slot, given guest memory and the slot's PLIC line. */
 export type VirtioSlotFactory = (mem: GuestMemory, irq: IrqLine) => MmioDevice;
 
-/** How a machine run ended. */
+/** Exit code of a run whose guest kernel panicked (pvpanic), distinct from poweroff (0) and usage errors. */
+export const GUEST_PANIC_EXIT_CODE = 101;
+
+/** How a run ended. */
 export type MachineExit = { kind: 'poweroff' } | { kind: 'reboot' } | { kind: 'fail'; code: number; message?: string };
 
 /** Validated description of a machine. */
@@ -87,6 +91,8 @@ export class Machine implements SbiHost {
   readonly uart: Uart16550;
   readonly rtc: GoldfishRtc;
   readonly test: SifiveTest;
+  /** The guest's panic notifier (pvpanic-mmio): a panic ends the run with GUEST_PANIC_EXIT_CODE. */
+  readonly pvpanic: Pvpanic;
   /** virtio-mmio devices by slot (undefined = empty slot, no device-tree node). */
   readonly virtio: (MmioDevice | undefined)[] = [];
   /** The SBI implementation (pv mode only). */
@@ -149,12 +155,18 @@ export class Machine implements SbiHost {
     this.test = new SifiveTest((r) =>
       this.requestExit(r.kind === 'fail' ? { kind: 'fail', code: r.code } : { kind: r.kind }),
     );
+    this.pvpanic = new Pvpanic((e) => {
+      if (e === 'panicked') {
+        this.requestExit({ kind: 'fail', code: GUEST_PANIC_EXIT_CODE, message: 'the guest kernel panicked (reported through pvpanic; its console shows why)' });
+      }
+    });
     const factories = config.virtio ?? [];
     for (const slot of BOARD_LAYOUT) {
       let device: MmioDevice | undefined;
       switch (slot.kind) {
         case 'test': device = this.test; break;
         case 'rtc': device = this.rtc; break;
+        case 'pvpanic': device = this.pvpanic; break;
         case 'clint': device = this.clint; break;
         case 'plic': device = this.plic; break;
         case 'uart': device = this.uart; break;
