@@ -210,12 +210,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const starting: Promise<void>[] = [];
       try {
         slots = [
-          ...buildVirtioSlots(virtioCfg, { disks, ramSizeBytes: opts.memory, console: tap, wake }, (d) => (devices = d)),
+          ...buildVirtioSlots(virtioCfg, { disks, ramSizeBytes: opts.memory, console: tap, wake, starting }, (d) => (devices = d)),
           ...buildNetSlots(nets, { wake, starting, notice: (line) => process.stderr.write(`banquise: ${line}\r\n`) }),
           ...buildShareSlots(shares, { wake }),
         ];
         await Promise.all(starting);
       } catch (err) {
+        devices?.vsock?.close();
         for (const d of disks) await d.close();
         throw err;
       }
@@ -241,6 +242,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           },
         });
       } finally {
+        devices?.vsock?.close(); // removes the socket file
         for (const d of disks) await d.close();
       }
       if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);

@@ -140,6 +140,8 @@ export interface VirtioPlatformDeps {
   readonly wake?: () => void;
   /** Runs queue processing later (default: a microtask, i.e. after the current slice). */
   readonly schedule?: (fn: () => void) => void;
+  /** Receives one promise per host listener that must be up before the guest starts (vsock socket). */
+  readonly starting?: Promise<void>[];
 }
 
 /** Opens every `--disk` image (read-only ones with O_RDONLY). */
@@ -179,7 +181,13 @@ export function buildVirtioSlots(cfg: VirtioOptionsConfig, deps: VirtioPlatformD
   if (rng) list.push(rng);
   const balloon = cfg.balloon ? new VirtioBalloonDevice(Math.floor(deps.ramSizeBytes / 4096)) : undefined;
   if (balloon) list.push(balloon);
-  const vsock = cfg.vsock ? new VirtioVsockDevice(cfg.vsock.guestCid, deps.vsock ?? new VsockUnixBackend(cfg.vsock.udsPath)) : undefined;
+  let vsockBackend = deps.vsock;
+  if (cfg.vsock && vsockBackend === undefined) {
+    const unix = new VsockUnixBackend(cfg.vsock.udsPath);
+    vsockBackend = unix;
+    deps.starting?.push(Promise.resolve().then(() => unix.listening()));
+  }
+  const vsock = cfg.vsock && vsockBackend ? new VirtioVsockDevice(cfg.vsock.guestCid, vsockBackend) : undefined;
   if (vsock) list.push(vsock);
   devices?.({ blocks, ...(console ? { console } : {}), ...(rng ? { rng } : {}), ...(balloon ? { balloon } : {}), ...(vsock ? { vsock } : {}) });
   const wake = deps.wake;

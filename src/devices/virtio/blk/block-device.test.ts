@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlockFileBackend } from '../../../platform/node/virtio/block-file-backend.js';
+import { BlockFileBackend, diskOpenError } from '../../../platform/node/virtio/block-file-backend.js';
 import { mockHarness, type MockHarness, type MockUsed } from '../mock-driver.js';
 import { VIRTIO_F_VERSION_1, VIRTIO_STATUS_DEVICE_NEEDS_RESET } from '../virtio-device.js';
 import {
@@ -220,6 +220,17 @@ test('a reset completes only once reads in flight stopped writing guest memory',
   assert.equal(h.drv.reap(0).length, 0, 'no completion of the old life');
   h.drv.init(~0n, [16]);
   assert.ok(h.drv.status() & 4, 'the device comes up again (DRIVER_OK)');
+});
+
+test('a disk that cannot be opened for writing suggests ,ro', async () => {
+  assert.match(diskOpenError('d.img', false, 'EACCES').message, /--disk d\.img: cannot open \(EACCES\): .*use --disk d\.img,ro/);
+  assert.match(diskOpenError('d.img', false, 'EROFS').message, /d\.img,ro/);
+  assert.doesNotMatch(diskOpenError('d.img', true, 'EACCES').message, /,ro/);
+  if (process.getuid?.() === 0) return; // root opens a mode-0444 file for writing anyway
+  const path = image();
+  chmodSync(path, 0o444);
+  await assert.rejects(BlockFileBackend.open(path, false), /,ro to give it to the guest read-only/);
+  await (await BlockFileBackend.open(path, true)).close();
 });
 
 test('bad path is a BanquiseError naming --disk', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VsockUnixBackend } from '../../../platform/node/virtio/vsock-unix-backend.js';
@@ -193,6 +193,20 @@ test('bad CONNECT line closes the host socket', async () => {
   client.write('HELLO\n');
   await closed;
   backend.close();
+});
+
+test('closing the device removes the Unix socket; a socket in a missing folder is a clear error', async () => {
+  const path = tmpSock();
+  const backend = new VsockUnixBackend(path);
+  const dev = new VirtioVsockDevice(CID, backend);
+  await backend.listening();
+  assert.ok(existsSync(path));
+  dev.close();
+  assert.ok(!existsSync(path), 'socket file removed');
+  const missing = join(tmpdir(), `banquise-no-such-dir-${process.pid}`, 'v.sock');
+  const bad = new VsockUnixBackend(missing);
+  new VirtioVsockDevice(CID, bad);
+  await assert.rejects(bad.listening(), (e: Error) => e.name === 'BanquiseError' && /--vsock uds= .*v\.sock: the folder .* does not exist/.test(e.message));
 });
 
 /** A backend that accepts every guest connection and records what happens. */

@@ -52,6 +52,8 @@ export interface VsockBackend {
    * `conn.accept()` or `conn.reject()` (now or later).
    */
   onGuestConnect(conn: VsockConnection): void;
+  /** The domain is gone: release host resources (listening socket and its file). */
+  close?(): void;
 }
 
 const enum ConnState {
@@ -185,6 +187,11 @@ export class VirtioVsockDevice extends VirtioDeviceBase {
 
   queueMaxSize(): number {
     return QUEUE_SIZE;
+  }
+
+  /** The domain ended for good: the backend releases its host resources (e.g. removes its socket). */
+  close(): void {
+    this.backend.close?.();
   }
 
   /** Number of open connections. */

@@ -4,6 +4,7 @@
 //  - guest → host: a guest connection to host port P is relayed to the Unix socket `PATH_P`.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { unlinkSync } from 'node:fs';
+import { socketPathError } from '../socket-path-error.js';
 import type { VirtioVsockDevice, VsockBackend, VsockConnection } from '../../../devices/virtio/vsock/vsock-device.js';
 
 /** Longest `CONNECT <port>\n` line accepted. */
@@ -14,6 +15,7 @@ export class VsockUnixBackend implements VsockBackend {
   private server: Server | undefined;
   private device: VirtioVsockDevice | undefined;
   private readonly sockets = new Set<Socket>();
+  private bound: Promise<void> = Promise.resolve();
 
   constructor(
     /** Path of the listening Unix socket; guest-initiated connections go to `${path}_${port}`. */
@@ -28,6 +30,11 @@ export class VsockUnixBackend implements VsockBackend {
       // none
     }
     const server = createServer({ allowHalfOpen: true }, (s) => this.hostConnection(s));
+    this.bound = new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', (err: NodeJS.ErrnoException) => reject(socketPathError('--vsock uds=', this.path, err)));
+    });
+    this.bound.catch(() => undefined); // reported through listening()
     server.on('error', () => {});
     server.listen(this.path);
     // The guest's run loop, not this socket, decides when the process ends.
@@ -35,11 +42,9 @@ export class VsockUnixBackend implements VsockBackend {
     this.server = server;
   }
 
-  /** Resolves once the listening socket exists. */
+  /** Resolves once the listening socket exists; rejects with a BanquiseError saying why it cannot. */
   listening(): Promise<void> {
-    const s = this.server;
-    if (s === undefined || s.listening) return Promise.resolve();
-    return new Promise((resolve) => s.once('listening', () => resolve()));
+    return this.bound;
   }
 
   onGuestConnect(conn: VsockConnection): void {
