@@ -41,6 +41,18 @@ export function kernelConsole(cmdline: string): string | undefined {
 }
 
 /**
+ * True if the kernel command line names a root device (`root=`, before any `--`): the user boots
+ * a disk, so the default guest's initramfs (which would become the root) is not added.
+ */
+export function namesRootDevice(cmdline: string): boolean {
+  for (const word of cmdline.trim().split(/\s+/)) {
+    if (word === '--') break;
+    if (word.startsWith('root=')) return true;
+  }
+  return false;
+}
+
+/**
  * The command line a guest boots with: `--append` (or DEFAULT_APPEND), and with
  * `--console virtio` `console=hvc0` when the user named no console (the virtio console is
  * hvc0: the guest kernel has no other hvc driver).
@@ -166,7 +178,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('run')
     .description('Boot a Linux guest in pv mode (the kernel runs in S-mode; Banquise answers its SBI calls).')
     .option('--kernel <file>', 'RISC-V Linux Image to boot (default: the default guest, built on first use)')
-    .option('--initrd <file>', 'initial ramdisk (cpio, optionally compressed)')
+    .option('--initrd <file>', 'initial ramdisk (cpio, optionally compressed); default: the default guest\'s, unless --append names a root= device')
     .option('--append <cmdline>', `kernel command line (default: "${DEFAULT_APPEND}"; with --console virtio, console=hvc0 is added when it names no console)`)
     .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G: at least 16M, at most 2G (RAM, at guest address 0x80000000, is kept below the 4 GiB line, and shares one 32-bit WebAssembly.Memory with the harts\' state)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
     .addOption(new Option('--vcpus <n>', 'number of virtual CPUs, 1 to 8').default(1).argParser(parseVcpusOption))
@@ -185,7 +197,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       if (kernelPath === undefined) {
         const guest = await defaultGuest();
         kernelPath = guest.kernel;
-        initrdPath ??= guest.initrd;
+        // With root= the disk is the root: the default initramfs would shadow it.
+        if (!namesRootDevice(opts.append ?? '')) initrdPath ??= guest.initrd;
       }
       const kernel = loadFile(kernelPath, 'kernel');
       const initrd = initrdPath !== undefined ? loadFile(initrdPath, 'initrd') : undefined;
