@@ -218,14 +218,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const tap = new VirtioConsoleTap();
       let wakeLoop = (): void => {};
       const wake = (): void => wakeLoop();
+      // A queue kick is processed right after the guest's current block, not a whole slice later.
+      const schedule = (fn: () => void): void => {
+        queueMicrotask(fn);
+        wake();
+      };
       let slots: VirtioSlotFactory[];
       let devices: VirtioDevices | undefined;
       const starting: Promise<void>[] = [];
       try {
         slots = [
-          ...buildVirtioSlots(virtioCfg, { disks, ramSizeBytes: opts.memory, console: tap, wake, starting }, (d) => (devices = d)),
-          ...buildNetSlots(nets, { wake, starting, notice: (line) => process.stderr.write(`banquise: ${line}\r\n`) }),
-          ...buildShareSlots(shares, { wake }),
+          ...buildVirtioSlots(virtioCfg, { disks, ramSizeBytes: opts.memory, console: tap, wake, schedule, starting }, (d) => (devices = d)),
+          ...buildNetSlots(nets, { wake, schedule, starting, notice: (line) => process.stderr.write(`banquise: ${line}\r\n`) }),
+          ...buildShareSlots(shares, { wake, schedule }),
         ];
         await Promise.all(starting);
       } catch (err) {

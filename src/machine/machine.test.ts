@@ -407,3 +407,25 @@ test('pvpanic: the guest reads the supported events and a PANICKED write ends th
   const e = exits[0] as MachineExit;
   assert.ok(e.kind === 'fail' && e.code === GUEST_PANIC_EXIT_CODE && /panicked/.test(e.message ?? ''), JSON.stringify(e));
 });
+
+test('yieldSlice: a device kick ends the slice at once; the run goes on in the next slice', () => {
+  let m!: Machine;
+  let kicks = 0;
+  const kicked = (_mem: GuestMemory, _irq: IrqLine): MmioDevice => ({
+    read: () => 0,
+    write: () => {
+      kicks++;
+      m.yieldSlice();
+    },
+  });
+  ({ m } = machine({ virtio: [kicked] }));
+  // Kick the device (slot 0 at 0x10001000), then spin forever, as Linux's hvc waits for its buffer.
+  load(m, [...li(T0, 0x1000_1000n), sw(0, T0, 0x50), J_SELF]);
+  m.resetHarts(BigInt(BASE));
+  const s = m.runSlice(1_000_000);
+  assert.equal(kicks, 1);
+  assert.equal(s.reason, 'budget');
+  assert.ok(s.instructions < 1000, `the slice ended right after the kick (${s.instructions} instructions)`);
+  const next = m.runSlice(100_000);
+  assert.ok(next.instructions >= 99_000, `the next slice runs its whole budget (${next.instructions})`);
+});

@@ -109,6 +109,7 @@ export class Machine implements SbiHost {
   private sbiInputHead = 0;
   private sbiInputCount = 0;
   private nextHart = 0;
+  private yieldRequested = false;
 
   constructor(config: MachineConfig) {
     if (!Number.isInteger(config.vcpus) || config.vcpus < 1 || config.vcpus > 8) {
@@ -205,6 +206,16 @@ export class Machine implements SbiHost {
     return n;
   }
 
+  /**
+   * Ends the current slice at the next block boundary without ending the run: host work the
+   * guest waits for (a virtqueue kick processed between slices) then runs at once, instead of
+   * after the rest of a slice in which the guest only spins (Linux's hvc waits so for each write).
+   */
+  yieldSlice(): void {
+    this.yieldRequested = true;
+    for (const h of this.harts) h.requestStop();
+  }
+
   /** Ends the run (first request wins): every hart stops at its next block boundary. */
   requestExit(exit: MachineExit): void {
     if (this.exit !== undefined) return;
@@ -246,12 +257,13 @@ export class Machine implements SbiHost {
     const quantum = n === 1 ? UP_QUANTUM : SMP_QUANTUM;
     let executed = 0; // retired
     let spent = 0; // retired + trapped: a guest looping on faults must still use up its budget
-    while (spent < budget && this.exit === undefined) {
+    this.yieldRequested = false;
+    while (spent < budget && this.exit === undefined && !this.yieldRequested) {
       this.clint.update();
       this.rtc.update();
       this.wakeHarts();
       let allWaiting = true;
-      for (let i = 0; i < n && this.exit === undefined; i++) {
+      for (let i = 0; i < n && this.exit === undefined && !this.yieldRequested; i++) {
         const h = (this.nextHart + i) % n;
         if (this.hsm[h] !== HsmState.STARTED) continue;
         const hart = this.harts[h]!;

@@ -121,7 +121,11 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
         },
         () => console.flush(),
       );
-      wake = loop.wake;
+      // Input or device work for the guest: cut a sleep short, or end the running slice early.
+      wake = () => {
+        loop.wake();
+        machine.yieldSlice();
+      };
       const exit = await loop.done;
       instructions += machine.instret();
       current = undefined;
