@@ -358,3 +358,17 @@ test('restore sends VIRTIO_VSOCK_EVENT_TRANSPORT_RESET on the event queue', asyn
   assert.equal(u!.len, 4);
   assert.deepEqual([...g.h.drv.written(u!)], [0, 0, 0, 0]);
 });
+
+test('a guest opening more than 1024 connections is refused with RST and counted; the table stays bounded', () => {
+  const r = recorder();
+  const dev = new VirtioVsockDevice(CID, r.be);
+  const g = new Guest(mockHarness(dev, 64 << 20)); // the mock driver never frees its buffers
+  let refused = 0;
+  for (let i = 0; i < 1100; i++) {
+    g.send(pkt(VsockOp.VIRTIO_VSOCK_OP_REQUEST, 10_000 + i, 80));
+    for (const p of g.rx.splice(0)) if (p.op === VsockOp.VIRTIO_VSOCK_OP_RST) refused++;
+  }
+  assert.equal(r.conns.length, 1024, 'connections handed to the host');
+  assert.equal(refused, 1100 - 1024);
+  assert.equal(dev.counters.badRequests, 1100 - 1024);
+});

@@ -550,6 +550,7 @@ export class VirtioVsockDevice extends VirtioDeviceBase {
     switch (op) {
       case VsockOp.VIRTIO_VSOCK_OP_REQUEST: {
         if (conn !== undefined || this.conns.size >= MAX_CONNECTIONS) {
+          this.counters.badRequests++; // a duplicate, or the table is full (MAX_CONNECTIONS)
           this.queueControl(VsockOp.VIRTIO_VSOCK_OP_RST, hostPort, guestPort, 0, undefined);
           return;
         }
