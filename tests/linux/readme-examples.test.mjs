@@ -71,7 +71,9 @@ const checks = {
     assert.match(await s.run('cat /proc/cmdline'), /^console=ttyS0/);
   },
   async '--disk'(s) {
-    assert.match(await s.run('grep " / " /proc/mounts'), /^\/dev\/vda \/ ext4 rw/m, 'the disk is the root');
+    assert.match(await s.run('grep " / " /proc/mounts'), /^\/dev\/(vda|root) \/ ext4 rw/m, 'an ext4 root, not the initramfs');
+    const [rootDev, vdaDev] = (await s.run('mountpoint -d /; cat /sys/block/vda/dev')).trim().split('\n');
+    assert.equal(rootDev, vdaDev, 'the root is /dev/vda');
     await s.run('echo written-on-disk > /root-probe && sync');
   },
   async '--net user'(s, args) {
