@@ -191,6 +191,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--net <spec>', 'virtio-net: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P (repeatable)', collect, [])
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
     .addHelpText('after', CONSOLE_HELP)
+    .addHelpText('after', '\nExit status: 0 after poweroff, 101 when the guest kernel panics (pvpanic), the code a guest\nwrites to the test device, 130 after Ctrl-A X, 64 for a bad command line.')
     .action(async (opts: RunOptions) => {
       let kernelPath = opts.kernel;
       let initrdPath = opts.initrd;

@@ -87,6 +87,7 @@ test('run: memory too small or not a size', () => {
   assertUsageError(banquise('run', '--kernel', notAnImage, '--memory', 'lots'), /not a size/);
   assertUsageError(banquise('run', '--kernel', notAnImage, '--memory', '3G'), /too large/);
   assert.match(banquise('run', '--help').stdout.replace(/\s+/g, ' '), /at most 2G \(RAM/, '--help says the limit and why');
+  assert.match(banquise('run', '--help').stdout, /101 when the guest kernel panics/);
 });
 
 test('run: vcpus out of range', () => {
