@@ -25,7 +25,7 @@ export const RISCV_IMAGE_MAGIC = 0x5643534952n;
 const MAX_IMAGE_BYTES = 2 ** 31;
 /**
  * The Image file holds the whole kernel but its zero-filled `.bss` (image_size counts both), and
- * `.bss` is a small part of any kernel (about 3% of the default guest's). A file holding less
+ * `.bss` is a small part of any kernel (7% of the default guest's image_size). A file holding less
  * than this fraction of image_size is cut short: an interrupted download or copy.
  */
 export const MIN_FILE_FRACTION_OF_IMAGE_SIZE = 0.5;
