@@ -124,7 +124,7 @@ export class Hart {
   /** @internal */
   readonly tlbTagHi: Int32Array[];
   /** @internal */
-  readonly tlbOff: Int32Array[];
+  readonly tlbOff: Uint32Array[];
   /** @internal Derived PMP ranges (rebuilt from the CSRs on every pmp write). */
   readonly pmp: Pmp;
   /** @internal undefined when the soft-float module is a contract stub without SoftFloat. */
@@ -187,7 +187,7 @@ export class Hart {
       const base = stateOffset + (S.TLB + t * 3 * TLB_ENTRIES) * 4;
       this.tlbTag.push(new Int32Array(buf, base, TLB_ENTRIES));
       this.tlbTagHi.push(new Int32Array(buf, base + TLB_ENTRIES * 4, TLB_ENTRIES));
-      this.tlbOff.push(new Int32Array(buf, base + TLB_ENTRIES * 8, TLB_ENTRIES));
+      this.tlbOff.push(new Uint32Array(buf, base + TLB_ENTRIES * 8, TLB_ENTRIES));
     }
     this.pmp = new Pmp(this.st);
     this.mulDiv = new MulDiv(this);

@@ -20,7 +20,7 @@ export interface PvSessionConfig {
    * Host backend overrides: boot files already in memory, another virtio console end, time
    * sources… (the serial console and the wake-up are the session's own).
    */
-  readonly backends?: Omit<NodeBackendOptions, 'console' | 'wake'>;
+  readonly backends?: Omit<NodeBackendOptions, 'console' | 'wake' | 'schedule'>;
   /** The host monitor (Ctrl-A C on a terminal; a Unix socket at `socketPath` if given). */
   readonly monitor?: { readonly socketPath?: string };
   /** Called with each machine the session builds (first boot and every reboot). */
@@ -69,6 +69,12 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     log,
     console: { write: (b) => console?.write(b) },
     wake: () => wake(),
+    // A queue kick is processed right after the guest's current block, not a whole slice later
+    // (Linux's hvc driver spins until its buffer comes back).
+    schedule: (fn) => {
+      queueMicrotask(fn);
+      wake();
+    },
   });
   // Keystrokes go to the console the kernel reads: hvc0 (the virtio console) when the command
   // line names it last, else the UART/SBI console.
@@ -124,6 +130,8 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     for (;;) {
       boots++;
       const machine = buildMachine(config, backends);
+      // A host socket that cannot listen is an error before the guest runs, not a log line.
+      if (boots === 1) await backends.listening();
       current = machine;
       cfg.onMachine?.(machine);
       const loop = startRunLoop<MachineExit | 'quit'>(
@@ -136,7 +144,11 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
         },
         () => term.flush(),
       );
-      wake = loop.wake;
+      // Input or device work for the guest: cut a sleep short, or end the running slice early.
+      wake = () => {
+        loop.wake();
+        machine.yieldSlice();
+      };
       const exit = await loop.done;
       instructions += machine.instret();
       current = undefined;
