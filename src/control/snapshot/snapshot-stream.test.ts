@@ -50,7 +50,7 @@ function recordOffsets(bytes: Uint8Array): number[] {
 test('a stream round-trips header, RAM, CPU and device states, fed in chunks of any size', async () => {
   const ram = kitRam();
   const bytes = concat(await kitStream({ ram }));
-  for (const size of [1, 7, 4096, 1 << 20]) {
+  for (const size of [7, 4096, 1 << 20]) {
     const { contents, ram: back } = await read(bytes, size);
     assert.deepEqual(back, ram, `RAM, chunks of ${size}`);
     assert.deepEqual(contents.header, KIT_HEADER);
@@ -58,6 +58,14 @@ test('a stream round-trips header, RAM, CPU and device states, fed in chunks of 
     assert.deepEqual([...contents.devices], KIT_DEVICES);
     assert.equal(contents.bytes, bytes.length);
   }
+});
+
+test('a small stream fed byte by byte reads back the same', async () => {
+  const header = { ...KIT_HEADER, config: { ...KIT_CONFIG, memoryBytes: 16 * 4096 } };
+  const ram = kitRam(16 * 4096);
+  const { contents, ram: back } = await read(concat(await kitStream({ ram, header })), 1);
+  assert.deepEqual(back, ram);
+  assert.deepEqual(contents.cpus, KIT_CPUS);
 });
 
 test('zero pages are left out: a mostly-zero RAM makes a small stream', async () => {
@@ -107,7 +115,11 @@ test('a stream with any single byte flipped is refused', async () => {
   const small = kitRam(64 * 4096);
   const header = { ...KIT_HEADER, config: { ...KIT_CONFIG, memoryBytes: 64 * 4096 } };
   const bytes = concat(await kitStream({ ram: small, header }));
-  for (let i = 0; i < bytes.length; i += i < 4096 ? 1 : 61) {
+  // Every byte of the preamble, the HEADER record and each record head; a sample of payloads.
+  const heads = new Set(recordOffsets(bytes).flatMap((o) => Array.from({ length: RECORD_HEAD_BYTES + 4 }, (_, k) => o + k)));
+  const headerEnd = recordOffsets(bytes)[1]!;
+  for (let i = 0; i < bytes.length; i++) {
+    if (i >= headerEnd && !heads.has(i) && i % 397 !== 0) continue;
     const bad = bytes.slice();
     bad[i] ^= 1 << (i % 8);
     await refused(bad, /corrupted|not a Banquise snapshot|truncated|announces/);
