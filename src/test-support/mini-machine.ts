@@ -7,6 +7,7 @@ import { MmioBus } from '../memory/mmio-bus.js';
 import { Hart, type HartEnv, type HartState } from '../cpu/hart.js';
 import { HART_STATE_BYTES } from '../cpu/hart-layout.js';
 import type { MachineConfig } from '../machine/machine-config.js';
+import type { MachineState } from '../machine/machine-state.js';
 import type { MachineStateData } from '../control/snapshot/machine-snapshot.js';
 import type { PlainData } from '../control/snapshot/plain-codec.js';
 import { rv } from './rv-asm.js';
@@ -51,7 +52,7 @@ export class MiniMachine {
   private running = false;
   private timer: ReturnType<typeof setImmediate> | undefined;
 
-  constructor(memoryBytes = 1 << 20, boot = true) {
+  constructor(memoryBytes = 16 << 20, boot = true) {
     this.config = miniConfig(memoryBytes);
     this.mem = new GuestMemory({ ramBaseGpa: MINI_RAM_BASE, ramSizeBytes: memoryBytes, stateSizeBytes: 2 * HART_STATE_BYTES });
     const env: HartEnv = { mem: this.mem, bus: new MmioBus(), clock: new ManualClock() };
@@ -89,8 +90,16 @@ export class MiniMachine {
     this.timer = undefined;
   }
 
-  save(): MachineStateData {
+  save(_options?: { readonly withoutRam?: boolean }): MachineStateData {
     return { harts: this.harts.map((h) => h.save() as unknown as PlainData), dma: { count: this.dmaCount } };
+  }
+
+  /** A machine made from a state read by readMachineState (RAM included). */
+  static fromState(state: MachineState): MiniMachine {
+    const m = new MiniMachine(state.config.memoryBytes, false);
+    m.mem.u8.set(state.ram, m.mem.ramOffset);
+    m.restore(state as unknown as MachineStateData);
+    return m;
   }
 
   restore(state: MachineStateData): void {

@@ -6,7 +6,8 @@
 // can resume: any failure before the switch-over leaves the guest running on the source.
 import { dirtyPageCount, dirtyPageList, startDirtyRound, type DirtyTrackable } from '../../machine/dirty-tracking.js';
 import { ChunkReader } from '../snapshot/chunk-reader.js';
-import { readMachineSnapshot, ramBytes, writeStateRecords, type SnapshotMachine } from '../snapshot/machine-snapshot.js';
+import { readMachineState, ramBytes, writeStateRecords, type SavableMachine } from '../snapshot/machine-snapshot.js';
+import type { MachineState } from '../../machine/machine-state.js';
 import type { PageCompressor } from '../snapshot/page-compressor.js';
 import { SnapshotError } from '../snapshot/snapshot-error.js';
 import type { SnapshotHeader } from '../snapshot/snapshot-header.js';
@@ -15,7 +16,7 @@ import type { MigrationLink } from './migration-link.js';
 import { encodeReply, readReply } from './migration-reply.js';
 
 /** A machine that can migrate: snapshot-able and dirty-trackable (Machine is both). */
-export type MigratableMachine = SnapshotMachine & DirtyTrackable;
+export type MigratableMachine = SavableMachine & DirtyTrackable;
 
 /** How the source side runs. */
 export interface MigrateOutOptions {
@@ -124,7 +125,7 @@ export async function migrateOut(machine: MigratableMachine, link: MigrationLink
     for (let i = 0; i < bitmap.length; i++) bitmap[i] = bitmap[i]! | since[i]!;
     const last = await w.pages(ram, dirtyPageList(bitmap));
     pagesSent += last.pages;
-    await writeStateRecords(w, machine.save());
+    await writeStateRecords(w, machine.save({ withoutRam: true }));
     await w.end();
     const done = await readReply(replies);
     if (done?.kind !== 'running') {
@@ -140,10 +141,11 @@ export async function migrateOut(machine: MigratableMachine, link: MigrationLink
   }
 }
 
-/** A guest received by migrateIn, built and restored but not running yet. */
-export interface IncomingMigration<M> {
-  readonly machine: M;
+/** A guest received by migrateIn: its whole state, not built or running yet. */
+export interface IncomingMigration {
   readonly header: SnapshotHeader;
+  /** Build the machine from it: `buildMachine(header.config, backends, { state })`. */
+  readonly state: MachineState;
   /** Tell the source the guest runs here now (call right after starting it): the switch-over. */
   confirmRunning(): Promise<void>;
   /** Tell the source this side failed (before confirmRunning): the source resumes. */
@@ -151,36 +153,33 @@ export interface IncomingMigration<M> {
 }
 
 /**
- * Receives a migration over `link`: `build(header)` makes the machine (throw a BanquiseError if
- * this host cannot: its message goes back to the source as the refusal), then the stream is
- * read into it. A broken or damaged stream throws (and `discard` gets the half-built machine).
+ * Receives a migration over `link`. `prepare(header)` checks this host can run the machine
+ * (throw a BanquiseError if not: its message goes back to the source as the refusal), then the
+ * whole stream is read. A broken or damaged stream throws SnapshotError; nothing was built.
  */
-export async function migrateIn<M extends SnapshotMachine>(
+export async function migrateIn(
   link: MigrationLink,
-  build: (header: SnapshotHeader) => M | Promise<M>,
-  options: { readonly compressor?: PageCompressor; readonly discard?: (machine: M) => void | Promise<void> } = {},
-): Promise<IncomingMigration<M>> {
+  options: { readonly compressor?: PageCompressor; readonly prepare?: (header: SnapshotHeader) => void | Promise<void> } = {},
+): Promise<IncomingMigration> {
   let accepted = false;
   try {
-    const r = await readMachineSnapshot(
-      link.receive,
-      async (header) => {
-        let m: M;
+    const r = await readMachineState(link.receive, {
+      ...(options.compressor !== undefined ? { compressor: options.compressor } : {}),
+      expectEof: false,
+      prepare: async (header) => {
         try {
-          m = await build(header);
+          await options.prepare?.(header);
         } catch (err) {
           await link.send(encodeReply({ kind: 'refuse', reason: (err as Error).message }));
           throw err;
         }
         accepted = true;
         await link.send(encodeReply({ kind: 'accept' }));
-        return m;
       },
-      { ...options, expectEof: false },
-    );
+    });
     return {
-      machine: r.machine,
       header: r.header,
+      state: r.state,
       confirmRunning: async () => {
         await link.send(encodeReply({ kind: 'running' }));
         link.close();

@@ -12,5 +12,5 @@ export { readSnapshot } from './snapshot-reader.js';
 export type { SnapshotTarget, SnapshotContents, SnapshotReadOptions } from './snapshot-reader.js';
 export { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, RecordType } from './stream-format.js';
 export { SNAPSHOT_PAGE_BYTES, MEMORY_MAX_PAGES } from './page-record.js';
-export { writeMachineSnapshot, readMachineSnapshot, writeStateRecords, stateOf, ramBytes } from './machine-snapshot.js';
-export type { SnapshotMachine, MachineStateData, WriteMachineOptions, MachineSnapshotInfo, RestoredMachine } from './machine-snapshot.js';
+export { writeMachineSnapshot, readMachineState, writeStateRecords, stateOf, ramBytes } from './machine-snapshot.js';
+export type { SavableMachine, MachineStateData, WriteMachineOptions, MachineSnapshotInfo, ReadMachineState, ReadMachineOptions } from './machine-snapshot.js';

@@ -1,8 +1,13 @@
-// A whole machine to and from the snapshot stream: the machine's plain-data state split into
-// records (harts → CPU records, every other component → a DEVICE record named after its key)
-// and its RAM as MEMORY records read straight from guest memory.
+// A whole machine to and from the snapshot stream. `Machine.save()` (machine-state.ts) is split
+// into records: each hart a CPU record; each virtio slot a DEVICE record `virtio.N` (null for
+// an empty slot); every other component whose state is a map (clint, plic, uart, rtc, test) a
+// DEVICE record named after its key; the remaining scalars and lists (version, hsm, hart entry
+// points, nextHart, sbiInput, exit) one DEVICE record `board`. `config` travels in the HEADER,
+// and RAM as MEMORY records read straight from guest memory (never copied whole).
 import type { GuestMemory } from '../../memory/guest-memory.js';
 import type { MachineConfig } from '../../machine/machine-config.js';
+import type { MachineState } from '../../machine/machine-state.js';
+import { validateMachineConfig } from '../../machine/validate-machine-config.js';
 import type { PlainData } from './plain-codec.js';
 import type { PageCompressor } from './page-compressor.js';
 import { readSnapshot, type SnapshotContents } from './snapshot-reader.js';
@@ -10,22 +15,21 @@ import { SnapshotError } from './snapshot-error.js';
 import type { SnapshotHeader, SnapshotPurpose } from './snapshot-header.js';
 import { SnapshotWriter, type SnapshotSink } from './snapshot-writer.js';
 
-/** A machine state as plain data: `harts` (one entry per hart) and named components. */
-export interface MachineStateData {
-  readonly harts: readonly PlainData[];
-  readonly [component: string]: PlainData;
-}
+/** A machine state as the stream sees it: plain data with `harts`; `config` and `ram` are not records. */
+export type MachineStateData = { readonly harts: readonly unknown[] } & { readonly [component: string]: unknown };
 
-/** What the snapshot needs of a machine (Machine has it). */
-export interface SnapshotMachine {
+/** What saving needs of a machine (Machine has it). */
+export interface SavableMachine {
   readonly mem: GuestMemory;
   /** The config it was built from (undefined for boards not made by the builder). */
   readonly config: MachineConfig | undefined;
-  /** Its state, everything but RAM, as plain data. Only between slices. */
-  save(): MachineStateData;
-  /** Applies a state taken by `save` of a machine built from the same config. */
-  restore(state: MachineStateData): void;
+  /** Its state without RAM, between slices. */
+  save(options: { readonly withoutRam: true }): MachineStateData;
 }
+
+/** Name of the DEVICE record holding the board's scalar and list fields. */
+const BOARD_RECORD = 'board';
+const VIRTIO_PREFIX = 'virtio.';
 
 /** The RAM bytes of guest memory (page 0 at offset 0): a view, not a copy. */
 export function ramBytes(mem: GuestMemory): Uint8Array {
@@ -44,17 +48,19 @@ export interface WriteMachineOptions {
 /** What a snapshot write produced. */
 export interface MachineSnapshotInfo {
   readonly bytes: number;
+  /** Non-zero pages written. */
   readonly pages: number;
 }
 
 /**
- * Writes the whole stopped machine (call between slices, with the machine not running) to
- * `sink`: HEADER, non-zero RAM pages, CPU and DEVICE records, END.
+ * Writes the whole machine to `sink`: HEADER, non-zero RAM pages, CPU and DEVICE records, END.
+ * The machine must not run meanwhile (the platform's loop is paused, or this runs between slices
+ * and nothing else awaits).
  */
-export async function writeMachineSnapshot(machine: SnapshotMachine, sink: SnapshotSink, options: WriteMachineOptions): Promise<MachineSnapshotInfo> {
+export async function writeMachineSnapshot(machine: SavableMachine, sink: SnapshotSink, options: WriteMachineOptions): Promise<MachineSnapshotInfo> {
   const config = machine.config;
   if (config === undefined) throw new Error('only a machine made by buildMachine can be saved');
-  const state = machine.save();
+  const state = machine.save({ withoutRam: true });
   const w = new SnapshotWriter(sink, options.compressor);
   await w.header({ banquiseVersion: options.banquiseVersion, purpose: options.purpose, savedAtNs: options.nowNs, config });
   const pages = await w.pages(ramBytes(machine.mem));
@@ -63,67 +69,104 @@ export async function writeMachineSnapshot(machine: SnapshotMachine, sink: Snaps
   return { bytes: w.bytesWritten, pages: pages.pages };
 }
 
-/** Writes the CPU and DEVICE records of a machine state. */
-export async function writeStateRecords(w: SnapshotWriter, state: MachineStateData): Promise<void> {
-  for (let i = 0; i < state.harts.length; i++) await w.cpu(i, state.harts[i]!);
-  for (const key of Object.keys(state)) if (key !== 'harts') await w.device(key, state[key]!);
+function isMap(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
-/** Reassembles the machine state of a completely read stream. */
-export function stateOf(contents: SnapshotContents): MachineStateData {
-  const state: Record<string, PlainData> = {};
+/** Writes the CPU and DEVICE records of a machine state (see the file comment). */
+export async function writeStateRecords(w: SnapshotWriter, state: MachineStateData): Promise<void> {
+  for (let i = 0; i < state.harts.length; i++) await w.cpu(i, state.harts[i] as PlainData);
+  const board: Record<string, PlainData> = {};
+  for (const key of Object.keys(state)) {
+    const v = state[key];
+    if (key === 'harts' || key === 'config' || key === 'ram' || v === undefined) continue;
+    if (key === 'virtio' && Array.isArray(v)) {
+      for (let slot = 0; slot < v.length; slot++) await w.device(`${VIRTIO_PREFIX}${slot}`, v[slot] as PlainData);
+    } else if (isMap(v) && key !== 'exit') {
+      await w.device(key, v as PlainData);
+    } else {
+      board[key] = v as PlainData;
+    }
+  }
+  await w.device(BOARD_RECORD, board);
+}
+
+/** Reassembles a machine state (without config and ram) from a completely read stream. */
+export function stateOf(contents: SnapshotContents): Record<string, unknown> & { harts: readonly unknown[] } {
+  const fail = (why: string): never => {
+    throw new SnapshotError(`snapshot is corrupted: ${why}`);
+  };
+  const board = contents.devices.get(BOARD_RECORD);
+  if (!isMap(board)) fail(`no '${BOARD_RECORD}' DEVICE record`);
+  const state: Record<string, unknown> = { ...(board as Record<string, unknown>) };
+  const virtio: unknown[] = [];
   for (const [name, s] of contents.devices) {
-    if (name === 'harts') throw new SnapshotError("snapshot is corrupted: a DEVICE record named 'harts'");
+    if (name === BOARD_RECORD) continue;
+    if (name.startsWith(VIRTIO_PREFIX)) {
+      const slot = Number(name.slice(VIRTIO_PREFIX.length));
+      if (!/^\d{1,2}$/.test(name.slice(VIRTIO_PREFIX.length)) || slot > 63) fail(`DEVICE record '${name}' names no virtio slot`);
+      virtio[slot] = s;
+      continue;
+    }
+    if (name === 'harts' || name === 'config' || name === 'ram' || name in state) fail(`DEVICE record '${name}' repeats a field`);
     state[name] = s;
   }
+  for (let i = 0; i < virtio.length; i++) if (!(i in virtio)) fail(`no DEVICE record for virtio slot ${i}`);
+  if (virtio.length > 0) state['virtio'] = virtio;
   return { ...state, harts: contents.cpus };
 }
 
-/** A restored machine, not yet running. */
-export interface RestoredMachine<M extends SnapshotMachine> {
-  readonly machine: M;
+/** A stream read completely: the header and the whole machine state, RAM included. */
+export interface ReadMachineState {
   readonly header: SnapshotHeader;
+  /** Ready for `buildMachine(header.config, backends, { state })`. */
+  readonly state: MachineState;
   readonly bytes: number;
 }
 
+/** Options of readMachineState. */
+export interface ReadMachineOptions {
+  readonly compressor?: PageCompressor;
+  /**
+   * Called with the checked header (its config validated) before any page is read: check that
+   * this host can run that machine (disk images present, memory available) and throw a
+   * BanquiseError saying what is missing if not.
+   */
+  readonly prepare?: (header: SnapshotHeader) => void | Promise<void>;
+  /** Refuse bytes after END (default true: a file). */
+  readonly expectEof?: boolean;
+}
+
 /**
- * Reads a stream and rebuilds its machine: `build(config)` makes the machine (it must check the
- * host can satisfy the config, e.g. the disk images exist, and throw a BanquiseError if not);
- * its RAM is cleared and filled from the MEMORY records; the states are applied once END checked.
- * Any defect throws SnapshotError and `discard(machine)` is called on the machine built so far:
- * a damaged stream never leaves a half-restored machine behind.
+ * Reads a whole stream into a MachineState. Nothing is built or started here: the caller builds
+ * the machine from the result, so a damaged stream (SnapshotError) never leaves a half-restored
+ * machine. RAM is one fresh buffer of the config's size.
  */
-export async function readMachineSnapshot<M extends SnapshotMachine>(
-  source: AsyncIterable<Uint8Array>,
-  build: (header: SnapshotHeader) => M | Promise<M>,
-  options: { readonly compressor?: PageCompressor; readonly discard?: (machine: M) => void | Promise<void>; readonly expectEof?: boolean } = {},
-): Promise<RestoredMachine<M>> {
-  let machine: M | undefined;
-  try {
-    const contents = await readSnapshot(
-      source,
-      {
-        begin: async (header) => {
-          machine = await build(header);
-          const ram = ramBytes(machine.mem);
-          ram.fill(0); // the builder may have loaded boot files: the snapshot replaces all of RAM
-          return ram;
-        },
+export async function readMachineState(source: AsyncIterable<Uint8Array>, options: ReadMachineOptions = {}): Promise<ReadMachineState> {
+  let ram: Uint8Array | undefined;
+  let checked: SnapshotHeader | undefined;
+  const contents = await readSnapshot(
+    source,
+    {
+      begin: async (header) => {
+        let config: MachineConfig;
+        try {
+          config = validateMachineConfig(header.config);
+        } catch (err) {
+          throw new SnapshotError(`snapshot HEADER record: its machine config is invalid: ${(err as Error).message}`);
+        }
+        checked = { ...header, config };
+        await options.prepare?.(checked);
+        ram = new Uint8Array(config.memoryBytes);
+        return ram;
       },
-      {
-        ...(options.compressor !== undefined ? { compressor: options.compressor } : {}),
-        ...(options.expectEof !== undefined ? { expectEof: options.expectEof } : {}),
-      },
-    );
-    try {
-      machine!.restore(stateOf(contents));
-    } catch (err) {
-      if (err instanceof SnapshotError) throw err;
-      throw new SnapshotError(`snapshot state does not fit this machine: ${(err as Error).message}`);
-    }
-    return { machine: machine!, header: contents.header, bytes: contents.bytes };
-  } catch (err) {
-    if (machine !== undefined) await options.discard?.(machine);
-    throw err;
-  }
+    },
+    {
+      ...(options.compressor !== undefined ? { compressor: options.compressor } : {}),
+      ...(options.expectEof !== undefined ? { expectEof: options.expectEof } : {}),
+    },
+  );
+  const parts = stateOf(contents);
+  const state = { ...parts, config: checked!.config, ram: ram! } as unknown as MachineState;
+  return { header: checked!, state, bytes: contents.bytes };
 }
