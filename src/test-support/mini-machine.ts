@@ -90,8 +90,12 @@ export class MiniMachine {
     this.timer = undefined;
   }
 
-  save(_options?: { readonly withoutRam?: boolean }): MachineStateData {
-    return { harts: this.harts.map((h) => h.save() as unknown as PlainData), dma: { count: this.dmaCount } };
+  save(options: { readonly withoutRam?: boolean } = {}): MachineStateData {
+    return {
+      harts: this.harts.map((h) => h.save() as unknown as PlainData),
+      dma: { count: this.dmaCount },
+      ...(options.withoutRam === true ? {} : { ram: this.ram().slice() }),
+    };
   }
 
   /** A machine made from a state read by readMachineState (RAM included). */

@@ -12,6 +12,7 @@ import type { PageCompressor } from '../snapshot/page-compressor.js';
 import { SnapshotError } from '../snapshot/snapshot-error.js';
 import type { SnapshotHeader } from '../snapshot/snapshot-header.js';
 import { SnapshotWriter } from '../snapshot/snapshot-writer.js';
+import { SNAPSHOT_PAGE_BYTES } from '../snapshot/page-record.js';
 import type { MigrationLink } from './migration-link.js';
 import { encodeReply, readReply } from './migration-reply.js';
 
@@ -115,17 +116,21 @@ export async function migrateOut(machine: MigratableMachine, link: MigrationLink
       if (sent.pages > 0) msPerPage = Math.max(INITIAL_MS_PER_PAGE, (options.nowMs() - roundStart) / sent.pages);
     }
 
-    // Stop and copy: the pages dirtied since the last round started, then the state.
+    // Stop and copy. Still unsent: the pages dirtied during the last round (in `bitmap`) and
+    // those dirtied since it was taken. They and the device state are captured synchronously,
+    // at one instant: host I/O landing in the stopped source afterwards is not sent.
     options.pause();
     paused = true;
     const tPause = options.nowMs();
-    // Still unsent: the pages dirtied during the last round (in `bitmap`), plus those dirtied
-    // since it was taken.
     const since = startDirtyRound(machine);
     for (let i = 0; i < bitmap.length; i++) bitmap[i] = bitmap[i]! | since[i]!;
-    const last = await w.pages(ram, dirtyPageList(bitmap));
+    const list = dirtyPageList(bitmap);
+    const copy = new Uint8Array(list.length * SNAPSHOT_PAGE_BYTES);
+    list.forEach((p, i) => copy.set(ram.subarray(p * SNAPSHOT_PAGE_BYTES, (p + 1) * SNAPSHOT_PAGE_BYTES), i * SNAPSHOT_PAGE_BYTES));
+    const state = machine.save({ withoutRam: true });
+    const last = await w.copiedPages(list, copy);
     pagesSent += last.pages;
-    await writeStateRecords(w, machine.save({ withoutRam: true }));
+    await writeStateRecords(w, state);
     await w.end();
     const done = await readReply(replies);
     if (done?.kind !== 'running') {

@@ -23,7 +23,7 @@ test('a running machine round-trips through the stream and runs on from where it
   assert.equal(r.state.config.memoryBytes, a.config.memoryBytes);
   const b = MiniMachine.fromState(r.state);
   assert.ok(Buffer.from(b.ram()).equals(Buffer.from(a.ram())));
-  assert.deepEqual(b.save(), a.save());
+  assert.deepEqual(b.save({ withoutRam: true }), a.save({ withoutRam: true }));
   a.slice();
   b.slice();
   assert.ok(Buffer.from(b.ram()).equals(Buffer.from(a.ram())), 'both continue identically');

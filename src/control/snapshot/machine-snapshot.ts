@@ -23,8 +23,11 @@ export interface SavableMachine {
   readonly mem: GuestMemory;
   /** The config it was built from (undefined for boards not made by the builder). */
   readonly config: MachineConfig | undefined;
-  /** Its state without RAM, between slices. */
-  save(options: { readonly withoutRam: true }): MachineStateData;
+  /**
+   * Its state between slices: with RAM (a copy, in `ram`) by default, so that the whole machine
+   * is captured at one instant even if host I/O lands while the stream is written.
+   */
+  save(options?: { readonly withoutRam?: boolean }): MachineStateData;
 }
 
 /** Name of the DEVICE record holding the board's scalar and list fields. */
@@ -54,16 +57,18 @@ export interface MachineSnapshotInfo {
 
 /**
  * Writes the whole machine to `sink`: HEADER, non-zero RAM pages, CPU and DEVICE records, END.
- * The machine must not run meanwhile (the platform's loop is paused, or this runs between slices
- * and nothing else awaits).
+ * The state (RAM included) is captured synchronously first, so the machine may run on or take
+ * host I/O while the stream is written: the snapshot is of the instant of the call.
  */
 export async function writeMachineSnapshot(machine: SavableMachine, sink: SnapshotSink, options: WriteMachineOptions): Promise<MachineSnapshotInfo> {
   const config = machine.config;
   if (config === undefined) throw new Error('only a machine made by buildMachine can be saved');
-  const state = machine.save({ withoutRam: true });
+  const state = machine.save();
+  const ram = state['ram'];
+  if (!(ram instanceof Uint8Array) || ram.length !== machine.mem.ramSizeBytes) throw new Error('machine state without its RAM copy');
   const w = new SnapshotWriter(sink, options.compressor);
   await w.header({ banquiseVersion: options.banquiseVersion, purpose: options.purpose, savedAtNs: options.nowNs, config });
-  const pages = await w.pages(ramBytes(machine.mem));
+  const pages = await w.pages(ram);
   await writeStateRecords(w, state);
   await w.end();
   return { bytes: w.bytesWritten, pages: pages.pages };

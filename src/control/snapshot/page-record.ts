@@ -37,22 +37,25 @@ export function wordView(ram: Uint8Array): Int32Array | undefined {
 }
 
 /**
- * Encodes pages `pages[0..n)` (strictly increasing page numbers of `ram`, 1..MEMORY_MAX_PAGES)
- * into a MEMORY payload. Zero pages get the zero flag; the rest are compressed when a compressor
- * is given and it makes them smaller.
+ * Encodes pages `pages[0..n)` (strictly increasing page numbers, 1..MEMORY_MAX_PAGES) into a
+ * MEMORY payload. Page `pages[i]` is read from `ram` at page index `slots[i]` (default
+ * `pages[i]`: `ram` is the whole RAM). Zero pages get the zero flag; the rest are compressed
+ * when a compressor is given and it makes them smaller.
  */
 export async function encodePageRecord(
   ram: Uint8Array,
   words: Int32Array | undefined,
   pages: readonly number[],
   compressor: PageCompressor | undefined,
+  slots?: readonly number[],
 ): Promise<Uint8Array> {
   const n = pages.length;
   const entries = new Uint32Array(n);
+  const at = (i: number): number => (slots === undefined ? pages[i]! : slots[i]!) * SNAPSHOT_PAGE_BYTES;
   let dataPages = 0;
   for (let i = 0; i < n; i++) {
     const p = pages[i]!;
-    if (isZeroPage(ram, words, p * SNAPSHOT_PAGE_BYTES)) entries[i] = (p | PAGE_ZERO_FLAG) >>> 0;
+    if (isZeroPage(ram, words, at(i))) entries[i] = (p | PAGE_ZERO_FLAG) >>> 0;
     else {
       entries[i] = p;
       dataPages++;
@@ -62,7 +65,7 @@ export async function encodePageRecord(
   let o = 0;
   for (let i = 0; i < n; i++) {
     if ((entries[i]! & PAGE_ZERO_FLAG) !== 0) continue;
-    const off = entries[i]! * SNAPSHOT_PAGE_BYTES;
+    const off = at(i);
     raw.set(ram.subarray(off, off + SNAPSHOT_PAGE_BYTES), o);
     o += SNAPSHOT_PAGE_BYTES;
   }

@@ -100,6 +100,25 @@ export class SnapshotWriter {
     return { pages, zeroPages, bytes: this.bytesWritten - before };
   }
 
+  /**
+   * Writes pages `list` (increasing page numbers) whose contents were copied beforehand: page
+   * `list[i]` is at `copy[i * 4096 …]`. Zero pages as flags. (Migration's last round: copied
+   * synchronously at the stop, sent afterwards.)
+   */
+  async copiedPages(list: readonly number[], copy: Uint8Array): Promise<PagesWritten> {
+    const words = wordView(copy);
+    const before = this.bytesWritten;
+    let zeroPages = 0;
+    for (let start = 0; start < list.length; start += MEMORY_MAX_PAGES) {
+      const pages = list.slice(start, start + MEMORY_MAX_PAGES);
+      const slots = pages.map((_, i) => start + i);
+      for (const s of slots) if (isZeroPage(copy, words, s * SNAPSHOT_PAGE_BYTES)) zeroPages++;
+      await this.record(RecordType.MEMORY, await encodePageRecord(copy, words, pages, this.compressor, slots));
+      this.pageEntries += pages.length;
+    }
+    return { pages: list.length, zeroPages, bytes: this.bytesWritten - before };
+  }
+
   /** Writes the END record; the stream is complete. */
   async end(): Promise<void> {
     this.mustBeOpen();
