@@ -42,6 +42,12 @@ export function miniConfig(memoryBytes: number): MachineConfig {
   };
 }
 
+/** State of the mini machine. */
+export interface MiniState extends MachineStateData {
+  readonly dma: { readonly count: number };
+  readonly ram?: Uint8Array;
+}
+
 /** Two harts on one RAM; hart h's code at page h, its stores at pages 16·(h+1) … +3. */
 export class MiniMachine {
   readonly mem: GuestMemory;
@@ -90,7 +96,7 @@ export class MiniMachine {
     this.timer = undefined;
   }
 
-  save(options: { readonly withoutRam?: boolean } = {}): MachineStateData {
+  save(options: { readonly withoutRam?: boolean } = {}): MiniState {
     return {
       harts: this.harts.map((h) => h.save() as unknown as PlainData),
       dma: { count: this.dmaCount },
@@ -102,13 +108,13 @@ export class MiniMachine {
   static fromState(state: MachineState): MiniMachine {
     const m = new MiniMachine(state.config.memoryBytes, false);
     m.mem.u8.set(state.ram, m.mem.ramOffset);
-    m.restore(state as unknown as MachineStateData);
+    m.restore(state as unknown as MiniState);
     return m;
   }
 
-  restore(state: MachineStateData): void {
+  restore(state: MiniState): void {
     state.harts.forEach((s, i) => this.harts[i]!.restore(s as unknown as HartState));
-    this.dmaCount = (state['dma'] as { count: number }).count;
+    this.dmaCount = state.dma.count;
   }
 
   /** The hart's loop counter (t1). */

@@ -16,7 +16,9 @@ import type { SnapshotHeader, SnapshotPurpose } from './snapshot-header.js';
 import { SnapshotWriter, type SnapshotSink } from './snapshot-writer.js';
 
 /** A machine state as the stream sees it: plain data with `harts`; `config` and `ram` are not records. */
-export type MachineStateData = { readonly harts: readonly unknown[] } & { readonly [component: string]: unknown };
+export interface MachineStateData {
+  readonly harts: readonly unknown[];
+}
 
 /** What saving needs of a machine (Machine has it). */
 export interface SavableMachine {
@@ -64,7 +66,7 @@ export async function writeMachineSnapshot(machine: SavableMachine, sink: Snapsh
   const config = machine.config;
   if (config === undefined) throw new Error('only a machine made by buildMachine can be saved');
   const state = machine.save();
-  const ram = state['ram'];
+  const ram = (state as unknown as Record<string, unknown>)['ram'];
   if (!(ram instanceof Uint8Array) || ram.length !== machine.mem.ramSizeBytes) throw new Error('machine state without its RAM copy');
   const w = new SnapshotWriter(sink, options.compressor);
   await w.header({ banquiseVersion: options.banquiseVersion, purpose: options.purpose, savedAtNs: options.nowNs, config });
@@ -82,8 +84,9 @@ function isMap(v: unknown): boolean {
 export async function writeStateRecords(w: SnapshotWriter, state: MachineStateData): Promise<void> {
   for (let i = 0; i < state.harts.length; i++) await w.cpu(i, state.harts[i] as PlainData);
   const board: Record<string, PlainData> = {};
-  for (const key of Object.keys(state)) {
-    const v = state[key];
+  const fields = state as unknown as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    const v = fields[key];
     if (key === 'harts' || key === 'config' || key === 'ram' || v === undefined) continue;
     if (key === 'virtio' && Array.isArray(v)) {
       for (let slot = 0; slot < v.length; slot++) await w.device(`${VIRTIO_PREFIX}${slot}`, v[slot] as PlainData);
