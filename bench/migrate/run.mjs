@@ -161,18 +161,18 @@ try {
   const lastA = m.source.lineTimes[m.source.lineTimes.length - 1];
   const firstB = cur.lineTimes.find((t) => t > lastA) ?? NaN;
   rows.push({ what: 'migrate, idle guest + 10 ms ticker', ms: m.info.totalMs, downtimeMs: m.info.downtimeMs, rounds: m.info.rounds, pages: m.info.pagesSent, finalPages: m.info.finalPages, bytes: m.info.bytesSent, gapMs: firstB - lastA });
-  await cur.type('kill %1; echo stopped', /stopped/);
+  await cur.type("kill %1; echo sto''pped", /stopped/);
 
   // A guest writing memory steadily: copying a 16 MiB tmpfs file in a loop.
-  await cur.type('dd if=/dev/urandom of=/tmp/r bs=1M count=16 2>/dev/null; echo made', /made/);
+  await cur.type("dd if=/dev/urandom of=/tmp/r bs=1M count=16 2>/dev/null; echo ma''de", /made/);
   await cur.type('(while :; do cp /tmp/r /tmp/r2; done) &');
   await new Promise((r) => setTimeout(r, 2000));
   m = await migrate();
   rows.push({ what: 'migrate, guest copying 16 MiB in a loop', ms: m.info.totalMs, downtimeMs: m.info.downtimeMs, rounds: m.info.rounds, pages: m.info.pagesSent, finalPages: m.info.finalPages, bytes: m.info.bytesSent });
-  await cur.type('kill %1; rm -f /tmp/r /tmp/r2; echo cleaned', /cleaned/);
+  await cur.type("kill %1; rm -f /tmp/r /tmp/r2; echo clea''ned", /cleaned/);
 
   log(`filling ${fillMiB} MiB of tmpfs with random data…`);
-  await cur.type(`mount -o remount,size=${fillMiB + 16}M /tmp; dd if=/dev/urandom of=/tmp/fill bs=1M count=${fillMiB} 2>/dev/null; echo filled`, /filled/);
+  await cur.type(`mount -o remount,size=${fillMiB + 16}M /tmp; dd if=/dev/urandom of=/tmp/fill bs=1M count=${fillMiB} 2>/dev/null; echo fil''led`, /filled/);
   await saveRestore(`${fillMiB} MiB random in tmpfs`);
   await cur.close();
 } finally {
