@@ -31,8 +31,8 @@ if (!existsSync(dist('control/snapshot/index.js'))) {
 }
 const memoryBytes = Number(opts.memory) * 1024 * 1024;
 const fillMiB = Number(opts.fill);
-const { buildMachine, validateMachineConfig } = await import(dist('machine/index.js'));
-const { openNodeBackends } = await import(dist('platform/node/node-host-backends.js'));
+const { validateMachineConfig } = await import(dist('machine/index.js'));
+const { InProcessDomain } = await import('../../tests/support/in-process-domain.mjs');
 const { ensureDefaultGuest } = await import(dist('platform/node/guest-images.js'));
 const { saveMachineFile, loadMachineFile } = await import(dist('platform/node/snapshot-session.js'));
 const { zlibPageCompressor } = await import(dist('platform/node/zlib-page-compressor.js'));
@@ -45,63 +45,10 @@ const config = validateMachineConfig({
   boot: { kernel: { path: guest.kernel }, initrd: { path: guest.initrd }, cmdline: 'console=ttyS0' },
   devices: { rng: true },
 });
-const SLICE = 2_000_000;
 const log = (s) => { if (!opts.json) console.error(s); };
 
-/** A machine on a setImmediate loop that can be paused; console lines timestamped on arrival. */
-class Domain {
-  static async create(state) {
-    const d = new Domain();
-    d.backends = await openNodeBackends(config, { console: { write: (b) => d.onOutput(b) }, wake: () => {} });
-    d.machine = buildMachine(config, d.backends, state !== undefined ? { state } : {});
-    return d;
-  }
-  constructor() {
-    this.output = '';
-    this.lineTimes = [];
-    this.partial = '';
-    this.running = false;
-  }
-  onOutput(bytes) {
-    const text = Buffer.from(bytes).toString('latin1');
-    this.output += text;
-    const now = performance.now();
-    for (const ch of text) if (ch === '\n') this.lineTimes.push(now);
-  }
-  start() {
-    if (this.running) return;
-    this.running = true;
-    const tick = () => {
-      if (!this.running) return;
-      const s = this.machine.runSlice(SLICE);
-      if (this.machine.exit !== undefined) { this.running = false; return; }
-      if (s.sleepMs > 0) this.timer = setTimeout(tick, Math.min(s.sleepMs, 10));
-      else this.timer = setImmediate(tick);
-    };
-    this.timer = setImmediate(tick);
-  }
-  pause() {
-    this.running = false;
-    clearTimeout(this.timer);
-    clearImmediate(this.timer);
-  }
-  async waitFor(re, timeoutMs = 30 * 60_000, from = 0) {
-    const t0 = performance.now();
-    while (!re.test(this.output.slice(from))) {
-      if (performance.now() - t0 > timeoutMs) throw new Error(`timeout waiting for ${re}:\n${this.output.slice(-1000)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  async type(line, expect = /# $/) {
-    const mark = this.output.length;
-    this.machine.consoleInput(new TextEncoder().encode(`${line}\n`));
-    await this.waitFor(expect, 30 * 60_000, mark + line.length);
-  }
-  async close() {
-    this.pause();
-    await this.backends.close();
-  }
-}
+/** Builds (boots or restores) a domain of the bench's config in this process. */
+const Domain = { create: (state) => InProcessDomain.create(config, state) };
 
 const dir = mkdtempSync(join(tmpdir(), 'banquise-bench-migrate-'));
 const rows = [];
