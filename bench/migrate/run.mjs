@@ -80,7 +80,14 @@ try {
   async function migrate() {
     const [src, dst] = linkPair();
     const source = cur;
-    const incoming = migrateIn(dst, { compressor: zlibPageCompressor() });
+    let b;
+    const incoming = migrateIn(dst, {
+      compressor: zlibPageCompressor(),
+      ram: async () => {
+        b = await InProcessDomain.createEmpty(config);
+        return b.ram();
+      },
+    });
     const out = migrateOut(source.machine, src, {
       banquiseVersion: 'bench', wallClockNs: () => BigInt(Date.now()) * 1_000_000n, nowMs: () => performance.now(),
       pause: () => source.pause(), resume: () => source.start(),
@@ -88,7 +95,7 @@ try {
       compressor: zlibPageCompressor(),
     });
     const got = await incoming;
-    const b = await Domain.create(got.state);
+    b.machine.restore(got.state);
     b.start();
     await got.confirmRunning();
     const info = await out;

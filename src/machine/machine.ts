@@ -449,7 +449,8 @@ export class Machine implements SbiHost {
     const exit = state.exit;
     if (exit !== undefined && !(exit.kind === 'poweroff' || exit.kind === 'reboot' || (exit.kind === 'fail' && Number.isInteger(exit.code)))) bad('exit is malformed');
 
-    this.mem.u8.set(state.ram, this.mem.ramOffset);
+    // A state whose RAM is this machine's own (filled in place by a migration) needs no copy.
+    if (state.ram.buffer !== this.mem.buffer || state.ram.byteOffset !== this.mem.ramOffset) this.mem.u8.set(state.ram, this.mem.ramOffset);
     this.plic.restore(state.plic);
     this.clint.restore(state.clint);
     this.uart.restore(state.uart);

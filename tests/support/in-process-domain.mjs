@@ -21,6 +21,20 @@ export class InProcessDomain {
     return d;
   }
 
+  /** Builds a machine of `config` that neither boots nor restores (a migration destination). */
+  static async createEmpty(config) {
+    const d = new InProcessDomain();
+    d.backends = await openNodeBackends(config, { console: { write: (b) => d.onOutput(b) }, wake: () => d.wake() });
+    d.machine = buildMachine(config, d.backends, { boot: false });
+    return d;
+  }
+
+  /** Guest RAM of the machine (a view: a migration writes into it). */
+  ram() {
+    const mem = this.machine.mem;
+    return mem.u8.subarray(mem.ramOffset, mem.ramOffset + mem.ramSizeBytes);
+  }
+
   constructor() {
     this.output = '';
     this.lineTimes = [];

@@ -70,6 +70,9 @@ export interface MigrationInfo {
   readonly downtimeMs: number;
 }
 
+/** A last round of at most this many pages is sent stored: compressing would take longer. */
+const LAST_ROUND_COMPRESS_PAGES = 1024;
+
 /** Time per page assumed before anything was measured (ms). */
 const INITIAL_MS_PER_PAGE = 0.01;
 
@@ -128,7 +131,7 @@ export async function migrateOut(machine: MigratableMachine, link: MigrationLink
     const copy = new Uint8Array(list.length * SNAPSHOT_PAGE_BYTES);
     list.forEach((p, i) => copy.set(ram.subarray(p * SNAPSHOT_PAGE_BYTES, (p + 1) * SNAPSHOT_PAGE_BYTES), i * SNAPSHOT_PAGE_BYTES));
     const state = machine.save({ withoutRam: true });
-    const last = await w.copiedPages(list, copy);
+    const last = await w.copiedPages(list, copy, { compress: list.length > LAST_ROUND_COMPRESS_PAGES });
     pagesSent += last.pages;
     await writeStateRecords(w, state);
     await w.end();
@@ -164,13 +167,19 @@ export interface IncomingMigration {
  */
 export async function migrateIn(
   link: MigrationLink,
-  options: { readonly compressor?: PageCompressor; readonly prepare?: (header: SnapshotHeader) => void | Promise<void> } = {},
+  options: {
+    readonly compressor?: PageCompressor;
+    readonly prepare?: (header: SnapshotHeader) => void | Promise<void>;
+    /** The RAM to receive into (see ReadMachineOptions.ram): a machine built at ACCEPT time. */
+    readonly ram?: (header: SnapshotHeader) => Uint8Array | Promise<Uint8Array>;
+  } = {},
 ): Promise<IncomingMigration> {
   let accepted = false;
   try {
     const r = await readMachineState(link.receive, {
       ...(options.compressor !== undefined ? { compressor: options.compressor } : {}),
       expectEof: false,
+      ...(options.ram !== undefined ? { ram: options.ram } : {}),
       prepare: async (header) => {
         try {
           await options.prepare?.(header);

@@ -143,6 +143,12 @@ export interface ReadMachineOptions {
   readonly prepare?: (header: SnapshotHeader) => void | Promise<void>;
   /** Refuse bytes after END (default true: a file). */
   readonly expectEof?: boolean;
+  /**
+   * The RAM to fill, called after `prepare` (default: a fresh buffer). A migration destination
+   * gives the memory of a machine built beforehand (`buildMachine(…, { boot: false })`, zeroed),
+   * so that `state.ram` is that memory and `machine.restore(state)` copies nothing.
+   */
+  readonly ram?: (header: SnapshotHeader) => Uint8Array | Promise<Uint8Array>;
 }
 
 /**
@@ -165,7 +171,7 @@ export async function readMachineState(source: AsyncIterable<Uint8Array>, option
         }
         checked = { ...header, config };
         await options.prepare?.(checked);
-        ram = new Uint8Array(config.memoryBytes);
+        ram = options.ram !== undefined ? await options.ram(checked) : new Uint8Array(config.memoryBytes);
         return ram;
       },
     },

@@ -103,9 +103,11 @@ export class SnapshotWriter {
   /**
    * Writes pages `list` (increasing page numbers) whose contents were copied beforehand: page
    * `list[i]` is at `copy[i * 4096 …]`. Zero pages as flags. (Migration's last round: copied
-   * synchronously at the stop, sent afterwards.)
+   * synchronously at the stop, sent afterwards; `compress: false` stores them, which is faster
+   * than a trip through a compressor for the few pages of a last round.)
    */
-  async copiedPages(list: readonly number[], copy: Uint8Array): Promise<PagesWritten> {
+  async copiedPages(list: readonly number[], copy: Uint8Array, options: { readonly compress?: boolean } = {}): Promise<PagesWritten> {
+    const compressor = options.compress === false ? undefined : this.compressor;
     const words = wordView(copy);
     const before = this.bytesWritten;
     let zeroPages = 0;
@@ -113,7 +115,7 @@ export class SnapshotWriter {
       const pages = list.slice(start, start + MEMORY_MAX_PAGES);
       const slots = pages.map((_, i) => start + i);
       for (const s of slots) if (isZeroPage(copy, words, s * SNAPSHOT_PAGE_BYTES)) zeroPages++;
-      await this.record(RecordType.MEMORY, await encodePageRecord(copy, words, pages, this.compressor, slots));
+      await this.record(RecordType.MEMORY, await encodePageRecord(copy, words, pages, compressor, slots));
       this.pageEntries += pages.length;
     }
     return { pages: list.length, zeroPages, bytes: this.bytesWritten - before };
