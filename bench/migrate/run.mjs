@@ -61,15 +61,18 @@ try {
   await cur.waitFor(/# $/);
 
   async function saveRestore(label) {
+    log(`save and restore, ${label}…`);
     await new Promise((r) => setTimeout(r, 1000));
     const file = join(dir, 'guest.bqs');
     const saved = await saveMachineFile(cur.machine, file);
+    log(`  saved in ${saved.ms.toFixed(0)} ms`);
     const t0 = performance.now();
     const read = await loadMachineFile(file);
     const b = await Domain.create(read.state);
     const restoreMs = performance.now() - t0;
+    log(`  restored in ${restoreMs.toFixed(0)} ms`);
     b.start();
-    await b.type('echo restored-$((40 + 2))', /restored-42/);
+    await b.type('echo restored-$((40 + 2))', /restored-42/, 120_000);
     await b.close();
     rows.push({ what: `save, ${label}`, ms: saved.ms, bytes: statSync(file).size });
     rows.push({ what: `restore, ${label}`, ms: restoreMs, bytes: read.bytes });
@@ -78,6 +81,7 @@ try {
 
   /** Migrates `cur` to a new domain, which becomes `cur`; returns the measurements. */
   async function migrate() {
+    log('live migration…');
     const [src, dst] = linkPair();
     const source = cur;
     let b;
