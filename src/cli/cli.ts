@@ -5,6 +5,7 @@ import { parseSize } from '../base/u64.js';
 import { loadFile } from '../platform/node/file-loader.js';
 import { runElfSession } from '../platform/node/elf-session.js';
 import { runPvSession } from '../platform/node/pv-session.js';
+import { loadMachineFile, restoreBlobs } from '../platform/node/snapshot-session.js';
 import { parseVirtioOptions } from '../platform/node/virtio-options.js';
 import { nicConfigOf, parseNetOption, parseShareOption, shareConfigsOf } from '../platform/node/net-options.js';
 import { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, validateMachineConfig, type MachineConfig } from '../machine/index.js';
@@ -92,7 +93,12 @@ interface RunOptions {
   rng: boolean;
   net: string[];
   share: string[];
+  saveOnExit?: string;
+  restore?: string;
 }
+
+/** `run` options that describe the machine: a restore takes them from the save file instead. */
+const RESTORE_CONFLICTS = ['kernel', 'initrd', 'append', 'memory', 'vcpus', 'disk', 'console', 'vsock', 'balloon', 'rng', 'net', 'share'];
 
 /** Commander reducer for repeatable options. */
 function collect(value: string, previous: string[]): string[] {
@@ -153,9 +159,29 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
     .option('--net <spec>', 'virtio-net: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P (repeatable)', collect, [])
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
+    .option('--save-on-exit <file>', 'when you quit (Ctrl-A X, monitor quit), save the guest to file instead of discarding it')
+    .option('--restore <file>', 'resume a guest saved with --save-on-exit or the monitor\'s save (its machine comes from the file)')
     .addHelpText('after', CONSOLE_HELP)
     .addHelpText('after', '\nExit status: 0 after poweroff, 101 when the guest kernel panics (pvpanic), the code a guest\nwrites to the test device, 130 after Ctrl-A X, 64 for a bad command line.')
-    .action(async (opts: RunOptions) => {
+    .action(async (opts: RunOptions, cmd: Command) => {
+      if (opts.restore !== undefined) {
+        const given = RESTORE_CONFLICTS.filter((o) => cmd.getOptionValueSource(o) === 'cli');
+        if (given.length > 0) {
+          throw new BanquiseError(`--restore takes the machine from the save file: drop ${given.map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`, 64);
+        }
+        const saved = await loadMachineFile(opts.restore);
+        const info = await runPvSession({
+          machine: saved.state.config,
+          restore: saved.state,
+          backends: { blobs: restoreBlobs(saved.state.config) },
+          streams: { stdin: process.stdin, stdout: process.stdout },
+          ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
+          ...(opts.saveOnExit !== undefined ? { saveOnExit: opts.saveOnExit } : {}),
+        });
+        if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
+        setExit(info.exitCode);
+        return;
+      }
       let kernelPath = opts.kernel;
       let initrdPath = opts.initrd;
       if (kernelPath === undefined) {
@@ -201,6 +227,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         machine,
         streams: { stdin: process.stdin, stdout: process.stdout },
         ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
+        ...(opts.saveOnExit !== undefined ? { saveOnExit: opts.saveOnExit } : {}),
       });
       if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
       setExit(info.exitCode);

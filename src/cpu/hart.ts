@@ -16,7 +16,7 @@ import { HartSlot as S, HART_STATE_BYTES, TLB_BANKS, TLB_ENTRIES } from './hart-
 import { Mstatus, MstatusHi } from './csr-bits.js';
 import { csrRead, csrWrite, writeMstatus } from './csr.js';
 import { Flow } from './flow.js';
-import { Acc, TlbTag, flushIcache, flushTlb, selectBanks } from './mmu.js';
+import { Acc, TlbTag, flushIcache, flushStoreTlb, flushTlb, selectBanks } from './mmu.js';
 import { Pmp } from './pmp.js';
 import { fetchSlow, loadSlow, storeSlow } from './slow-access.js';
 import { exception, illegal, mipValue, pendingInterrupt, trap, updateSstc } from './trap.js';
@@ -310,6 +310,14 @@ export class Hart {
    *  on every fetch, so only the cached fetch page (re-derived at each block boundary) matters. */
   flushIcache(): void {
     flushIcache(this);
+  }
+
+  /**
+   * Drops the cached store translations: the next store to each page marks it dirty in
+   * GuestMemory.dirty again (a dirty-tracking round starts; see machine/dirty-tracking.ts).
+   */
+  dropStoreTranslations(): void {
+    flushStoreTlb(this);
   }
 
   /** Architectural reset: M-mode, pc = resetPc, CSRs at reset values, not waiting. */

@@ -394,8 +394,10 @@ export class Machine implements SbiHost {
    * The whole machine as plain data (machine-state.ts), RAM copied. Take it between slices.
    * Throws BanquiseError when the machine was not made by `buildMachine` (no config to rebuild
    * from) or a device still has I/O in flight at its host backend (retry after a slice).
+   * With `withoutRam`, `ram` is empty: the snapshot stream sends RAM page by page from `mem`
+   * (a 256 MiB copy would add to a migration's downtime).
    */
-  save(): MachineState {
+  save(options: { readonly withoutRam?: boolean } = {}): MachineState {
     const config = this.config;
     if (config === undefined) throw new BanquiseError('this machine was not built from a MachineConfig: it cannot be saved', 64);
     const virtio = this.virtio.map((d, slot) => {
@@ -428,7 +430,7 @@ export class Machine implements SbiHost {
       test: this.test.save(),
       virtio,
       ...(this.exit !== undefined ? { exit: this.exit } : {}),
-      ram: this.mem.u8.slice(ramStart, ramStart + this.mem.ramSizeBytes),
+      ram: options.withoutRam === true ? new Uint8Array(0) : this.mem.u8.slice(ramStart, ramStart + this.mem.ramSizeBytes),
     };
   }
 
@@ -471,7 +473,8 @@ export class Machine implements SbiHost {
     const exit = state.exit;
     if (exit !== undefined && !(exit.kind === 'poweroff' || exit.kind === 'reboot' || (exit.kind === 'fail' && Number.isInteger(exit.code)))) bad('exit is malformed');
 
-    this.mem.u8.set(state.ram, this.mem.ramOffset);
+    // A state whose RAM is this machine's own (filled in place by a migration) needs no copy.
+    if (state.ram.buffer !== this.mem.buffer || state.ram.byteOffset !== this.mem.ramOffset) this.mem.u8.set(state.ram, this.mem.ramOffset);
     this.plic.restore(state.plic);
     this.clint.restore(state.clint);
     this.uart.restore(state.uart);
