@@ -6,6 +6,7 @@ import { ControlError } from './control-error.js';
 import { domainNameProblem, type DomainConfig, type LifecycleAction } from './domain-config.js';
 import type { DomainHandle, DomainHost, InjectedFault } from './domain-host.js';
 import type { DomainExit, DomainState, DomainStats } from './domain-state.js';
+import { withStableMacs } from './stable-mac.js';
 import type { DeviceInfo } from '../machine/machine-devices.js';
 
 /** Everything a front end can ask of the controller. */
@@ -54,6 +55,8 @@ export interface ControllerOptions {
   readonly log: (line: string) => void;
   /** Whether `fault` actions are accepted (a daemon started for isolation tests). */
   readonly allowFaults?: boolean;
+  /** Names of the daemon's bridges; a nic on another bridge is refused (undefined: not checked). */
+  readonly bridges?: readonly string[];
 }
 
 const MIB = 1024 * 1024;
@@ -204,10 +207,16 @@ export class DomainController {
         `not enough memory: '${config.name}' needs ${config.maxMemoryBytes / MIB}M (maxmem), ${Math.floor((use.budgetBytes - use.usedBytes) / MIB)}M of the daemon's ${Math.floor(use.budgetBytes / MIB)}M budget is free (--max-memory)`,
       );
     }
+    for (const n of config.machine.devices.nics) {
+      if (n.backend.kind === 'bridge' && this.opts.bridges !== undefined && !this.opts.bridges.includes(n.backend.bridge)) {
+        throw new ControlError('invalid', `no bridge '${n.backend.bridge}' in this daemon (it has: ${this.opts.bridges.join(', ') || 'none'}); declare it with banquise daemon --bridge ${n.backend.bridge}`);
+      }
+    }
+    const uuid = this.opts.newUuid();
     const d: Domain = {
       id: this.nextId++,
-      uuid: this.opts.newUuid(),
-      config,
+      uuid,
+      config: withStableMacs(config, uuid),
       state: 'running',
       handle: undefined,
       base: ZERO_STATS,

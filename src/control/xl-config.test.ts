@@ -70,7 +70,8 @@ test('errors name the file, the line and what is wrong', () => {
   fails('name = "a"\ntype = "full"\n', /web1\.cfg:2: type "full" .* not available yet/);
   fails('name = "a"\ndisk = [ "disk.img,qcow2,vda" ]\n', /:2: disk "disk.img,qcow2,vda": format 'qcow2'/);
   fails('name = "a"\ndisk = [ "disk.img,raw,vda", "/data/b.img,raw,vda" ]\n', /:2: disk vdev a is used twice/);
-  fails('name = "a"\nvif = [ "bridge=br0" ]\n', /:2: vif .*bridges arrive/);
+  fails('name = "a"\nvif = [ "bridge=br0,hostfwd=tcp::80-:80" ]\n', /:2: vif .*hostfwd belongs to the bridge's uplink/);
+  fails('name = "a"\nvif = [ "bridge=a b" ]\n', /:2: vif .*is not a bridge name/);
   fails('name = "a"\non_crash = "explode"\n', /:2: on_crash must be one of destroy, restart, preserve/);
   fails('memory = 64\n', /name = "\.\.\." is missing/);
   fails('name = "12"\n', /:1: name "12" is all digits/);
@@ -84,4 +85,12 @@ test('errors name the file, the line and what is wrong', () => {
 test('resolvePath joins and normalizes', () => {
   assert.equal(resolvePath('/a/b', '../c/./d'), '/a/c/d');
   assert.equal(resolvePath('/a/b', '/x'), '/x');
+});
+
+test('vif bridge=NAME puts the interface on a daemon bridge, with its MAC when given', () => {
+  const c = parseXlConfig('name = "a"\nvif = [ "bridge=br0", "mac=52:54:00:aa:bb:cc,bridge=lan" ]\n', opts);
+  assert.deepEqual(c.config.machine.devices.nics, [
+    { backend: { kind: 'bridge', bridge: 'br0' } },
+    { mac: '52:54:00:aa:bb:cc', backend: { kind: 'bridge', bridge: 'lan' } },
+  ]);
 });

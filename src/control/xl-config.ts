@@ -317,10 +317,14 @@ function parseDiskSpec(spec: string, fail: (why: string) => never, existing: (p:
   return { vdev: vdev!.slice(-1), disk };
 }
 
-/** A network interface: `type=user[,hostfwd=tcp:[HOST]:HPORT-[GUEST]:GPORT]...[,mac=M]`. */
+/**
+ * A network interface: `bridge=NAME[,mac=M]` (a port on one of the daemon's bridges) or
+ * `type=user[,hostfwd=tcp:[HOST]:HPORT-[GUEST]:GPORT]...[,mac=M]` (a private user network).
+ */
 function parseVifSpec(spec: string, fail: (why: string) => never): NicConfig {
   let mac: string | undefined;
   let type = 'user';
+  let bridge: string | undefined;
   const hostForwards: HostForwardConfig[] = [];
   for (const part of spec.split(',')) {
     const t = part.trim();
@@ -339,10 +343,17 @@ function parseVifSpec(spec: string, fail: (why: string) => never): NicConfig {
       const guestPort = Number(m![4]);
       if (hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535) fail(`hostfwd '${v}': ports are 1..65535`);
       hostForwards.push({ hostAddress: m![1] || '127.0.0.1', hostPort, ...(m![3] ? { guestAddress: m![3] } : {}), guestPort });
-    } else if (k === 'bridge') fail('bridges arrive with the host-sharing issue; use type=user for now');
-    else fail(`unknown setting '${k}' (type, mac, hostfwd)`);
+    } else if (k === 'bridge') {
+      if (!/^[A-Za-z0-9_.\-]{1,15}$/.test(v)) fail(`bridge '${v}' is not a bridge name (1 to 15 letters, digits, _ . -)`);
+      bridge = v;
+    } else fail(`unknown setting '${k}' (type, mac, hostfwd, bridge)`);
   }
-  if (type !== 'user') fail(`type '${type}' is not supported: use type=user`);
+  if (bridge !== undefined) {
+    if (hostForwards.length > 0) fail(`hostfwd belongs to the bridge's uplink (banquise daemon --bridge ${bridge},uplink=user,hostfwd=...), not to a bridged vif`);
+    if (type !== 'user' && type !== 'vif' && type !== 'ioemu') fail(`type '${type}' is not supported with bridge=`);
+    return { ...(mac !== undefined ? { mac } : {}), backend: { kind: 'bridge', bridge } };
+  }
+  if (type !== 'user') fail(`type '${type}' is not supported: use type=user or bridge=NAME`);
   return { ...(mac !== undefined ? { mac } : {}), backend: { kind: 'user', hostForwards } };
 }
 
