@@ -24,6 +24,8 @@ export interface ApiContext {
   readonly logLines: () => readonly string[];
   /** Writes a line to the daemon's log (host bugs answered with 500 are logged). */
   readonly log?: (line: string) => void;
+  /** The daemon's bridges (none: the network routes list nothing). */
+  readonly bridges?: { names(): string[]; info(name: string): object | undefined };
 }
 
 /** Options of one API listener. */
@@ -64,6 +66,13 @@ export function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Fa
       };
     },
     'get /v1/log': async () => ({ lines: [...ctx.logLines()] }),
+    'get /v1/networks': async () => ({ networks: ctx.bridges?.names() ?? [] }),
+    'get /v1/networks/{name}': async (req) => {
+      const name = (req.params as { name: string }).name;
+      const info = ctx.bridges?.info(name);
+      if (info === undefined) throw new ControlError('not-found', `no bridge '${name}' (the daemon has: ${ctx.bridges?.names().join(', ') || 'none'})`);
+      return info;
+    },
     'get /v1/domains': async () => c.list(),
     'post /v1/domains': async (req, reply) => {
       const info = await act({ kind: 'create', config: req.body as DomainConfig });

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { BanquiseError } from '../base/errors.js';
 import { DomainController } from '../control/domain-controller.js';
 import { WorkerDomainHost } from '../platform/node/worker-domain-host.js';
+import { NodeBridges, type BridgeSpec } from '../platform/node/net/bridges.js';
 import { ensurePrivateDir, ensureToken, packageVersion, pidPath } from '../platform/node/daemon-paths.js';
 import { buildApiServer } from './api-server.js';
 
@@ -27,6 +28,8 @@ export interface DaemonOptions {
   readonly watchdogMs?: number;
   /** Also print log lines here (foreground daemon: stderr). */
   readonly echoLog?: (line: string) => void;
+  /** The bridges (`--bridge`); default: br0 with a user-mode uplink. */
+  readonly bridges?: readonly BridgeSpec[];
 }
 
 /** A running daemon. */
@@ -37,6 +40,9 @@ export interface Daemon {
   /** Stops every domain and closes the listeners; removes the socket and pid file. */
   close(): Promise<void>;
 }
+
+/** Bridges of a daemon started without --bridge: br0 with a user-mode NAT uplink. */
+export const DEFAULT_BRIDGES: readonly BridgeSpec[] = [{ name: 'br0', uplink: { kind: 'user', hostForwards: [] } }];
 
 /** Lines of log kept for `banquise dmesg`. */
 const LOG_LINES = 1000;
@@ -71,8 +77,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     rmSync(sock, { force: true }); // stale socket of a daemon that died
   }
   const maxMemoryBytes = opts.maxMemoryBytes ?? Math.floor((freemem() * 0.8) / (1 << 20)) * (1 << 20);
+  const bridgeSpecs = opts.bridges ?? DEFAULT_BRIDGES;
+  const bridges = await NodeBridges.open(bridgeSpecs).catch((err: Error) => {
+    throw new BanquiseError(`bridges: ${err.message} (a hostfwd port may be in use: pick another with --bridge)`, 75);
+  });
   const controller = new DomainController({
-    host: new WorkerDomainHost({ runtimeDir: dirname(sock), ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}) }),
+    host: new WorkerDomainHost({ runtimeDir: dirname(sock), bridges, ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}) }),
+    bridges: bridges.names(),
     maxMemoryBytes,
     maxDomains: opts.maxDomains ?? DEFAULT_MAX_DOMAINS,
     newUuid: randomUUID,
@@ -86,6 +97,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     socketPath: sock,
     ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
     logLines: () => log,
+    bridges,
     log: addLog,
   };
   const apps: FastifyInstance[] = [];
@@ -108,6 +120,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   const pidFile = pidPath(sock);
   writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
+  addLog(`bridges: ${bridgeSpecs.map((b) => `${b.name}${b.uplink !== undefined ? ' (user uplink)' : ''}`).join(', ') || 'none'}`);
   addLog(`banquised ${ctx.version} listening on ${sock}${tcpAddress !== undefined ? ` and ${tcpAddress} (bearer token)` : ''}; memory budget ${maxMemoryBytes >> 20}M`);
   let closed = false;
   return {
@@ -118,6 +131,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       closed = true;
       addLog('banquised stopping: destroying every domain');
       await controller.destroyAll();
+      bridges.close();
       for (const a of apps) await a.close();
       rmSync(pidFile, { force: true });
       rmSync(sock, { force: true });

@@ -6,6 +6,7 @@ import { BanquiseError } from '../base/errors.js';
 import { daemonLogPath, ensurePrivateDir, pidPath } from '../platform/node/daemon-paths.js';
 import { socketAnswers, startDaemon } from '../api/daemon.js';
 import { dirname } from 'node:path';
+import type { BridgeSpec } from '../platform/node/net/bridges.js';
 
 /** Options of `banquise daemon`, validated. */
 export interface DaemonVerbOptions {
@@ -15,6 +16,8 @@ export interface DaemonVerbOptions {
   readonly maxDomains?: number;
   readonly allowFaultInjection: boolean;
   readonly watchdogMs?: number;
+  /** `--bridge` declarations (default: br0 with a user uplink). */
+  readonly bridges?: readonly BridgeSpec[];
   readonly detach: boolean;
   /** The arguments to re-run without --detach. */
   readonly argv: readonly string[];
@@ -49,6 +52,7 @@ export async function runDaemonVerb(o: DaemonVerbOptions): Promise<number> {
     ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
     ...(o.maxDomains !== undefined ? { maxDomains: o.maxDomains } : {}),
     ...(o.watchdogMs !== undefined ? { watchdogMs: o.watchdogMs } : {}),
+    ...(o.bridges !== undefined ? { bridges: o.bridges } : {}),
     allowFaultInjection: o.allowFaultInjection,
     echoLog: (line) => process.stderr.write(line + '\n'),
   });

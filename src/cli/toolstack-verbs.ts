@@ -10,6 +10,7 @@ import type { DomainInfo } from '../control/domain-controller.js';
 import { parseXlConfig } from '../control/xl-config.js';
 import { ensureToken, socketPath, tokenPath } from '../platform/node/daemon-paths.js';
 import { ensureDefaultGuest } from '../platform/node/guest-images.js';
+import { parseBridgeSpec, type BridgeSpec } from '../platform/node/net/bridges.js';
 import { attachConsole } from './console-verb.js';
 import { callDaemon, daemonAddress, type ConnectOptions } from './daemon-client.js';
 import { runDaemonVerb } from './daemon-verb.js';
@@ -76,6 +77,23 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
       const list = (await callDaemon(daemonAddress(o), 'GET', '/v1/domains')) as DomainInfo[];
       process.stdout.write(o.json === true ? JSON.stringify(list, null, 2) + '\n' : formatList(list));
     });
+
+  connectOptions(
+    program
+      .command('network-list')
+      .description("Show a bridge of the daemon: its uplink, ports (domains), learned MAC addresses and counters; without NAME, list the bridges.")
+      .argument('[name]', 'bridge name')
+      .option('--json', 'JSON as the API returns it'),
+  ).action(async (name: string | undefined, o: ConnectOptions & { json?: boolean }) => {
+    const a = daemonAddress(o);
+    if (name === undefined) {
+      const r = (await callDaemon(a, 'GET', '/v1/networks')) as { networks: string[] };
+      process.stdout.write(o.json === true ? JSON.stringify(r, null, 2) + '\n' : r.networks.map((n) => n + '\n').join(''));
+      return;
+    }
+    const n = (await callDaemon(a, 'GET', `/v1/networks/${encodeURIComponent(name)}`)) as BridgeView;
+    process.stdout.write(o.json === true ? JSON.stringify(n, null, 2) + '\n' : formatBridge(n));
+  });
 
   connectOptions(
     program
@@ -180,8 +198,9 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
     .addOption(new Option('--max-domains <n>', 'most domains at once (default 32)').argParser(parsePositive))
     .option('--detach', 'run in the background (log and pid file beside the socket)')
     .addOption(new Option('--allow-fault-injection', 'accept POST /v1/domains/{ref}/fault (isolation tests only)').hideHelp())
+    .addOption(new Option('--bridge <spec>', 'declare a bridge: NAME[,uplink=user|none][,hostfwd=tcp:[HOST]:HPORT-:GPORT]... (repeatable; default: br0,uplink=user)').argParser(collectBridge))
     .addOption(new Option('--watchdog-ms <ms>', 'a domain worker silent this long is stopped as stuck').argParser(parsePositive).hideHelp())
-    .action(async (o: { socket?: string; listen?: string; maxMemory?: number; maxDomains?: number; detach?: boolean; allowFaultInjection?: boolean; watchdogMs?: number }, cmd: Command) => {
+    .action(async (o: DaemonFlags & { detach?: boolean }, cmd: Command) => {
       setExit(
         await runDaemonVerb({
           socketPath: socketPath(o.socket),
@@ -189,6 +208,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
           ...(o.maxMemory !== undefined ? { maxMemoryBytes: o.maxMemory } : {}),
           ...(o.maxDomains !== undefined ? { maxDomains: o.maxDomains } : {}),
           ...(o.watchdogMs !== undefined ? { watchdogMs: o.watchdogMs } : {}),
+          ...(o.bridge !== undefined ? { bridges: o.bridge.map((b) => b.spec) } : {}),
           allowFaultInjection: o.allowFaultInjection === true,
           detach: o.detach === true,
           argv: ['daemon', ...cmd.args, ...rawDaemonArgs(o)],
@@ -198,7 +218,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
 }
 
 /** The daemon's options as arguments again (for the --detach re-run). */
-function rawDaemonArgs(o: { socket?: string; listen?: string; maxMemory?: number; maxDomains?: number; allowFaultInjection?: boolean; watchdogMs?: number }): string[] {
+function rawDaemonArgs(o: DaemonFlags): string[] {
   return [
     ...(o.socket !== undefined ? ['--socket', resolve(o.socket)] : []),
     ...(o.listen !== undefined ? ['--listen', o.listen] : []),
@@ -206,5 +226,47 @@ function rawDaemonArgs(o: { socket?: string; listen?: string; maxMemory?: number
     ...(o.maxDomains !== undefined ? ['--max-domains', String(o.maxDomains)] : []),
     ...(o.allowFaultInjection === true ? ['--allow-fault-injection'] : []),
     ...(o.watchdogMs !== undefined ? ['--watchdog-ms', String(o.watchdogMs)] : []),
+    ...(o.bridge ?? []).flatMap((b) => ['--bridge', b.text]),
   ];
+}
+
+/** The flags of `banquise daemon` as commander parses them. */
+interface DaemonFlags {
+  socket?: string;
+  listen?: string;
+  maxMemory?: number;
+  maxDomains?: number;
+  allowFaultInjection?: boolean;
+  watchdogMs?: number;
+  bridge?: { text: string; spec: BridgeSpec }[];
+}
+
+/** Parses one --bridge value and adds it to the ones before. */
+function collectBridge(text: string, prev: { text: string; spec: BridgeSpec }[] | undefined): { text: string; spec: BridgeSpec }[] {
+  let spec: BridgeSpec;
+  try {
+    spec = parseBridgeSpec(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...(prev ?? []), { text, spec }];
+}
+
+/** A bridge as GET /v1/networks/{name} returns it. */
+interface BridgeView {
+  name: string;
+  uplink: string;
+  ports: { id: number; label: string; dropped: number }[];
+  macs: { mac: string; port: number }[];
+  stats: Record<string, number>;
+}
+
+function formatBridge(n: BridgeView): string {
+  const lines = [`bridge ${n.name}, uplink ${n.uplink}`, 'Port  Attached           Dropped  MACs'];
+  for (const p of n.ports) {
+    const macs = n.macs.filter((m) => m.port === p.id).map((m) => m.mac).join(' ');
+    lines.push(`${String(p.id).padEnd(6)}${p.label.padEnd(19)}${String(p.dropped).padStart(7)}  ${macs}`);
+  }
+  lines.push(Object.entries(n.stats).map(([k, v]) => `${k} ${v}`).join(', '));
+  return lines.join('\n') + '\n';
 }

@@ -74,10 +74,10 @@ export function icmpEcho(dst, id, seqNo, data) {
   return eth(GW_MAC, 0x0800, ipv4(1, GUEST_IP, dst, m));
 }
 
-export function dhcp(type, { xid = 0x12345678, requested, serverId } = {}) {
+export function dhcp(type, { xid = 0x12345678, requested, serverId, chaddr = GUEST_MAC } = {}) {
   const b = new Uint8Array(300);
   const v = new DataView(b.buffer);
-  b[0] = 1; b[1] = 1; b[2] = 6; v.setUint32(4, xid); b.set(GUEST_MAC, 28); v.setUint32(236, 0x63825363);
+  b[0] = 1; b[1] = 1; b[2] = 6; v.setUint32(4, xid); b.set(chaddr, 28); v.setUint32(236, 0x63825363);
   let o = 240;
   b[o++] = 53; b[o++] = 1; b[o++] = type;
   if (requested !== undefined) { b[o++] = 50; b[o++] = 4; v.setUint32(o, requested); o += 4; }

@@ -75,6 +75,21 @@ test('DHCP: DISCOVER/OFFER, REQUEST/ACK with router, mask, lease; wrong address 
   n.close();
 });
 
+test('DHCP: each client MAC gets its own address (a bridge uplink serves several domains)', () => {
+  const { n, frames } = makeNet();
+  const other = Uint8Array.of(0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc);
+  const yiaddr = (f) => new DataView(f.udp.data.buffer, f.udp.data.byteOffset).getUint32(16);
+  n.send(G.dhcp(1));
+  n.send(G.dhcp(1, { chaddr: other }));
+  n.send(G.dhcp(1));
+  assert.deepEqual(frames.map(yiaddr), [GUEST_IP, G.ip('10.0.2.16'), GUEST_IP]);
+  n.send(G.dhcp(3, { requested: GUEST_IP, chaddr: other })); // another client's address: NAK
+  assert.deepEqual([...G.dhcpOptions(frames[3].udp.data).get(53)], [6]);
+  n.send(G.dhcp(3, { requested: G.ip('10.0.2.16'), chaddr: other }));
+  assert.deepEqual([...G.dhcpOptions(frames[4].udp.data).get(53)], [5]);
+  n.close();
+});
+
 test('ICMP echo to the gateway is answered with the same payload', () => {
   const { n, frames } = makeNet();
   const data = new Uint8Array(56).map((_, i) => i);

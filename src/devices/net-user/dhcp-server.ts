@@ -11,20 +11,42 @@ const BOOTP_FIXED = 236;
 const LEASE_SECONDS = 86400;
 
 /**
- * The DHCP server of the user-mode network (RFC 2131): one client, one address. Answers
- * DISCOVER with OFFER and REQUEST with ACK (or NAK for an address that is not the guest's),
+ * The DHCP server of the user-mode network (RFC 2131): one address per client hardware address,
+ * the first client gets `firstClientIp`, the next ones the addresses after it (at most
+ * `maxClients`, then DISCOVERs go unanswered; a bridge with several domains needs this). Answers
+ * DISCOVER with OFFER and REQUEST with ACK (or NAK for an address that is not that client's),
  * offering subnet mask, router, lease time and, when configured, a DNS server.
  */
 export class DhcpServer {
   private readonly reply = new Uint8Array(300 + 64);
   private readonly view = new DataView(this.reply.buffer);
+  /** Client MAC (12 hex digits) → its address. */
+  private readonly leases = new Map<string, number>();
+  /** DISCOVERs not answered because every address was leased. */
+  poolExhausted = 0;
 
   constructor(
     private readonly serverIp: number,
-    private readonly clientIp: number,
+    private readonly firstClientIp: number,
     private readonly netmask: number,
     private readonly dnsIp: number | undefined,
+    private readonly maxClients = 1,
   ) {}
+
+  /** The address leased to the client whose MAC is at `chaddr[0..6)`, leasing one if `create`. */
+  private leaseOf(chaddr: Uint8Array, create: boolean): number | undefined {
+    let key = '';
+    for (let i = 0; i < 6; i++) key += chaddr[i]!.toString(16).padStart(2, '0');
+    const have = this.leases.get(key);
+    if (have !== undefined || !create) return have;
+    if (this.leases.size >= this.maxClients) {
+      this.poolExhausted++;
+      return undefined;
+    }
+    const ip = (this.firstClientIp + this.leases.size) >>> 0;
+    this.leases.set(key, ip);
+    return ip;
+  }
 
   /**
    * Handles one BOOTP payload from a client. Returns the reply payload (valid until the next
@@ -54,14 +76,18 @@ export class DhcpServer {
       i += 2 + len;
     }
     const ciaddr = mv.getUint32(12);
+    const chaddr = msg.subarray(28, 34);
     switch (type) {
-      case DHCPDISCOVER:
-        return this.build(msg, DHCPOFFER, this.clientIp);
+      case DHCPDISCOVER: {
+        const ip = this.leaseOf(chaddr, true);
+        return ip === undefined ? EMPTY : this.build(msg, DHCPOFFER, ip);
+      }
       case DHCPREQUEST: {
         if (serverId >= 0 && serverId !== this.serverIp) return EMPTY; // the client chose another server
         const want = requested >= 0 ? requested : ciaddr;
-        if (want !== this.clientIp) return this.build(msg, DHCPNAK, 0);
-        return this.build(msg, DHCPACK, this.clientIp);
+        const ip = this.leaseOf(chaddr, true);
+        if (ip === undefined || want !== ip) return this.build(msg, DHCPNAK, 0);
+        return this.build(msg, DHCPACK, ip);
       }
       case DHCPINFORM:
         return this.build(msg, DHCPACK, 0);

@@ -50,12 +50,14 @@ const MAX_TCP_CONNECTIONS = 512;
 const MAX_UDP_SESSIONS = 128;
 const UDP_IDLE_MS = 60_000;
 const MAX_UDP_PAYLOAD_TO_GUEST = 1500 - 20 - 8;
+/** Guests one user network serves (several when it is a bridge's uplink): 10.0.2.15 upward. */
+export const USER_NET_MAX_GUESTS = 64;
 
 /** 10.0.2.2: the virtual gateway (and the host's 127.0.0.1 as the guest sees it). */
 export const USER_NET_GATEWAY_IP = 0x0a000202;
 /** 10.0.2.3: the DNS relay address. */
 export const USER_NET_DNS_IP = 0x0a000203;
-/** 10.0.2.15: the address the guest gets by DHCP. */
+/** 10.0.2.15: the address the (first) guest gets by DHCP; further guests get .16, .17, ... */
 export const USER_NET_GUEST_IP = 0x0a00020f;
 /** 255.255.255.0 */
 export const USER_NET_NETMASK = 0xffffff00;
@@ -81,6 +83,9 @@ export function parseIpv4(s: string): number {
 }
 
 interface UdpSession {
+  /** (guest address's last byte << 16) | guest port. */
+  key: number;
+  guestIp: number;
   guestPort: number;
   socket: HostUdpSocket;
   /** Value of the activity counter at the last datagram. */
@@ -103,9 +108,9 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
   private deliver: ((frame: Uint8Array) => void) | undefined;
   private readonly out = new Uint8Array(NET_MAX_FRAME_BYTES);
   private readonly outView = new DataView(this.out.buffer);
-  private readonly guestMac = new Uint8Array(6);
-  private guestMacKnown = false;
-  /** remote IP → (remotePort << 16 | guestPort) → connection. */
+  /** Guest address → its MAC (learned from its frames; at most USER_NET_MAX_GUESTS). */
+  private readonly guestMacs = new Map<number, Uint8Array>();
+  /** remote IP → tcpKey(guestIp, remotePort, guestPort) → connection. */
   private readonly tcp = new Map<number, Map<number, TcpConnection>>();
   private tcpCount = 0;
   private readonly udp = new Map<number, UdpSession>();
@@ -124,7 +129,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
   constructor(readonly sockets: HostSockets, private readonly config: UserNetConfig) {
     const dns = config.dnsServer !== undefined ? parseIpv4(config.dnsServer) : -1;
     this.dnsIp = dns >= 0 ? USER_NET_DNS_IP : -1;
-    this.dhcp = new DhcpServer(USER_NET_GATEWAY_IP, USER_NET_GUEST_IP, USER_NET_NETMASK, this.dnsIp >= 0 ? this.dnsIp : undefined);
+    this.dhcp = new DhcpServer(USER_NET_GATEWAY_IP, USER_NET_GUEST_IP, USER_NET_NETMASK, this.dnsIp >= 0 ? this.dnsIp : undefined, USER_NET_MAX_GUESTS);
     for (const fwd of config.hostForwards) {
       const host = fwd.hostAddr === '' ? '127.0.0.1' : fwd.hostAddr;
       this.listeners.push(sockets.listenTcp(host, fwd.hostPort, (attach) => this.acceptForward(fwd.guestPort, attach)));
@@ -159,6 +164,10 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       this.stats.malformed++;
       return;
     }
+    if ((frame[0]! & 1) === 0 && !USER_NET_GATEWAY_MAC.every((b, i) => frame[i] === b)) {
+      this.stats.unsupported++; // unicast for another station (a bridge floods what it has not learned)
+      return;
+    }
     const type = be16(frame, 12);
     if (type === ETH_P_ARP) this.onArp(frame);
     else if (type === ETH_P_IP) this.onIpv4(frame);
@@ -179,7 +188,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     const op = be16(frame, 20);
     const senderIp = be32(frame, 28);
     const targetIp = be32(frame, 38);
-    if (senderIp === USER_NET_GUEST_IP) this.learnMac(frame, 22);
+    if (isGuestIp(senderIp)) this.learnMac(frame, 22, senderIp);
     if (op !== 1 || (targetIp !== USER_NET_GATEWAY_IP && targetIp !== this.dnsIp) || senderIp === targetIp) {
       this.stats.unsupported++;
       return;
@@ -199,10 +208,18 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     this.emit(42);
   }
 
-  private learnMac(frame: Uint8Array, offset: number): void {
+  private learnMac(frame: Uint8Array, offset: number, ip: number): void {
     if ((frame[offset]! & 1) !== 0) return; // multicast source: not a station
-    this.guestMac.set(frame.subarray(offset, offset + 6));
-    this.guestMacKnown = true;
+    let mac = this.guestMacs.get(ip);
+    if (mac === undefined) {
+      if (this.guestMacs.size >= USER_NET_MAX_GUESTS) {
+        this.stats.tableFull++;
+        return;
+      }
+      mac = new Uint8Array(6);
+      this.guestMacs.set(ip, mac);
+    }
+    mac.set(frame.subarray(offset, offset + 6));
   }
 
   // ---- IPv4 (RFC 791) ----
@@ -237,11 +254,11 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       this.onUdp(frame, src, dst, l4, l4End);
       return;
     }
-    if (src !== USER_NET_GUEST_IP) {
+    if (!isGuestIp(src)) {
       this.stats.unsupported++;
       return;
     }
-    this.learnMac(frame, 6);
+    this.learnMac(frame, 6, src);
     if (proto === IPPROTO_TCP) this.onTcp(frame, src, dst, l4, l4End);
     else if (proto === IPPROTO_ICMP) this.onIcmp(frame, src, dst, l4, l4End);
     else this.stats.unsupported++;
@@ -321,11 +338,11 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       this.onDhcp(frame, payload);
       return;
     }
-    if (src !== USER_NET_GUEST_IP || srcPort === 0 || dstPort === 0) {
+    if (!isGuestIp(src) || srcPort === 0 || dstPort === 0) {
       this.stats.unsupported++;
       return;
     }
-    this.learnMac(frame, 6);
+    this.learnMac(frame, 6, src);
     let host: string;
     if (dst === USER_NET_GATEWAY_IP) host = '127.0.0.1';
     else if (dst === this.dnsIp && dstPort === 53 && this.config.dnsServer !== undefined) host = this.config.dnsServer;
@@ -333,23 +350,24 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       this.stats.unsupported++; // multicast, broadcast, reserved
       return;
     } else host = ipToString(dst);
-    const session = this.udpSession(srcPort);
+    const session = this.udpSession(src, srcPort);
     if (session === undefined) return;
     session.lastUseMs = ++this.activity;
     this.stats.udpDatagramsOut++;
     session.socket.send(payload, host, dstPort);
   }
 
-  private udpSession(guestPort: number): UdpSession | undefined {
-    const existing = this.udp.get(guestPort);
+  private udpSession(guestIp: number, guestPort: number): UdpSession | undefined {
+    const key = ((guestIp & 255) << 16) | guestPort;
+    const existing = this.udp.get(key);
     if (existing !== undefined) return existing;
     if (this.udp.size >= MAX_UDP_SESSIONS) {
       this.stats.tableFull++;
       return undefined;
     }
-    const socket = this.sockets.openUdp((data, host, port) => this.onUdpReply(guestPort, data, host, port));
-    const s: UdpSession = { guestPort, socket, lastUseMs: this.activity };
-    this.udp.set(guestPort, s);
+    const socket = this.sockets.openUdp((data, host, port) => this.onUdpReply(key, data, host, port));
+    const s: UdpSession = { key, guestIp, guestPort, socket, lastUseMs: this.activity };
+    this.udp.set(key, s);
     this.armUdpIdle(s);
     return s;
   }
@@ -357,29 +375,30 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
   private armUdpIdle(s: UdpSession): void {
     const used = s.lastUseMs;
     this.sockets.setTimer(UDP_IDLE_MS, () => {
-      if (this.udp.get(s.guestPort) !== s) return;
+      if (this.udp.get(s.key) !== s) return;
       if (s.lastUseMs !== used) {
         this.armUdpIdle(s);
         return;
       }
       s.socket.close();
-      this.udp.delete(s.guestPort);
+      this.udp.delete(s.key);
     });
   }
 
-  private onUdpReply(guestPort: number, data: Uint8Array, host: string, port: number): void {
-    const s = this.udp.get(guestPort);
+  private onUdpReply(key: number, data: Uint8Array, host: string, port: number): void {
+    const s = this.udp.get(key);
     if (s === undefined || this.closed) return;
     s.lastUseMs = ++this.activity;
     let srcIp = parseIpv4(host);
     if (srcIp < 0) return; // IPv6 peers are not visible to an IPv4 guest
     if (srcIp === 0x7f000001) srcIp = USER_NET_GATEWAY_IP;
     else if (this.config.dnsServer !== undefined && host === this.config.dnsServer && port === 53) srcIp = USER_NET_DNS_IP;
-    if (data.length > MAX_UDP_PAYLOAD_TO_GUEST || !this.guestMacKnown) {
+    const mac = this.guestMacs.get(s.guestIp);
+    if (data.length > MAX_UDP_PAYLOAD_TO_GUEST || mac === undefined) {
       this.stats.unsupported++;
       return;
     }
-    this.sendUdpToGuest(srcIp, port, USER_NET_GUEST_IP, guestPort, data, this.guestMac);
+    this.sendUdpToGuest(srcIp, port, s.guestIp, s.guestPort, data, mac);
     this.stats.udpDatagramsIn++;
   }
 
@@ -404,7 +423,6 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       return;
     }
     if (reply.length === 0) return; // nothing to say (RELEASE, DECLINE, another server chosen)
-    this.learnMac(frame, 6);
     this.stats.dhcpReplies++;
     this.sendUdpToGuest(USER_NET_GATEWAY_IP, 67, 0xffffffff, 68, reply, BROADCAST_MAC);
   }
@@ -440,7 +458,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     seg.payloadStart = l4 + dataOff;
     seg.payloadLength = end - (l4 + dataOff);
     if (flags & TcpFlag.SYN) seg.mss = parseMss(frame, l4 + 20, l4 + dataOff);
-    const conn = this.tcp.get(dst)?.get(((dstPort << 16) | srcPort) >>> 0);
+    const conn = this.tcp.get(dst)?.get(tcpKey(src, dstPort, srcPort));
     if (conn !== undefined) {
       conn.onSegment(seg);
       return;
@@ -453,7 +471,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
   }
 
   private openFromGuest(frame: Uint8Array, src: number, srcPort: number, dst: number, dstPort: number, seg: TcpSegment): void {
-    const unusable = dst === 0 || (dst >>> 28) >= 14 || dst === USER_NET_GUEST_IP ||
+    const unusable = dst === 0 || (dst >>> 28) >= 14 || isGuestIp(dst) ||
       ((dst & USER_NET_NETMASK) === (USER_NET_GATEWAY_IP & USER_NET_NETMASK) && dst !== USER_NET_GATEWAY_IP);
     if (unusable || this.tcpCount >= MAX_TCP_CONNECTIONS) {
       if (!unusable) this.stats.tableFull++;
@@ -478,7 +496,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     for (let i = 0; i < 16384; i++) {
       const p = this.nextForwardPort;
       this.nextForwardPort = p >= 65535 ? 49152 : p + 1;
-      if (byPort?.get(((p << 16) | guestPort) >>> 0) === undefined) {
+      if (byPort?.get(tcpKey(USER_NET_GUEST_IP, p, guestPort)) === undefined) {
         port = p;
         break;
       }
@@ -505,14 +523,14 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       m = new Map();
       this.tcp.set(conn.remoteIp, m);
     }
-    m.set(((conn.remotePort << 16) | conn.guestPort) >>> 0, conn);
+    m.set(tcpKey(conn.guestIp, conn.remotePort, conn.guestPort), conn);
     this.tcpCount++;
   }
 
   /** @inheritdoc */
   forget(conn: TcpConnection): void {
     const m = this.tcp.get(conn.remoteIp);
-    const key = ((conn.remotePort << 16) | conn.guestPort) >>> 0;
+    const key = tcpKey(conn.guestIp, conn.remotePort, conn.guestPort);
     if (m?.get(key) !== conn) return;
     m.delete(key);
     if (m.size === 0) this.tcp.delete(conn.remoteIp);
@@ -535,11 +553,12 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
 
   /** @inheritdoc */
   emitSegment(conn: TcpConnection, flags: number, seq: number, dataOffset: number, dataLen: number): void {
-    if (!this.guestMacKnown) return; // nobody to send to yet: the retransmit timer retries
+    const mac = this.guestMacs.get(conn.guestIp);
+    if (mac === undefined) return; // nobody to send to yet: the retransmit timer retries
     if (flags & TcpFlag.RST) this.stats.tcpResets++;
     const window = flags & TcpFlag.RST ? 0 : conn.receiveWindow();
     const ack = flags & TcpFlag.ACK ? conn.rcvNxt : 0;
-    this.writeTcp(this.guestMac, conn.remoteIp, conn.remotePort, conn.guestIp, conn.guestPort, flags, seq, ack, window,
+    this.writeTcp(mac, conn.remoteIp, conn.remotePort, conn.guestIp, conn.guestPort, flags, seq, ack, window,
       dataLen > 0 ? conn : undefined, dataOffset, dataLen);
   }
 
@@ -563,6 +582,17 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     v.setUint16(50, inetChecksum(this.out, 34, 34 + tcpLen, pseudoHeaderSum(srcIp, dstIp, IPPROTO_TCP, tcpLen)));
     this.emit(34 + tcpLen);
   }
+}
+
+/** True if `ip` is a guest's address on the user network: 10.0.2.4 to 10.0.2.254. */
+function isGuestIp(ip: number): boolean {
+  const host = ip & ~USER_NET_NETMASK;
+  return (ip & USER_NET_NETMASK) === ((USER_NET_GATEWAY_IP & USER_NET_NETMASK) >>> 0) && host >= 4 && host <= 254;
+}
+
+/** Key of a TCP connection among those to one remote address (a guest's last byte, both ports). */
+function tcpKey(guestIp: number, remotePort: number, guestPort: number): number {
+  return (guestIp & 255) * 2 ** 32 + remotePort * 65536 + guestPort;
 }
 
 const BROADCAST_MAC = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);

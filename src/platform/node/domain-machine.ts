@@ -4,6 +4,7 @@
 import { BanquiseError } from '../../base/errors.js';
 import { CountingLogger, type LogEvent } from '../../base/logger.js';
 import { buildMachine, validateMachineConfig, type ConsoleBackend, type Machine, type MachineConfig } from '../../machine/index.js';
+import type { NetBackend } from '../../devices/virtio/net/net-backend.js';
 import { openNodeBackends } from './node-host-backends.js';
 
 /** A built domain machine and what the domain's worker drives. */
@@ -24,6 +25,8 @@ export interface DomainMachineDeps {
   readonly runtimeDir: string;
   /** Device events worth the daemon's log (warnings and errors). */
   readonly onEvent?: (e: LogEvent) => void;
+  /** The host end of nic `index` when it is on a bridge (its channel to the daemon's switch). */
+  readonly bridgePort?: (index: number) => NetBackend;
 }
 
 /** Validates `raw` (JSON from the API), opens its host ends, builds and boots the machine. */
@@ -36,7 +39,7 @@ export async function buildDomainMachine(raw: MachineConfig, deps: DomainMachine
       ? { ...checked, devices: { ...checked.devices, vsock: { ...v, udsPath: `${deps.runtimeDir}/vsock-${v.guestCid}` } } }
       : checked;
   const logger = new CountingLogger(deps.onEvent);
-  const backends = await openNodeBackends(config, { console: deps.console, wake: deps.wake, log: logger });
+  const backends = await openNodeBackends(config, { console: deps.console, wake: deps.wake, log: logger, ...(deps.bridgePort !== undefined ? { bridgePort: deps.bridgePort } : {}) });
   try {
     return { machine: buildMachine(config, backends), logger, close: () => backends.close() };
   } catch (err) {

@@ -1,4 +1,5 @@
 // Messages between the daemon's main thread and a domain's worker thread (structured clone).
+import type { MessagePort } from 'node:worker_threads';
 import type { DomainConfig } from '../../control/domain-config.js';
 import type { HostKey, InjectedFault } from '../../control/domain-host.js';
 import type { DomainExit, DomainStats } from '../../control/domain-state.js';
@@ -12,6 +13,8 @@ export interface DomainWorkerData {
   readonly runtimeDir: string;
   /** Milliseconds between stats messages (also the worker's heartbeat). */
   readonly statsIntervalMs: number;
+  /** Per nic index: the channel to its bridge (transferred), for nics on a bridge. */
+  readonly bridgePorts: readonly (MessagePort | undefined)[];
 }
 
 /** Main thread → worker. */

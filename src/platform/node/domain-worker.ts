@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { DomainExit, DomainStats } from '../../control/domain-state.js';
 import { buildDomainMachine } from './domain-machine.js';
+import { FramePort } from './net/frame-port.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import { startRunLoop } from './run-loop.js';
 
@@ -45,6 +46,11 @@ const dm = await buildDomainMachine(data.config.machine, {
   },
   wake: () => wakeLoop(),
   runtimeDir: data.runtimeDir,
+  bridgePort: (i) => {
+    const p = data.bridgePorts[i];
+    if (p === undefined) throw new Error(`nic ${i} has no bridge channel`);
+    return new FramePort(p);
+  },
   // Device warnings and errors go to the daemon's log, at most LOG_EVENTS_MAX per boot (a
   // guest that provokes errors in a loop must not flood it; the counters keep counting).
   onEvent: (e) => {

@@ -47,6 +47,8 @@ export interface NodeBackendOptions {
   readonly log?: Logger;
   /** One-line notices of host-side network events (a socket peer not reachable yet, then reached). */
   readonly notice?: (line: string) => void;
+  /** The host end of nic `index` on a bridge (a domain's channel to the daemon's switch). */
+  readonly bridgePort?: (index: number) => NetBackend;
 }
 
 /** Node host backends prepared for one config; `close()` releases files and sockets. */
@@ -71,7 +73,8 @@ function blobLabel(config: MachineConfig, ref: BlobRef): string {
  * The host end of one nic. `starting` gets a promise per host listener (forwarded ports, a
  * socket `listen=`) that settles once it listens, or rejects naming the port.
  */
-function netBackend(nic: NicConfig, starting: Promise<unknown>[], notice?: (line: string) => void): NetBackend {
+function netBackend(nic: NicConfig, index: number, starting: Promise<unknown>[], opts: NodeBackendOptions): NetBackend {
+  const notice = opts.notice;
   const b = nic.backend;
   if (b.kind === 'user') {
     const sockets = new NodeHostSockets();
@@ -94,7 +97,8 @@ function netBackend(nic: NicConfig, starting: Promise<unknown>[], notice?: (line
     }
     return socket;
   }
-  throw new BanquiseError(`network bridge ${b.bridge}: bridged networking is not built yet (use a user or socket network)`, 64);
+  if (opts.bridgePort !== undefined) return opts.bridgePort(index);
+  throw new BanquiseError(`network bridge ${b.bridge}: bridges live in the daemon (banquise create); banquise run has user and socket networks`, 64);
 }
 
 /**
@@ -123,7 +127,7 @@ export async function openNodeBackends(config: MachineConfig, opts: NodeBackendO
     for (const d of config.devices.disks) disks.push(await BlockFileBackend.open(d.path, d.readOnly));
     for (const s of config.devices.shares) shares.push(new HostDirBackend({ root: s.hostDir, readOnly: s.readOnly }));
     const starting: Promise<unknown>[] = [];
-    for (const n of config.devices.nics) nets.push(netBackend(n, starting, opts.notice));
+    config.devices.nics.forEach((n, i) => nets.push(netBackend(n, i, starting, opts)));
     await Promise.all(starting);
   } catch (err) {
     await closeAll();

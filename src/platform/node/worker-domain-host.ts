@@ -1,10 +1,11 @@
 // DomainHost on Node: each domain's machine runs in its own worker thread with a JS heap limit
 // (resourceLimits) and a heartbeat watchdog, so a device exception, a worker out of memory or
 // a stuck guest ends that domain only (DESIGN.md §4; docs/architecture.md says why threads).
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import type { DomainConfig } from '../../control/domain-config.js';
 import type { DomainHandle, DomainHost, DomainHostEvents, HostKey, InjectedFault } from '../../control/domain-host.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
+import type { NodeBridges } from './net/bridges.js';
 
 /** Limits of a domain worker. */
 export interface WorkerDomainHostOptions {
@@ -18,6 +19,8 @@ export interface WorkerDomainHostOptions {
   readonly startTimeoutMs?: number;
   /** Stats/heartbeat period. Default 250. */
   readonly statsIntervalMs?: number;
+  /** The daemon's bridges (nics with a bridge backend join them). */
+  readonly bridges?: NodeBridges;
 }
 
 const WORKER_URL = new URL('./domain-worker.js', import.meta.url);
@@ -29,9 +32,17 @@ export class WorkerDomainHost implements DomainHost {
   start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig }, events: DomainHostEvents): DomainHandle {
     const o = this.opts;
     const watchdogMs = o.watchdogMs ?? 15_000;
-    const data: DomainWorkerData = { ...spec, runtimeDir: o.runtimeDir, statsIntervalMs: o.statsIntervalMs ?? 250 };
+    const links = spec.config.machine.devices.nics.map((n) =>
+      n.backend.kind === 'bridge' ? o.bridges?.connect(n.backend.bridge, spec.config.name) : undefined,
+    );
+    const bridgePorts = links.map((l) => l?.port);
+    const unlink = (): void => {
+      for (const l of links) l?.close();
+    };
+    const data: DomainWorkerData = { ...spec, runtimeDir: o.runtimeDir, statsIntervalMs: o.statsIntervalMs ?? 250, bridgePorts };
     const worker = new Worker(WORKER_URL, {
       workerData: data,
+      transferList: bridgePorts.filter((p): p is MessagePort => p !== undefined),
       resourceLimits: { maxOldGenerationSizeMb: o.heapLimitMb ?? 256, maxYoungGenerationSizeMb: 32 },
       stdout: false,
       stderr: false,
@@ -45,6 +56,7 @@ export class WorkerDomainHost implements DomainHost {
       if (ended) return;
       ended = true;
       clearInterval(watchdog);
+      unlink();
       events.exit(exit);
     };
     const watchdog = setInterval(() => {
@@ -98,6 +110,7 @@ export class WorkerDomainHost implements DomainHost {
       kill: () => {
         ended = true;
         clearInterval(watchdog);
+        unlink();
         gone ??= worker.terminate().then(() => undefined);
         return gone;
       },
