@@ -123,7 +123,7 @@ test('the two domains ping each other over the bridge', async () => {
 
 test('TCP connections both ways between the domains (busybox nc)', async () => {
   for (const [server, client] of [['brb', 'bra'], ['bra', 'brb']]) {
-    await consoles[server].run('rm -f /tmp/in; nc -l -p 5000 < /dev/null > /tmp/in 2>&1 &');
+    await consoles[server].run('rm -f /tmp/in; (nc -l -p 5000 < /dev/null > /tmp/in 2>&1 &)');
     await consoles[client].run(`echo hello-from-${client} | timeout 10 nc ${addr[server]} 5000`);
     let got = '';
     for (let i = 0; i < 20 && !got.includes(`hello-from-${client}`); i++) got = await consoles[server].run('sleep 0.5; cat /tmp/in');
@@ -137,7 +137,7 @@ test('a domain fetches from an HTTP server on the host through the uplink (busyb
 });
 
 test('a nic on a bridge the daemon does not have is refused', async () => {
-  writeFileSync(join(dir, 'lost.cfg'), 'name = "lost"\nmemory = 64\nvif = [ "bridge=nope0" ]\n');
+  writeFileSync(join(dir, 'lost.cfg'), 'name = "lost"\nmemory = 96\nvif = [ "bridge=nope0" ]\n');
   const r = await bq(['create', 'lost.cfg']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /no bridge 'nope0'.*--bridge nope0/);
