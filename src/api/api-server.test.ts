@@ -23,9 +23,22 @@ function setup(budgetMiB = 1024) {
   };
   let n = 0;
   const controller = new DomainController({ host, maxMemoryBytes: budgetMiB * MIB, maxDomains: 4, newUuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`, log: () => {}, allowFaults: true });
-  const app = buildApiServer({ controller, version: '0.1.0', startedAtMs: Date.now(), socketPath: '/tmp/x.sock', logLines: () => ['a line'] });
+  const app = buildApiServer({ controller, version: '0.1.0', startedAtMs: Date.now(), socketPath: '/tmp/x.sock', logLines: () => ['a line'], bridges: BRIDGES });
   return { app, controller, events, keys };
 }
+
+/** One bridge as the daemon's NodeBridges reports it. */
+const BRIDGES = {
+  names: () => ['br0'],
+  info: (name: string) =>
+    name !== 'br0'
+      ? undefined
+      : {
+          name, uplink: 'user', ports: [{ id: 1, label: 'uplink', dropped: 0 }, { id: 2, label: 'web1', dropped: 3 }],
+          macs: [{ mac: '52:54:00:01:02:03', port: 2 }],
+          stats: { framesIn: 5, forwarded: 2, flooded: 3, malformed: 0, filtered: 0, tableEvictions: 0 },
+        },
+};
 
 function config(name: string, memMiB = 256): unknown {
   return {
@@ -92,6 +105,14 @@ test('every route answers as api/openapi.json says', async () => {
   assert.equal(r.status, 426);
   r = await call(app, 'GET', '/v1/info', '/v1/info');
   assert.equal(r.json.domains.count, 1);
+  r = await call(app, 'GET', '/v1/networks', '/v1/networks');
+  assert.deepEqual(r.json, { networks: ['br0'] });
+  r = await call(app, 'GET', '/v1/networks/br0', '/v1/networks/{name}');
+  assert.equal(r.json.ports[1].dropped, 3);
+  r = await call(app, 'GET', '/v1/networks/br9', '/v1/networks/{name}');
+  assert.equal(r.status, 404);
+  r = await call(app, 'GET', '/v1/networks/bad%20name', '/v1/networks/{name}');
+  assert.equal(r.status, 400);
   r = await call(app, 'GET', '/v1/log', '/v1/log');
   assert.deepEqual(r.json.lines, ['a line']);
   // shutdown -w: answered once the guest powered off (on_poweroff = destroy → 204).
