@@ -7,7 +7,7 @@ import { runElfSession } from '../platform/node/elf-session.js';
 import { runPvSession } from '../platform/node/pv-session.js';
 import { buildVirtioSlots, openDisks, parseVirtioOptions, type VirtioDevices } from '../platform/node/virtio-options.js';
 import { buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
-import type { VirtioSlotFactory } from '../machine/index.js';
+import { DEFAULT_JIT_CONFIG, type VirtioSlotFactory } from '../machine/index.js';
 
 /** Smallest RAM a guest may be given. */
 export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -79,6 +79,13 @@ export function parseCountOption(text: string): number {
   return n;
 }
 
+/** Parses --jit-threshold: a whole number, 0 included. */
+function parseThresholdOption(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`'${text}' is not a whole number`);
+  return n;
+}
+
 interface RunOptions {
   kernel?: string;
   initrd?: string;
@@ -93,6 +100,8 @@ interface RunOptions {
   rng: boolean;
   net: string[];
   share: string[];
+  jit: boolean;
+  jitThreshold?: number;
 }
 
 /** Commander reducer for repeatable options. */
@@ -118,6 +127,8 @@ class VirtioConsoleTap {
 interface ElfOptions {
   maxInstructions?: number;
   trace?: boolean;
+  jit: boolean;
+  jitThreshold?: number;
 }
 
 /** What the default guest provider returns (src/platform/node/guest-images.ts). */
@@ -166,6 +177,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
     .option('--net <spec>', 'virtio-net: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P (repeatable)', collect, [])
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
+    .option('--no-jit', 'interpret only: no translation of hot guest code to WebAssembly')
+    .addOption(new Option('--jit-threshold <n>', `times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold})`).argParser(parseThresholdOption))
     .addHelpText('after', CONSOLE_HELP)
     .action(async (opts: RunOptions) => {
       let kernelPath = opts.kernel;
@@ -215,6 +228,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
           bootargs,
           ramSizeBytes: opts.memory,
           vcpus: opts.vcpus,
+          jit: opts.jit,
+          ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
           virtio: (w) => {
             wakeLoop = w;
             return slots;
@@ -239,6 +254,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<file>', 'RV64 little-endian ELF executable')
     .addOption(new Option('--max-instructions <n>', 'stop with exit status 2 after n instructions').argParser(parseCountOption))
     .option('--trace', 'print every executed instruction on stderr (pc, raw bits, disassembly, register written)')
+    .option('--no-jit', 'interpret only: no translation of hot guest code to WebAssembly')
+    .addOption(new Option('--jit-threshold <n>', `times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold})`).argParser(parseThresholdOption))
     .addHelpText('after', '\nThe program ends by writing 1 (pass) or (n << 1) | 1 (failure n) to `tohost`;\n(1 << 56) | (1 << 48) | ch prints ch. Ctrl-C stops it.')
     .action(async (file: string, opts: ElfOptions) => {
       const elf = loadFile(file, 'ELF file');
@@ -246,6 +263,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         elf,
         ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
         ...(opts.trace === true ? { trace: (line: string) => process.stderr.write(line + '\n') } : {}),
+        jit: opts.jit,
+        ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
         stdout: process.stdout,
       });
       if (info.message !== undefined) process.stderr.write(`${info.message}\n`);

@@ -30,6 +30,9 @@ export interface PvSessionConfig {
   readonly streams: StdioStreams;
   /** The host monitor (Ctrl-A C on a terminal; a Unix socket at `socketPath` if given). */
   readonly monitor?: { readonly balloon?: MonitorBalloon; readonly socketPath?: string };
+  /** Run hot guest code as WebAssembly (docs/jit.md), and its hotness threshold. */
+  readonly jit?: boolean;
+  readonly jitThreshold?: number;
 }
 
 /** How a session ended, with what the guest did. */
@@ -103,6 +106,8 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
         wallClockNs: hostWallClockNs,
         console,
         ...(cfg.virtio !== undefined ? { virtio: cfg.virtio(() => wake()) } : {}),
+        ...(cfg.jit !== undefined ? { jit: cfg.jit } : {}),
+        ...(cfg.jitThreshold !== undefined ? { jitThreshold: cfg.jitThreshold } : {}),
       });
       pvBoot(machine, {
         kernel: cfg.kernel,
