@@ -22,7 +22,7 @@ export interface JitConfig {
 /** Defaults: see docs/jit.md ("Hotness", "Code cache"). */
 export const DEFAULT_JIT_CONFIG: JitConfig = {
   threshold: 50,
-  compile: 'async',
+  compile: 'sync',
   maxModules: 4096,
   maxCacheBytes: 64 * 1024 * 1024,
 };
@@ -191,6 +191,9 @@ export class Jit {
   private compile(unit: PageUnit): void {
     const t0 = performance.now();
     const h = this.hart;
+    // every block start seen on the page so far goes in too: one compile instead of one per entry
+    for (const e of unit.hot.keys()) unit.wanted.add(e);
+    unit.hot.clear();
     const entries = [...unit.wanted];
     const page = translatePage({
       view: h.dv, pageOffset: unit.pageOffset, stateOffset: h.stateOffset,

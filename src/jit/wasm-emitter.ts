@@ -85,7 +85,19 @@ export class FuncWriter {
 
   /** i64.const v (a number in the safe-integer range or a bigint). */
   i64(v: number | bigint): this {
-    return this.op(Op.I64Const).s64(typeof v === 'bigint' ? v : BigInt(v));
+    this.op(Op.I64Const);
+    if (typeof v === 'bigint') return this.s64(v);
+    if ((v | 0) === v) return this.s32(v);
+    let x = v; // signed LEB128 of a safe integer without BigInt
+    for (;;) {
+      const b = ((x % 128) + 128) % 128;
+      x = (x - b) / 128;
+      if ((x === 0 && (b & 0x40) === 0) || (x === -1 && (b & 0x40) !== 0)) {
+        this.code.push(b);
+        return this;
+      }
+      this.code.push(b | 0x80);
+    }
   }
 
   /** local.get i. */
@@ -141,7 +153,15 @@ export class FuncWriter {
   /** br_table over named labels with a default. */
   brTable(targets: readonly string[], dflt: string): this {
     this.op(Op.BrTable).u32(targets.length);
-    for (const t of targets) this.u32(this.depth(t));
+    const depths = new Map<string, number>();
+    for (const t of targets) {
+      let d = depths.get(t);
+      if (d === undefined) {
+        d = this.depth(t);
+        depths.set(t, d);
+      }
+      this.u32(d);
+    }
     return this.u32(this.depth(dflt));
   }
 }
@@ -172,7 +192,7 @@ function pushU32(out: number[], v: number): void {
 function section(out: number[], id: number, body: number[]): void {
   out.push(id);
   pushU32(out, body.length);
-  for (const b of body) out.push(b);
+  for (let i = 0; i < body.length; i++) out.push(body[i]!);
 }
 
 /**
@@ -205,25 +225,28 @@ export function buildModule(params: readonly ValType[], result: ValType, locals:
   pushName(exports, 'run');
   exports.push(0x00, 0x00);
   section(out, 7, exports);
-  // code section
-  const body: number[] = [];
-  // locals, run-length grouped
+  // code section: the function body is copied once, straight into the result
+  const head: number[] = [];
   const groups: [number, ValType][] = [];
   for (const t of locals) {
     const last = groups[groups.length - 1];
     if (last !== undefined && last[1] === t) last[0]++;
     else groups.push([1, t]);
   }
-  pushU32(body, groups.length);
+  pushU32(head, groups.length);
   for (const [count, t] of groups) {
-    pushU32(body, count);
-    body.push(t);
+    pushU32(head, count);
+    head.push(t);
   }
-  for (const b of fn.code) body.push(b);
-  body.push(Op.End);
-  const code: number[] = [1];
-  pushU32(code, body.length);
-  for (const b of body) code.push(b);
-  section(out, 10, code);
-  return Uint8Array.from(out);
+  const bodySize = head.length + fn.code.length + 1;
+  const size: number[] = [];
+  pushU32(size, bodySize);
+  const sectionSize: number[] = [];
+  pushU32(sectionSize, 1 + size.length + bodySize);
+  out.push(10, ...sectionSize, 1, ...size, ...head);
+  const bytes = new Uint8Array(out.length + fn.code.length + 1);
+  bytes.set(out, 0);
+  bytes.set(fn.code, out.length);
+  bytes[bytes.length - 1] = Op.End;
+  return bytes;
 }
