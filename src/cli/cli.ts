@@ -100,7 +100,7 @@ interface RunOptions {
   rng: boolean;
   net: string[];
   share: string[];
-  jit: boolean;
+  jit?: boolean;
   jitThreshold?: number;
 }
 
@@ -127,7 +127,7 @@ class VirtioConsoleTap {
 interface ElfOptions {
   maxInstructions?: number;
   trace?: boolean;
-  jit: boolean;
+  jit?: boolean;
   jitThreshold?: number;
 }
 
@@ -177,8 +177,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
     .option('--net <spec>', 'virtio-net: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P (repeatable)', collect, [])
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
-    .option('--no-jit', 'interpret only: no translation of hot guest code to WebAssembly')
-    .addOption(new Option('--jit-threshold <n>', `times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold})`).argParser(parseThresholdOption))
+    .option('--jit', 'translate hot guest code to WebAssembly (experimental, off by default: docs/jit.md)')
+    .option('--no-jit', 'interpret only (the default)')
+    .addOption(new Option('--jit-threshold <n>', `with --jit: times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold}); implies --jit`).argParser(parseThresholdOption))
     .addHelpText('after', CONSOLE_HELP)
     .action(async (opts: RunOptions) => {
       let kernelPath = opts.kernel;
@@ -228,7 +229,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           bootargs,
           ramSizeBytes: opts.memory,
           vcpus: opts.vcpus,
-          jit: opts.jit,
+          jit: opts.jit ?? opts.jitThreshold !== undefined,
           ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
           virtio: (w) => {
             wakeLoop = w;
@@ -254,8 +255,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<file>', 'RV64 little-endian ELF executable')
     .addOption(new Option('--max-instructions <n>', 'stop with exit status 2 after n instructions').argParser(parseCountOption))
     .option('--trace', 'print every executed instruction on stderr (pc, raw bits, disassembly, register written)')
-    .option('--no-jit', 'interpret only: no translation of hot guest code to WebAssembly')
-    .addOption(new Option('--jit-threshold <n>', `times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold})`).argParser(parseThresholdOption))
+    .option('--jit', 'translate hot guest code to WebAssembly (experimental, off by default: docs/jit.md)')
+    .option('--no-jit', 'interpret only (the default)')
+    .addOption(new Option('--jit-threshold <n>', `with --jit: times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold}); implies --jit`).argParser(parseThresholdOption))
     .addHelpText('after', '\nThe program ends by writing 1 (pass) or (n << 1) | 1 (failure n) to `tohost`;\n(1 << 56) | (1 << 48) | ch prints ch. Ctrl-C stops it.')
     .action(async (file: string, opts: ElfOptions) => {
       const elf = loadFile(file, 'ELF file');
@@ -263,7 +265,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         elf,
         ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
         ...(opts.trace === true ? { trace: (line: string) => process.stderr.write(line + '\n') } : {}),
-        jit: opts.jit,
+        jit: opts.jit ?? opts.jitThreshold !== undefined,
         ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
         stdout: process.stdout,
       });

@@ -4,6 +4,7 @@
 import { parseSize } from '../base/u64.js';
 import type { BalloonInfo, BalloonStats } from '../devices/virtio/balloon/balloon-device.js';
 import type { SbiStatsInfo } from './sbi/sbi-stats.js';
+import type { JitInfo } from '../jit/jit.js';
 
 /** What the monitor needs of a virtio-balloon device (VirtioBalloonDevice has it). */
 export interface MonitorBalloon {
@@ -33,6 +34,8 @@ export interface MonitorMachine {
   readonly harts: readonly MonitorHart[];
   /** pv mode only: the SBI and its call counters. */
   readonly sbi?: { readonly sbiStats: { info(): SbiStatsInfo } } | undefined;
+  /** The JIT of each hart (empty or absent when the JIT is off). */
+  readonly jits?: readonly { readonly info: JitInfo }[];
 }
 
 /** Everything the monitor acts on, injected by the platform. */
@@ -76,6 +79,7 @@ const HELP = [
   'info balloon         balloon target, actual size and the guest memory statistics',
   'info sbi             SBI calls per extension and function',
   'info cpus            each hart: pc, privilege, instructions retired, waiting in wfi',
+  'info jit             each hart\'s JIT: blocks translated, modules live, compile time, invalidations',
   'quit                 stop the domain and end banquise',
 ];
 
@@ -132,7 +136,7 @@ export class Monitor {
       case 'balloon':
         return reply(this.balloon(args));
       case 'info':
-        if (args.length !== 1) return reply('error: usage: info balloon | info sbi | info cpus');
+        if (args.length !== 1) return reply('error: usage: info balloon | info sbi | info cpus | info jit');
         switch (args[0]) {
           case 'balloon':
             return reply(await this.infoBalloon());
@@ -140,8 +144,10 @@ export class Monitor {
             return reply(this.infoSbi());
           case 'cpus':
             return reply(this.infoCpus());
+          case 'jit':
+            return reply(this.infoJit());
           default:
-            return reply(`error: unknown info item '${args[0]}' (balloon, sbi, cpus)`);
+            return reply(`error: unknown info item '${args[0]}' (balloon, sbi, cpus, jit)`);
         }
       default:
         return reply(`error: unknown command '${cmd}' (try 'help')`);
@@ -219,6 +225,19 @@ export class Monitor {
       }
     }
     return lines.join('\n');
+  }
+
+  private infoJit(): string {
+    const m = this.deps.machine();
+    if (m === undefined) return 'error: the domain is not running';
+    if (m.jits === undefined || m.jits.length === 0) return 'the JIT is off (start the domain with --jit)';
+    return m.jits.map((j, i) => {
+      const s = j.info;
+      return `hart ${i}: blocks translated ${s.blocksTranslated} (${s.instructionsTranslated} instructions), ` +
+        `modules live ${s.modulesLive} (${s.cacheBytes} bytes), compiled ${s.modulesCompiled} in ${s.compileMs.toFixed(1)} ms, ` +
+        `invalidations ${s.invalidations}, evictions ${s.evictions}, ` +
+        `instructions in generated code ${s.jitInstructions} (${s.jitEntries} entries)`;
+    }).join('\n');
   }
 
   private infoCpus(): string {
