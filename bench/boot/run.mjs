@@ -10,7 +10,7 @@
 // included). The same number read on Banquise checks the method against the exact count.
 // --exact-split adds one Banquise boot with a per-instruction tracer that counts S and U exactly
 // (slow: its time is not reported); otherwise the split is sampled at slice boundaries.
-// Usage: node bench/boot/run.mjs [--vcpus N] [--memory MiB] [--runs N] [--no-qemu] [--no-jit] [--jit-threshold N]
+// Usage: node bench/boot/run.mjs [--vcpus N] [--memory MiB] [--runs N] [--no-qemu] [--jit] [--jit-threshold N]
 //   [--exact-split] [--json]
 import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -33,7 +33,7 @@ const { values: opts } = parseArgs({
     memory: { type: 'string', default: '256' },
     runs: { type: 'string', default: '1' },
     'no-qemu': { type: 'boolean', default: false },
-    'no-jit': { type: 'boolean', default: false },
+    jit: { type: 'boolean', default: false },
     'jit-threshold': { type: 'string' },
     'exact-split': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -79,7 +79,7 @@ async function bootBanquise(exactSplit = false) {
     mode: 'pv',
     ramSizeBytes: memoryMiB * 1024 * 1024,
     vcpus,
-    jit: !opts['no-jit'],
+    jit: opts.jit || opts['jit-threshold'] !== undefined,
     ...(opts['jit-threshold'] !== undefined ? { jitThreshold: Number(opts['jit-threshold']) } : {}),
     clock: new HostClock(),
     wallClockNs: hostWallClockNs,
