@@ -6,7 +6,7 @@
 // pages (self-modifying code, with and without fence.i), compressed and 2-byte-aligned code, and
 // instructions the JIT leaves to the interpreter (CSRs, FP, AMOs, ecall), all trapping to an
 // M-mode handler that resumes a little further on.
-import { HartSlot as S, HART_STATE_BYTES } from '../cpu/hart-layout.js';
+import { HartSlot as S } from '../cpu/hart-layout.js';
 import { Jit } from '../jit/jit.js';
 import { makeHartRig, RAM_BASE, type HartRig } from './hart-rig.js';
 import { bType, iType, jal, rType, sType } from './rv-asm.js';
@@ -280,6 +280,3 @@ export function runLockstep(opts: { seed: number; rounds: number; steps: number;
   result.jitInstructions = jit.info.jitInstructions;
   return result;
 }
-
-/** Bytes of one rig's hart state (re-exported for scripts that size their reports). */
-export const LOCKSTEP_STATE_BYTES = HART_STATE_BYTES;
