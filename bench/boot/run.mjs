@@ -40,6 +40,7 @@ const { values: opts } = parseArgs({
   },
 });
 const vcpus = Number(opts.vcpus);
+const jitOn = opts.jit || opts['jit-threshold'] !== undefined;
 const memoryMiB = Number(opts.memory);
 const runs = Math.max(1, Number(opts.runs));
 
@@ -79,7 +80,7 @@ async function bootBanquise(exactSplit = false) {
     mode: 'pv',
     ramSizeBytes: memoryMiB * 1024 * 1024,
     vcpus,
-    jit: opts.jit || opts['jit-threshold'] !== undefined,
+    jit: jitOn,
     ...(opts['jit-threshold'] !== undefined ? { jitThreshold: Number(opts['jit-threshold']) } : {}),
     clock: new HostClock(),
     wallClockNs: hostWallClockNs,
@@ -191,7 +192,7 @@ if (opts.json) {
   console.log('');
   console.log('| | time to prompt | guest instructions | firmware (M) | kernel (S) | user (U) | MIPS |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
-  console.log(`| Banquise pv (no firmware, SBI in TS) | ${(bMs / 1000).toFixed(2)} s | ${fmt(b.instructions)} | 0 | ~${(b.kernelShare * 100).toFixed(1)} % | ~${(b.userShare * 100).toFixed(1)} % | ${mips.toFixed(1)} |`);
+  console.log(`| Banquise pv (no firmware, SBI in TS${jitOn ? ", --jit" : ""}) | ${(bMs / 1000).toFixed(2)} s | ${fmt(b.instructions)} | 0 | ~${(b.kernelShare * 100).toFixed(1)} % | ~${(b.userShare * 100).toFixed(1)} % | ${mips.toFixed(1)} |`);
   const qInsn = results[0].qemuIcount?.reported;
   if (qMs !== undefined) {
     const insn = qInsn !== undefined ? fmt(qInsn) : vcpus > 1 ? 'not measured (instret is per hart; use --vcpus 1)' : 'not measured (no cross compiler for /bin/instret)';
