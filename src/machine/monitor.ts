@@ -4,6 +4,7 @@
 import { parseSize } from '../base/u64.js';
 import type { BalloonInfo, BalloonStats } from '../devices/virtio/balloon/balloon-device.js';
 import type { SbiStatsInfo } from './sbi/sbi-stats.js';
+import type { DeviceInfo } from './machine-devices.js';
 import type { JitInfo } from '../jit/jit.js';
 
 /** What the monitor needs of a virtio-balloon device (VirtioBalloonDevice has it). */
@@ -34,6 +35,8 @@ export interface MonitorMachine {
   readonly harts: readonly MonitorHart[];
   /** pv mode only: the SBI and its call counters. */
   readonly sbi?: { readonly sbiStats: { info(): SbiStatsInfo } } | undefined;
+  /** The virtio devices with their state and error counters. */
+  deviceInfo?(): DeviceInfo[];
   /** The JIT of each hart (empty or absent when the JIT is off). */
   readonly jits?: readonly { readonly info: JitInfo }[];
 }
@@ -79,6 +82,7 @@ const HELP = [
   'info balloon         balloon target, actual size and the guest memory statistics',
   'info sbi             SBI calls per extension and function',
   'info cpus            each hart: pc, privilege, instructions retired, waiting in wfi',
+  'info devices         each virtio device: state, malformed chains, bad requests, resets and why',
   'info jit             each hart\'s JIT: blocks translated, modules live, compile time, invalidations',
   'quit                 stop the domain and end banquise',
 ];
@@ -136,7 +140,7 @@ export class Monitor {
       case 'balloon':
         return reply(this.balloon(args));
       case 'info':
-        if (args.length !== 1) return reply('error: usage: info balloon | info sbi | info cpus | info jit');
+        if (args.length !== 1) return reply('error: usage: info balloon | info sbi | info cpus | info devices | info jit');
         switch (args[0]) {
           case 'balloon':
             return reply(await this.infoBalloon());
@@ -144,10 +148,12 @@ export class Monitor {
             return reply(this.infoSbi());
           case 'cpus':
             return reply(this.infoCpus());
+          case 'devices':
+            return reply(this.infoDevices());
           case 'jit':
             return reply(this.infoJit());
           default:
-            return reply(`error: unknown info item '${args[0]}' (balloon, sbi, cpus, jit)`);
+            return reply(`error: unknown info item '${args[0]}' (balloon, sbi, cpus, devices, jit)`);
         }
       default:
         return reply(`error: unknown command '${cmd}' (try 'help')`);
@@ -227,6 +233,14 @@ export class Monitor {
     return lines.join('\n');
   }
 
+  private infoDevices(): string {
+    const m = this.deps.machine();
+    if (m === undefined) return 'error: the domain is not running';
+    const devices = m.deviceInfo?.() ?? [];
+    if (devices.length === 0) return 'no virtio devices';
+    return devices.map(formatDevice).join('\n');
+  }
+
   private infoJit(): string {
     const m = this.deps.machine();
     if (m === undefined) return 'error: the domain is not running';
@@ -247,6 +261,11 @@ export class Monitor {
       .map((h) => `hart ${h.hartId}: pc=0x${h.getPc().toString(16).padStart(16, '0')} priv=${PRIV_NAMES[h.priv & 3]} instret=${h.instret}${h.waiting ? ' (waiting in wfi)' : ''}`)
       .join('\n');
   }
+}
+
+function formatDevice(d: DeviceInfo): string {
+  const line = `${d.name} (slot ${d.slot}): ${d.state}, malformed=${d.malformed} bad-requests=${d.badRequests} needs-reset=${d.needsReset}`;
+  return d.lastNeedsResetReason === undefined ? line : `${line}\n  last reset reason: ${d.lastNeedsResetReason}`;
 }
 
 function reply(text: string): MonitorReply {
