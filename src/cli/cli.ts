@@ -8,6 +8,7 @@ import { runPvSession } from '../platform/node/pv-session.js';
 import { buildVirtioSlots, openDisks, parseVirtioOptions, type VirtioDevices } from '../platform/node/virtio-options.js';
 import { buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
 import type { VirtioSlotFactory } from '../machine/index.js';
+import { registerWebCommand } from './web-command.js';
 
 /** Smallest RAM a guest may be given. */
 export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -251,6 +252,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       if (info.message !== undefined) process.stderr.write(`${info.message}\n`);
       setExit(info.exitCode);
     });
+  registerWebCommand(program, setExit);
   return program;
 }
 
