@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build:web`: bundles the browser pages and the machine worker with esbuild into a static
-// site in dist/web/, and copies the default guest images (built on this machine by `npm run guest`,
+// site in dist/web/ (the tab at the root, the daemon's web console in console/), and copies the default guest images (built on this machine by `npm run guest`,
 // never committed) into dist/web/guest/ with a manifest the page reads.
 //   node scripts/build-web.mjs [--no-guest] [--out DIR]
 import { build } from 'esbuild';
@@ -39,11 +39,17 @@ const common = {
 };
 await build({ ...common, entryPoints: { tab: 'src/web/tab/tab-page.ts' }, outdir: OUT });
 await build({ ...common, entryPoints: { 'machine-worker': 'src/platform/browser/machine-worker.ts' }, outdir: OUT });
+// The daemon's web console (banquise daemon --web serves this folder).
+mkdirSync(join(OUT, 'console'), { recursive: true });
+await build({ ...common, entryPoints: { console: 'src/web/console/console-page.ts' }, outdir: join(OUT, 'console') });
 
 for (const [from, to] of [
   ['src/web/tab/index.html', 'index.html'],
   ['src/web/tab/style.css', 'style.css'],
   ['node_modules/@xterm/xterm/css/xterm.css', 'xterm.css'],
+  ['src/web/console/index.html', 'console/index.html'],
+  ['src/web/console/console.css', 'console/console.css'],
+  ['node_modules/@xterm/xterm/css/xterm.css', 'console/xterm.css'],
 ]) copyFileSync(join(REPO, from), join(OUT, to));
 
 let guestNote = 'no default guest copied (--no-guest)';

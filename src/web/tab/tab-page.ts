@@ -5,7 +5,7 @@
 import type { DiskConfig, FromWorker, MachineConfig } from '../../platform/browser/worker-protocol.js';
 import { fetchWithProgress, formatBytes, readPickedFile } from './blob-loader.js';
 import { loadGuestManifest, type GuestManifest } from './guest-manifest.js';
-import { GuestTerminal } from './guest-terminal.js';
+import { GuestTerminal } from '../common/guest-terminal.js';
 import { MachineClient } from './machine-client.js';
 
 const WORKER_URL = 'machine-worker.js';

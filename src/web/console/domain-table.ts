@@ -1,0 +1,86 @@
+// The live domain list: one row per domain with state, vCPUs, memory, CPU % and uptime, and the
+// lifecycle buttons that apply to its state. Built with DOM nodes and textContent only, so a
+// domain name or a crash reason can never become markup.
+import type { DomainActionName, DomainView } from './api-client.js';
+
+/** What a row's buttons ask for. */
+export type RowCommand = DomainActionName | 'destroy' | 'console';
+
+/** CPU % of one domain between two polls: host CPU seconds over wall seconds. */
+export function cpuPercent(prev: { cpuTime: number; atMs: number } | undefined, cpuTime: number, atMs: number): number | undefined {
+  if (prev === undefined || atMs <= prev.atMs || cpuTime < prev.cpuTime) return undefined;
+  return (100 * (cpuTime - prev.cpuTime)) / ((atMs - prev.atMs) / 1000);
+}
+
+/** "1:02:03" or "2:03". */
+export function formatUptime(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** Which commands make sense in a state (the daemon checks again and says why if not). */
+export function commandsFor(state: DomainView['state']): RowCommand[] {
+  switch (state) {
+    case 'running':
+    case 'blocked':
+      return ['console', 'pause', 'shutdown', 'reboot', 'destroy'];
+    case 'paused':
+      return ['console', 'unpause', 'destroy'];
+    case 'shutdown':
+    case 'crashed':
+      return ['console', 'destroy'];
+    case 'dying':
+      return [];
+  }
+}
+
+/** Renders domains into a <tbody>, remembering CPU time between refreshes for CPU %. */
+export class DomainTable {
+  private readonly last = new Map<string, { cpuTime: number; atMs: number }>();
+
+  constructor(private readonly body: HTMLTableSectionElement, private readonly onCommand: (d: DomainView, c: RowCommand) => void) {}
+
+  render(domains: readonly DomainView[], atMs: number): void {
+    const rows: HTMLTableRowElement[] = [];
+    const seen = new Set<string>();
+    for (const d of domains) {
+      seen.add(d.uuid);
+      const pct = cpuPercent(this.last.get(d.uuid), d.cpu_time, atMs);
+      this.last.set(d.uuid, { cpuTime: d.cpu_time, atMs });
+      const tr = document.createElement('tr');
+      tr.dataset['domain'] = d.name;
+      tr.dataset['state'] = d.state;
+      const cell = (text: string, cls?: string): void => {
+        const td = document.createElement('td');
+        td.textContent = text;
+        if (cls !== undefined) td.className = cls;
+        tr.append(td);
+      };
+      cell(d.name, 'name');
+      cell(String(d.id));
+      cell(d.state + (d.reason !== undefined ? ` (${d.reason})` : ''), `state state-${d.state}`);
+      cell(String(d.vcpus));
+      cell(`${d.memory} MiB`);
+      cell(pct === undefined ? '…' : `${pct.toFixed(0)} %`, 'cpu');
+      cell(d.uptime_s !== undefined ? formatUptime(d.uptime_s) : '—', 'uptime');
+      cell(`${(d.instructions / 1e6).toFixed(0)} M`);
+      const actions = document.createElement('td');
+      for (const c of commandsFor(d.state)) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = c;
+        b.dataset['command'] = c;
+        if (c === 'destroy') b.className = 'danger';
+        b.addEventListener('click', () => this.onCommand(d, c));
+        actions.append(b);
+      }
+      tr.append(actions);
+      rows.push(tr);
+    }
+    for (const k of [...this.last.keys()]) if (!seen.has(k)) this.last.delete(k);
+    this.body.replaceChildren(...rows);
+  }
+}
