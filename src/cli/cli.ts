@@ -5,30 +5,14 @@ import { parseSize } from '../base/u64.js';
 import { loadFile } from '../platform/node/file-loader.js';
 import { runElfSession } from '../platform/node/elf-session.js';
 import { runPvSession } from '../platform/node/pv-session.js';
-import { buildVirtioSlots, openDisks, parseVirtioOptions, type VirtioDevices } from '../platform/node/virtio-options.js';
-import { buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
-import type { VirtioSlotFactory } from '../machine/index.js';
+import { parseVirtioOptions } from '../platform/node/virtio-options.js';
+import { nicConfigOf, parseNetOption, parseShareOption, shareConfigsOf } from '../platform/node/net-options.js';
+import { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, validateMachineConfig, type MachineConfig } from '../machine/index.js';
 import { registerWebCommand } from './web-command.js';
 
-/** Smallest RAM a guest may be given. */
-export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
-/** Largest RAM of a domain (one WebAssembly.Memory). */
-export const MAX_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
+export { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES };
 /** Kernel command line when --append is not given. */
 export const DEFAULT_APPEND = 'console=ttyS0';
-
-/**
- * The kernel's console device named by a command line: the value of the last `console=`
- * before `--` (the one Linux makes /dev/console), without its options; undefined if none.
- */
-export function kernelConsole(cmdline: string): string | undefined {
-  let last: string | undefined;
-  for (const word of cmdline.trim().split(/\s+/)) {
-    if (word === '--') break;
-    if (word.startsWith('console=')) last = word.slice(8).split(',')[0];
-  }
-  return last;
-}
 
 /**
  * The command line a guest boots with: `--append` (or DEFAULT_APPEND), and with
@@ -101,21 +85,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** A virtio console backend on the process's stdout, fed by the session's host input. */
-class VirtioConsoleTap {
-  private handler: ((data: Uint8Array) => void) | undefined;
-  write(data: Uint8Array): void {
-    process.stdout.write(Buffer.from(data));
-  }
-  onInput(handler: (data: Uint8Array) => void): void {
-    this.handler = handler;
-  }
-  /** Host input for the guest's hvc0 (buffered by the device until the driver reads it). */
-  input(bytes: Uint8Array): void {
-    this.handler?.(bytes);
-  }
-}
-
 interface ElfOptions {
   maxInstructions?: number;
   trace?: boolean;
@@ -176,10 +145,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         kernelPath = guest.kernel;
         initrdPath ??= guest.initrd;
       }
-      const kernel = loadFile(kernelPath, 'kernel');
-      const initrd = initrdPath !== undefined ? loadFile(initrdPath, 'initrd') : undefined;
       const nets = opts.net.map(parseNetOption);
-      const shares = opts.share.map(parseShareOption);
+      const shares = shareConfigsOf(opts.share.map(parseShareOption));
       const virtioCfg = parseVirtioOptions(
         {
           disk: opts.disk,
@@ -190,46 +157,32 @@ export function buildProgram(setExit: (code: number) => void): Command {
         },
         nets.length + shares.length,
       );
-      const disks = await openDisks(virtioCfg);
-      const tap = new VirtioConsoleTap();
-      let wakeLoop = (): void => {};
-      const wake = (): void => wakeLoop();
-      let slots: VirtioSlotFactory[];
-      let devices: VirtioDevices | undefined;
-      try {
-        slots = [
-          ...buildVirtioSlots(virtioCfg, { disks, ramSizeBytes: opts.memory, console: tap, wake }, (d) => (devices = d)),
-          ...buildNetSlots(nets, { wake }),
-          ...buildShareSlots(shares, { wake }),
-        ];
-      } catch (err) {
-        for (const d of disks) await d.close();
-        throw err;
-      }
-      const bootargs = effectiveCmdline(opts.append, virtioCfg.virtioConsole);
-      const inputToHvc = virtioCfg.virtioConsole && kernelConsole(bootargs)?.startsWith('hvc') === true;
-      let info;
-      try {
-        info = await runPvSession({
-          kernel,
-          ...(initrd !== undefined ? { initrd } : {}),
-          bootargs,
-          ramSizeBytes: opts.memory,
-          vcpus: opts.vcpus,
-          virtio: (w) => {
-            wakeLoop = w;
-            return slots;
-          },
-          ...(inputToHvc ? { consoleInput: (b: Uint8Array) => tap.input(b) } : {}),
-          streams: { stdin: process.stdin, stdout: process.stdout },
-          monitor: {
-            ...(devices?.balloon !== undefined ? { balloon: devices.balloon } : {}),
-            ...(opts.monitor !== undefined ? { socketPath: opts.monitor } : {}),
-          },
-        });
-      } finally {
-        for (const d of disks) await d.close();
-      }
+      // The flags as a machine: the builder does the rest (and again at every guest reboot).
+      const machine: MachineConfig = validateMachineConfig({
+        version: 1,
+        mode: 'pv',
+        memoryBytes: opts.memory,
+        vcpus: opts.vcpus,
+        boot: {
+          kernel: { path: kernelPath },
+          ...(initrdPath !== undefined ? { initrd: { path: initrdPath } } : {}),
+          cmdline: effectiveCmdline(opts.append, virtioCfg.virtioConsole),
+        },
+        devices: {
+          disks: virtioCfg.disks,
+          nics: nets.map(nicConfigOf),
+          shares,
+          console: virtioCfg.virtioConsole ? 'virtio' : 'serial',
+          ...(virtioCfg.vsock !== undefined ? { vsock: virtioCfg.vsock } : {}),
+          balloon: virtioCfg.balloon,
+          rng: virtioCfg.rng,
+        },
+      });
+      const info = await runPvSession({
+        machine,
+        streams: { stdin: process.stdin, stdout: process.stdout },
+        ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
+      });
       if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
       setExit(info.exitCode);
     });

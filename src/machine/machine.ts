@@ -1,5 +1,7 @@
-// The `virt` board: one builder wires RAM, harts and every device from BOARD_LAYOUT, and
-// `runSlice` runs the harts round-robin on a budget (DESIGN.md §4).
+// The `virt` board: RAM, harts and the fixed devices placed from BOARD_LAYOUT, the virtio slots
+// filled with what `buildMachine` (machine-builder.ts) made from a MachineConfig, and `runSlice`
+// running the harts round-robin on a budget (DESIGN.md §4). Build machines with `buildMachine`;
+// `new Machine(deps)` is for it, the bare-metal ELF runner and unit tests.
 import type { Clock } from '../base/clock.js';
 import { Hart, Irq, StopReason, type HartEnv } from '../cpu/hart.js';
 import { HART_STATE_BYTES } from '../cpu/hart-layout.js';
@@ -17,11 +19,11 @@ import { Sbi } from './sbi/sbi.js';
 import { Csr, HsmState } from './sbi/sbi-constants.js';
 import type { SbiHost, SbiResetKind } from './sbi/sbi-extension.js';
 import { enterSupervisor } from './supervisor-entry.js';
+import type { ConsoleBackend } from './host-backends.js';
+import type { MachineConfig } from './machine-config.js';
+import { NO_DEVICES, type MachineDevices } from './machine-devices.js';
 
-/** Host side of the console: receives the guest's output bytes (a live view: copy to keep). */
-export interface ConsoleBackend {
-  write(bytes: Uint8Array): void;
-}
+export type { ConsoleBackend } from './host-backends.js';
 
 /** Creates the device of one virtio-mmio slot, given guest memory and the slot's PLIC line. */
 export type VirtioSlotFactory = (mem: GuestMemory, irq: IrqLine) => MmioDevice;
@@ -29,8 +31,8 @@ export type VirtioSlotFactory = (mem: GuestMemory, irq: IrqLine) => MmioDevice;
 /** How a machine run ended. */
 export type MachineExit = { kind: 'poweroff' } | { kind: 'reboot' } | { kind: 'fail'; code: number; message?: string };
 
-/** Validated description of a machine. */
-export interface MachineConfig {
+/** What the board is built from: its shape and its host dependencies (closures, host objects). */
+export interface BoardDeps {
   /** `pv`: the kernel runs in S-mode and the machine answers SBI calls; `bare`: M-mode programs. */
   readonly mode: 'pv' | 'bare';
   readonly ramSizeBytes: number;
@@ -45,6 +47,10 @@ export interface MachineConfig {
   readonly virtio?: readonly VirtioSlotFactory[];
   /** Called once when the guest powers off, reboots or fails. */
   readonly onExit?: (exit: MachineExit) => void;
+  /** The plain config the builder made this board from (kept for save and rebuild). */
+  readonly config?: MachineConfig;
+  /** Handles on the virtio devices behind the slots (host control: balloon, vsock, stats). */
+  readonly devices?: MachineDevices;
 }
 
 /** Why `runSlice` returned. */
@@ -78,7 +84,12 @@ interface PendingResume {
 
 /** A running `virt` board. */
 export class Machine implements SbiHost {
-  readonly config: MachineConfig;
+  /** What the board was built from. */
+  readonly deps: BoardDeps;
+  /** The plain config (undefined for boards built without the builder: ELF runner, tests). */
+  readonly config: MachineConfig | undefined;
+  /** The virtio devices by kind. */
+  readonly devices: MachineDevices;
   readonly mem: GuestMemory;
   readonly bus = new MmioBus();
   readonly harts: Hart[] = [];
@@ -104,14 +115,16 @@ export class Machine implements SbiHost {
   private sbiInputCount = 0;
   private nextHart = 0;
 
-  constructor(config: MachineConfig) {
+  constructor(config: BoardDeps) {
     if (!Number.isInteger(config.vcpus) || config.vcpus < 1 || config.vcpus > 8) {
       throw new BanquiseError(`vcpus must be 1..8, got ${config.vcpus}`, 64);
     }
     if ((config.virtio?.length ?? 0) > VIRTIO_SLOT_COUNT) {
       throw new BanquiseError(`at most ${VIRTIO_SLOT_COUNT} virtio devices, got ${config.virtio?.length}`, 64);
     }
-    this.config = config;
+    this.deps = config;
+    this.config = config.config;
+    this.devices = config.devices ?? NO_DEVICES;
     const n = config.vcpus;
     this.mem = new GuestMemory({
       ramBaseGpa: RAM_BASE_GPA,
@@ -198,7 +211,7 @@ export class Machine implements SbiHost {
     if (this.exit !== undefined) return;
     this.exit = exit;
     for (const h of this.harts) h.requestStop();
-    this.config.onExit?.(exit);
+    this.deps.onExit?.(exit);
   }
 
   /**
@@ -249,7 +262,7 @@ export class Machine implements SbiHost {
         executed += hart.instret - before;
         spent += hart.steps - stepsBefore;
         if (stop !== StopReason.Wfi) allWaiting = false;
-        if (this.config.mode === 'pv' && hart.priv === 3 && this.exit === undefined) this.trappedToMachineMode(hart);
+        if (this.deps.mode === 'pv' && hart.priv === 3 && this.exit === undefined) this.trappedToMachineMode(hart);
       }
       this.nextHart = (this.nextHart + 1) % n;
       if (allWaiting && this.exit === undefined && !this.anyHartRunnable()) {
@@ -276,7 +289,7 @@ export class Machine implements SbiHost {
   /** Time until the earliest future timer event (CLINT, stimecmp, RTC alarm), capped. */
   private idleSleepMs(): number {
     let ticks = MAX_IDLE_SLEEP_MS * TICKS_PER_MS;
-    const clintDelta = this.clint.nextDeadline() - this.config.clock.ticks();
+    const clintDelta = this.clint.nextDeadline() - this.deps.clock.ticks();
     if (clintDelta > 0 && clintDelta < ticks) ticks = clintDelta;
     const now = this.timeClock.ticks();
     for (let h = 0; h < this.harts.length; h++) {
@@ -285,7 +298,7 @@ export class Machine implements SbiHost {
       const d = this.harts[h]!.nextTimerDeadline() - now;
       if (d > 0 && d < ticks) ticks = d;
     }
-    const rtcNs = Number(this.rtc.nextDeadlineNs()) - Number(this.config.wallClockNs());
+    const rtcNs = Number(this.rtc.nextDeadlineNs()) - Number(this.deps.wallClockNs());
     if (Number.isFinite(rtcNs) && rtcNs > 0 && rtcNs / 100 < ticks) ticks = rtcNs / 100;
     return ticks / TICKS_PER_MS;
   }
@@ -362,7 +375,7 @@ export class Machine implements SbiHost {
 
   /** SBI console output goes to the same backend as the UART. */
   consoleWrite(bytes: Uint8Array): void {
-    this.config.console.write(bytes);
+    this.deps.console.write(bytes);
   }
 
   /** SBI console input. */

@@ -1,17 +1,16 @@
-// Entry point of the machine's Web Worker: receives a boot request from the page, builds the
-// machine through the core's builder on browser host backends, and runs it in budgeted slices,
-// sleeping while the guest is idle. Console bytes and speed figures go back to the page.
+// Entry point of the machine's Web Worker: receives a boot request from the page, validates the
+// MachineConfig and builds the machine with the core's one builder (buildMachine) on the
+// browser's HostBackends, then runs it in budgeted slices, sleeping while the guest is idle.
+// Console bytes, phases and speed figures go back to the page.
 import { BanquiseError } from '../../base/errors.js';
-import type { Machine, MachineExit } from '../../machine/machine.js';
-import type { MachineConfig } from '../../machine/machine-config.js';
+import { buildMachine, kernelConsole, validateMachineConfig, type Machine, type MachineConfig, type MachineExit } from '../../machine/index.js';
 import { BrowserHost } from './browser-host.js';
-import { buildMachineShim } from './build-machine-shim.js';
 import { startSliceLoop } from './slice-loop.js';
 import { parseToWorker, type FromWorker } from './worker-protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-/** Instructions per slice: ~10-40 ms of guest time, short enough for a responsive terminal. */
+/** Instructions per slice: tens of ms of guest time, short enough for a responsive terminal. */
 export const BROWSER_SLICE_INSTRUCTIONS = 1_000_000;
 /** How often speed figures are sent to the page. */
 export const STATS_INTERVAL_MS = 1000;
@@ -20,14 +19,24 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
-/** Runs boots of `config` until poweroff or failure (a guest reboot boots it again). */
-async function runMachine(config: MachineConfig, host: BrowserHost): Promise<void> {
+/** The running machine and how console input reaches it. */
+interface Current {
+  machine: Machine;
+  wake: () => void;
+}
+
+let host: BrowserHost | undefined;
+let current: Current | undefined;
+let inputToVirtio = false;
+
+/** Runs boots of `config` until poweroff or failure (a guest reboot builds and boots it again). */
+async function runMachine(config: MachineConfig, h: BrowserHost): Promise<void> {
   let boots = 0;
+  let instructionsBefore = 0;
   for (;;) {
     post({ type: 'phase', phase: boots === 0 ? 'booting' : 'rebooting' });
     boots++;
-    let wake = (): void => {};
-    const machine: Machine = buildMachineShim(config, host, () => wake(), () => wake());
+    const machine = buildMachine(config, h);
     const bootedAt = performance.now();
     let lastStatsAt = bootedAt;
     let busyMs = 0;
@@ -42,7 +51,7 @@ async function runMachine(config: MachineConfig, host: BrowserHost): Promise<voi
           const instret = machine.instret();
           post({
             type: 'stats',
-            instructions: instret,
+            instructions: instructionsBefore + instret,
             mips: busyMs > 0 ? (instret - lastInstret) / busyMs / 1000 : 0,
             busyPercent: Math.min(100, (100 * busyMs) / (t1 - lastStatsAt)),
             uptimeMs: t1 - bootedAt,
@@ -54,12 +63,13 @@ async function runMachine(config: MachineConfig, host: BrowserHost): Promise<voi
         if (machine.exit !== undefined) return { done: machine.exit, sleepMs: 0 };
         return { sleepMs: s.sleepMs };
       },
-      () => host.console.flush(),
+      () => h.console.flush(),
     );
-    wake = loop.wake;
-    inputWake = loop.wake;
+    current = { machine, wake: loop.wake };
     const exit = await loop.done;
-    host.console.flush();
+    current = undefined;
+    instructionsBefore += machine.instret();
+    h.console.flush();
     if (exit.kind === 'reboot') continue;
     if (exit.kind === 'poweroff') {
       post({ type: 'phase', phase: 'poweroff' });
@@ -70,8 +80,11 @@ async function runMachine(config: MachineConfig, host: BrowserHost): Promise<voi
   }
 }
 
-let host: BrowserHost | undefined;
-let inputWake = (): void => {};
+function consoleInput(bytes: Uint8Array): void {
+  if (host === undefined || current === undefined) return;
+  if (!(inputToVirtio && host.virtioConsoleInput(bytes))) current.machine.consoleInput(bytes);
+  current.wake();
+}
 
 self.onmessage = (ev: MessageEvent<unknown>): void => {
   const msg = parseToWorker(ev.data);
@@ -80,16 +93,30 @@ self.onmessage = (ev: MessageEvent<unknown>): void => {
     return;
   }
   if (msg.type === 'input') {
-    if (host?.input(msg.bytes)) inputWake();
+    consoleInput(msg.bytes);
     return;
   }
   if (host !== undefined) {
     post({ type: 'error', message: 'this worker already runs a machine (start a new worker to boot again)' });
     return;
   }
-  const h = new BrowserHost({ blobs: msg.blobs, output: (bytes) => post({ type: 'output', bytes }, [bytes.buffer]) });
+  let config: MachineConfig;
+  try {
+    config = validateMachineConfig(msg.config);
+  } catch (err) {
+    post({ type: 'phase', phase: 'failed', message: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  // Keystrokes go to the console the guest reads: hvc0 when the kernel's console is the virtio one.
+  inputToVirtio = config.devices.console === 'virtio' && kernelConsole(config.boot.cmdline)?.startsWith('hvc') === true;
+  const h = new BrowserHost({
+    blobs: msg.blobs,
+    output: (bytes) => post({ type: 'output', bytes }, [bytes.buffer]),
+    wake: () => current?.wake(),
+    onEvent: (e) => post({ type: 'error', message: `${e.source}: ${e.message}` }),
+  });
   host = h;
-  runMachine(msg.config, h).catch((err: unknown) => {
+  runMachine(config, h).catch((err: unknown) => {
     const message = err instanceof BanquiseError || err instanceof Error ? err.message : String(err);
     post({ type: 'phase', phase: 'failed', message });
   });

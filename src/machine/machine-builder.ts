@@ -1,0 +1,122 @@
+// The one builder (DESIGN.md §4): a validated MachineConfig plus the host backends in, a wired
+// and booted Machine out. The only place that turns config into devices: the fixed board comes
+// from BOARD_LAYOUT (Machine's constructor places it), the virtio slots are filled here in a
+// fixed order, and pv boot loads the kernel, the initrd and the device tree.
+import { BanquiseError } from '../base/errors.js';
+import type { GuestMemory } from '../memory/guest-memory.js';
+import type { IrqLine } from '../memory/irq-line.js';
+import type { MmioDevice } from '../memory/mmio-bus.js';
+import { virtioMmio } from '../devices/virtio/virtio-mmio.js';
+import type { VirtioDevice } from '../devices/virtio/virtio-device.js';
+import { VirtioBalloonDevice } from '../devices/virtio/balloon/balloon-device.js';
+import { VirtioBlockDevice } from '../devices/virtio/blk/block-device.js';
+import { VirtioConsoleDevice } from '../devices/virtio/console/console-device.js';
+import { VirtioNetDevice } from '../devices/virtio/net/virtio-net.js';
+import { P9Server } from '../devices/virtio/p9/p9-server.js';
+import { Virtio9pDevice } from '../devices/virtio/p9/virtio-9p.js';
+import { VirtioEntropyDevice } from '../devices/virtio/rng/entropy-device.js';
+import { VirtioVsockDevice } from '../devices/virtio/vsock/vsock-device.js';
+import type { HostBackends } from './host-backends.js';
+import { Machine, type MachineExit, type VirtioSlotFactory } from './machine.js';
+import type { MachineConfig } from './machine-config.js';
+import type { MachineDevices, NamedVirtioDevice } from './machine-devices.js';
+import { pvBoot } from './pv-boot.js';
+
+/** Options of one build. */
+export interface BuildOptions {
+  /** Called once when the guest powers off, reboots or fails. */
+  readonly onExit?: (exit: MachineExit) => void;
+}
+
+/** Default MAC of interface `index`: QEMU's 52:54:00:12:34:56, last byte + index. */
+export function defaultMac(index: number): string {
+  return `52:54:00:12:34:${((0x56 + index) & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+function macBytes(mac: string): Uint8Array {
+  return new Uint8Array(mac.split(':').map((h) => parseInt(h, 16)));
+}
+
+/**
+ * The virtio devices of `config`, in slot order: disks, virtio console, rng, balloon, vsock,
+ * nics, shares. Slot order is guest-visible (probe order: vda, vdb…, eth0…): keep it stable.
+ */
+function createDevices(config: MachineConfig, backends: HostBackends): MachineDevices {
+  const d = config.devices;
+  const all: NamedVirtioDevice[] = [];
+  const add = <T extends VirtioDevice>(kind: string, index: number, device: T): T => {
+    all.push({ name: `virtio-${kind}.${index}`, slot: all.length, device });
+    return device;
+  };
+  const blocks = d.disks.map((disk, i) =>
+    add('blk', i, new VirtioBlockDevice(backends.block(i, disk), { readOnly: disk.readOnly, ...(disk.serial !== undefined ? { serial: disk.serial } : {}) })),
+  );
+  const console = d.console === 'virtio' ? add('console', 0, new VirtioConsoleDevice(backends.virtioConsole())) : undefined;
+  const rng = d.rng ? add('rng', 0, new VirtioEntropyDevice(backends.entropy)) : undefined;
+  const balloon = d.balloon ? add('balloon', 0, new VirtioBalloonDevice(Math.floor(config.memoryBytes / 4096))) : undefined;
+  const vsock = d.vsock !== undefined ? add('vsock', 0, new VirtioVsockDevice(d.vsock.guestCid, backends.vsock(d.vsock))) : undefined;
+  const nets = d.nics.map((nic, i) =>
+    add('net', i, new VirtioNetDevice(backends.net(i, nic), { mac: macBytes(nic.mac ?? defaultMac(i)) })),
+  );
+  const shares = d.shares.map((s, i) => add('9p', i, new Virtio9pDevice(new P9Server(backends.share(i, s)), s.tag)));
+  return {
+    all,
+    blocks,
+    nets,
+    shares,
+    ...(console !== undefined ? { console } : {}),
+    ...(rng !== undefined ? { rng } : {}),
+    ...(balloon !== undefined ? { balloon } : {}),
+    ...(vsock !== undefined ? { vsock } : {}),
+  };
+}
+
+/** Slot factories whose interrupt also wakes the host's run loop. */
+function slotFactories(devices: MachineDevices, backends: HostBackends): VirtioSlotFactory[] {
+  return devices.all.map(({ device }) => {
+    const make = virtioMmio(device, backends.schedule);
+    return (mem: GuestMemory, irq: IrqLine): MmioDevice =>
+      make(mem, {
+        set: (level: boolean) => {
+          irq.set(level);
+          if (level) backends.wake();
+        },
+      });
+  });
+}
+
+/**
+ * Builds the machine `config` describes (validate it first: validateMachineConfig) on
+ * `backends`, and boots it: in `pv` mode the kernel Image, initrd and a generated device tree
+ * are loaded and hart 0 enters the kernel in S-mode. Throws BanquiseError (status 64) for a
+ * mode this build cannot run or boot files that do not fit.
+ */
+export function buildMachine(config: MachineConfig, backends: HostBackends, options: BuildOptions = {}): Machine {
+  if (config.mode === 'full') {
+    throw new BanquiseError('mode "full" (firmware from reset, full virtualization) is not built yet: use mode "pv"', 64);
+  }
+  if (config.mode === 'bare') {
+    throw new BanquiseError('mode "bare" runs through `banquise elf` (ElfRunner), not the machine builder', 64);
+  }
+  const devices = createDevices(config, backends);
+  const machine = new Machine({
+    mode: config.mode,
+    ramSizeBytes: config.memoryBytes,
+    vcpus: config.vcpus,
+    clock: backends.clock,
+    wallClockNs: () => backends.wallClockNs(),
+    console: backends.console,
+    virtio: slotFactories(devices, backends),
+    config,
+    devices,
+    ...(options.onExit !== undefined ? { onExit: options.onExit } : {}),
+  });
+  const boot = config.boot;
+  pvBoot(machine, {
+    kernel: backends.blob(boot.kernel),
+    ...(boot.initrd !== undefined ? { initrd: backends.blob(boot.initrd) } : {}),
+    bootargs: boot.cmdline,
+    random: (b) => backends.random(b),
+  });
+  return machine;
+}
