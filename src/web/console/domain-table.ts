@@ -1,41 +1,10 @@
 // The live domain list: one row per domain with state, vCPUs, memory, CPU % and uptime, and the
 // lifecycle buttons that apply to its state. Built with DOM nodes and textContent only, so a
 // domain name or a crash reason can never become markup.
-import type { DomainActionName, DomainView } from './api-client.js';
+import type { DomainView } from './api-client.js';
+import { commandsFor, cpuPercent, formatUptime, type RowCommand } from './domain-format.js';
 
-/** What a row's buttons ask for. */
-export type RowCommand = DomainActionName | 'destroy' | 'console';
-
-/** CPU % of one domain between two polls: host CPU seconds over wall seconds. */
-export function cpuPercent(prev: { cpuTime: number; atMs: number } | undefined, cpuTime: number, atMs: number): number | undefined {
-  if (prev === undefined || atMs <= prev.atMs || cpuTime < prev.cpuTime) return undefined;
-  return (100 * (cpuTime - prev.cpuTime)) / ((atMs - prev.atMs) / 1000);
-}
-
-/** "1:02:03" or "2:03". */
-export function formatUptime(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
-
-/** Which commands make sense in a state (the daemon checks again and says why if not). */
-export function commandsFor(state: DomainView['state']): RowCommand[] {
-  switch (state) {
-    case 'running':
-    case 'blocked':
-      return ['console', 'pause', 'shutdown', 'reboot', 'destroy'];
-    case 'paused':
-      return ['console', 'unpause', 'destroy'];
-    case 'shutdown':
-    case 'crashed':
-      return ['console', 'destroy'];
-    case 'dying':
-      return [];
-  }
-}
+export type { RowCommand };
 
 /** Renders domains into a <tbody>, remembering CPU time between refreshes for CPU %. */
 export class DomainTable {
