@@ -30,7 +30,13 @@ export class DomainTable {
       };
       cell(d.name, 'name');
       cell(String(d.id));
-      cell(d.state + (d.reason !== undefined ? ` (${d.reason})` : ''), `state state-${d.state}`);
+      cell(d.state, `state state-${d.state}`);
+      if (d.reason !== undefined) {
+        const why = document.createElement('div');
+        why.className = 'reason';
+        why.textContent = d.reason;
+        tr.lastElementChild!.append(why);
+      }
       cell(String(d.vcpus));
       cell(`${d.memory} MiB`);
       cell(pct === undefined ? '…' : `${pct.toFixed(0)} %`, 'cpu');
