@@ -6,7 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, findGuest, REPO } from '../support/guest-session.mjs';
@@ -14,7 +14,8 @@ import { chromiumMissing, launchChromium } from '../support/chromium.mjs';
 import { typeLine, waitForTerminal } from './terminal.mjs';
 
 const guest = await findGuest();
-const skip = chromiumMissing() || (typeof guest === 'string' ? guest : false);
+const noDaemon = existsSync(join(REPO, 'dist', 'api', 'daemon.js')) ? false : 'this build has no daemon (dist/api/daemon.js)';
+const skip = noDaemon || chromiumMissing() || (typeof guest === 'string' ? guest : false);
 if (skip) console.log(`# skipping web console tests: ${skip}`);
 const BOOT_TIMEOUT_MS = 15 * 60_000;
 const TERM = '#console-terminal';
