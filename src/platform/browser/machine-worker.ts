@@ -14,6 +14,8 @@ declare const self: DedicatedWorkerGlobalScope;
 export const BROWSER_SLICE_INSTRUCTIONS = 1_000_000;
 /** How often speed figures are sent to the page. */
 export const STATS_INTERVAL_MS = 1000;
+/** Device events passed on to the page; a guest provoking errors in a loop must not flood it. */
+export const MAX_EVENTS_TO_PAGE = 50;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
@@ -28,6 +30,7 @@ interface Current {
 let host: BrowserHost | undefined;
 let current: Current | undefined;
 let inputToVirtio = false;
+let events = 0;
 
 /** Runs boots of `config` until poweroff or failure (a guest reboot builds and boots it again). */
 async function runMachine(config: MachineConfig, h: BrowserHost): Promise<void> {
@@ -113,7 +116,11 @@ self.onmessage = (ev: MessageEvent<unknown>): void => {
     blobs: msg.blobs,
     output: (bytes) => post({ type: 'output', bytes }, [bytes.buffer]),
     wake: () => current?.wake(),
-    onEvent: (e) => post({ type: 'error', message: `${e.source}: ${e.message}` }),
+    onEvent: (e) => {
+      events++;
+      if (events < MAX_EVENTS_TO_PAGE) post({ type: 'error', message: `${e.source}: ${e.message}` });
+      else if (events === MAX_EVENTS_TO_PAGE) post({ type: 'error', message: `${e.source}: ${e.message} (further device events are not shown)` });
+    },
   });
   host = h;
   runMachine(config, h).catch((err: unknown) => {
