@@ -38,7 +38,7 @@ escapes, Ctrl-A C switches to the host monitor and back. With stdin from a pipe 
 input passes through as it arrives and the end of input does not stop the guest.
 
 Monitor (Ctrl-A C, or each connection to --monitor PATH): help, balloon <size> (guest memory
-target, with --balloon), info balloon, info sbi, info cpus, quit.`;
+target, with --balloon), info balloon, info sbi, info cpus, info devices, quit.`;
 
 /** Parses a --memory value ("256M", "1G", bytes); rejects malformed or out-of-range sizes. */
 export function parseMemoryOption(text: string): number {
@@ -101,7 +101,9 @@ async function defaultGuest(): Promise<DefaultGuest> {
   let mod: { ensureDefaultGuest?: () => Promise<DefaultGuest> };
   try {
     mod = (await import(modulePath)) as typeof mod;
-  } catch {
+  } catch (err) {
+    // Only a build without the module is "no default guest"; a module that fails to load is a bug.
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
     throw new BanquiseError('no default guest available in this build: give --kernel (and --initrd)', 64);
   }
   if (typeof mod.ensureDefaultGuest !== 'function') {

@@ -14,6 +14,8 @@ export { buildMachine, defaultMac } from './machine-builder.js';
 export type { BuildOptions } from './machine-builder.js';
 export type { MachineDevices, NamedVirtioDevice } from './machine-devices.js';
 export { kernelConsole } from './kernel-cmdline.js';
+export { MACHINE_STATE_VERSION, RAM_PAGE_BYTES, ramPages } from './machine-state.js';
+export type { MachineState, HartEntryState, RamPage } from './machine-state.js';
 export { buildDeviceTree, HART_ISA } from './device-tree.js';
 export type { DeviceTreeConfig } from './device-tree.js';
 export { pvBoot } from './pv-boot.js';

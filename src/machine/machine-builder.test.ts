@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../base/clock.js';
-import { NULL_LOGGER } from '../base/logger.js';
+import { CountingLogger, NULL_LOGGER, type Logger } from '../base/logger.js';
+import { MockDriver } from '../devices/virtio/mock-driver.js';
+import { VIRTIO_F_VERSION_1 } from '../devices/virtio/virtio-device.js';
 import { BanquiseError } from '../base/errors.js';
 import { buildMachine } from './machine-builder.js';
 import type { HostBackends } from './host-backends.js';
@@ -18,7 +20,7 @@ function image(): Uint8Array {
   return img;
 }
 
-function backends(): HostBackends {
+function backends(log: Logger = NULL_LOGGER, queue?: (() => void)[]): HostBackends {
   const unused = (): never => {
     throw new Error('not in this config');
   };
@@ -35,7 +37,8 @@ function backends(): HostBackends {
     entropy: { fill: (b) => b.fill(7) },
     random: (b) => b.fill(9),
     wake() {},
-    log: NULL_LOGGER,
+    ...(queue !== undefined ? { schedule: (fn: () => void) => queue.push(fn) } : {}),
+    log,
   };
 }
 
@@ -56,4 +59,27 @@ test('buildMachine: full and bare modes are refused with a clear error', () => {
     const cfg = validateMachineConfig({ mode, memoryBytes: 16 << 20, vcpus: 1, boot: { kernel: { path: 'Image' } } });
     assert.throws(() => buildMachine(cfg, backends()), (e: unknown) => e instanceof BanquiseError && e.message.includes(`mode "${mode}"`));
   }
+});
+
+test('a malformed chain is counted per device at the logger and shown by deviceInfo', () => {
+  const log = new CountingLogger();
+  const queue: (() => void)[] = [];
+  const cfg = validateMachineConfig({ mode: 'pv', memoryBytes: 16 << 20, vcpus: 1, boot: { kernel: { path: 'Image' } }, devices: { balloon: true } });
+  const m = buildMachine(cfg, backends(log, queue));
+  assert.deepEqual(m.deviceInfo().map((d) => [d.name, d.state]), [['virtio-rng.0', 'reset'], ['virtio-balloon.0', 'reset']]);
+  const drv = new MockDriver(m.virtio[0]!, m.mem);
+  drv.init(VIRTIO_F_VERSION_1, [8]); // no INDIRECT_DESC: an indirect chain is malformed
+  assert.equal(m.deviceInfo()[0]!.state, 'running');
+  drv.post(0, [{ writableBytes: 16 }], true);
+  drv.notify(0);
+  while (queue.length > 0) queue.shift()!();
+  assert.equal(log.counter('virtio-rng.0', 'malformed'), 1);
+  assert.equal(log.counter('virtio-rng.0', 'needsReset'), 1);
+  assert.equal(log.counter('virtio-balloon.0', 'needsReset'), 0);
+  const info = m.deviceInfo()[0]!;
+  assert.equal(info.state, 'needs-reset');
+  assert.equal(info.malformed, 1);
+  assert.equal(info.needsReset, 1);
+  assert.match(info.lastNeedsResetReason!, /queue 0: malformed descriptor chain/);
+  assert.ok(log.recent().some((e) => e.source === 'virtio-rng.0' && e.level === 'warn' && /needs reset: queue 0: malformed/.test(e.message)));
 });

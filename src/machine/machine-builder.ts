@@ -20,12 +20,18 @@ import type { HostBackends } from './host-backends.js';
 import { Machine, type MachineExit, type VirtioSlotFactory } from './machine.js';
 import type { MachineConfig } from './machine-config.js';
 import type { MachineDevices, NamedVirtioDevice } from './machine-devices.js';
+import type { MachineState } from './machine-state.js';
 import { pvBoot } from './pv-boot.js';
 
 /** Options of one build. */
 export interface BuildOptions {
   /** Called once when the guest powers off, reboots or fails. */
   readonly onExit?: (exit: MachineExit) => void;
+  /**
+   * Restore this snapshot (`Machine.save()`, of a machine built from the same config) instead
+   * of booting: RAM, harts and every device continue where the snapshot was taken.
+   */
+  readonly state?: MachineState;
 }
 
 /** Default MAC of interface `index`: QEMU's 52:54:00:12:34:56, last byte + index. */
@@ -58,7 +64,14 @@ function createDevices(config: MachineConfig, backends: HostBackends): MachineDe
   const nets = d.nics.map((nic, i) =>
     add('net', i, new VirtioNetDevice(backends.net(i, nic), { mac: macBytes(nic.mac ?? defaultMac(i)) })),
   );
-  const shares = d.shares.map((s, i) => add('9p', i, new Virtio9pDevice(new P9Server(backends.share(i, s)), s.tag)));
+  const shares = d.shares.map((s, i) => {
+    const name = `virtio-9p.${i}`;
+    const onHostError = (err: unknown): void => {
+      backends.log.count(name, 'hostError');
+      backends.log.log('error', name, `host bug in a 9P request (answered EIO): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    };
+    return add('9p', i, new Virtio9pDevice(new P9Server(backends.share(i, s), { onHostError }), s.tag));
+  });
   return {
     all,
     blocks,
@@ -73,8 +86,8 @@ function createDevices(config: MachineConfig, backends: HostBackends): MachineDe
 
 /** Slot factories whose interrupt also wakes the host's run loop. */
 function slotFactories(devices: MachineDevices, backends: HostBackends): VirtioSlotFactory[] {
-  return devices.all.map(({ device }) => {
-    const make = virtioMmio(device, backends.schedule);
+  return devices.all.map(({ device, name }) => {
+    const make = virtioMmio(device, backends.schedule, { log: backends.log, name });
     return (mem: GuestMemory, irq: IrqLine): MmioDevice =>
       make(mem, {
         set: (level: boolean) => {
@@ -89,7 +102,7 @@ function slotFactories(devices: MachineDevices, backends: HostBackends): VirtioS
  * Builds the machine `config` describes (validate it first: validateMachineConfig) on
  * `backends`, and boots it: in `pv` mode the kernel Image, initrd and a generated device tree
  * are loaded and hart 0 enters the kernel in S-mode. Throws BanquiseError (status 64) for a
- * mode this build cannot run or boot files that do not fit.
+ * mode this build cannot run, boot files that do not fit, or a `state` that does not fit.
  */
 export function buildMachine(config: MachineConfig, backends: HostBackends, options: BuildOptions = {}): Machine {
   if (config.mode === 'full') {
@@ -111,6 +124,10 @@ export function buildMachine(config: MachineConfig, backends: HostBackends, opti
     devices,
     ...(options.onExit !== undefined ? { onExit: options.onExit } : {}),
   });
+  if (options.state !== undefined) {
+    machine.restore(options.state);
+    return machine;
+  }
   const boot = config.boot;
   pvBoot(machine, {
     kernel: backends.blob(boot.kernel),

@@ -30,3 +30,19 @@ export interface MachineDevices {
 
 /** A machine without virtio devices. */
 export const NO_DEVICES: MachineDevices = Object.freeze({ all: [], blocks: [], nets: [], shares: [] });
+
+/** What the host sees of one virtio device (`info devices`, the API): plain data. */
+export interface DeviceInfo {
+  readonly name: string;
+  readonly slot: number;
+  /** `reset` (no driver yet or reset), `configuring`, `running`, `needs-reset` (DEVICE_NEEDS_RESET), `failed` (the driver gave up). */
+  readonly state: 'reset' | 'configuring' | 'running' | 'needs-reset' | 'failed';
+  /** Malformed descriptor chains or rings. */
+  readonly malformed: number;
+  /** Well-formed requests answered with an error status. */
+  readonly badRequests: number;
+  /** Times the device entered DEVICE_NEEDS_RESET. */
+  readonly needsReset: number;
+  /** Why it last did, if it ever did. */
+  readonly lastNeedsResetReason?: string;
+}

@@ -21,7 +21,10 @@ import type { SbiHost, SbiResetKind } from './sbi/sbi-extension.js';
 import { enterSupervisor } from './supervisor-entry.js';
 import type { ConsoleBackend } from './host-backends.js';
 import type { MachineConfig } from './machine-config.js';
-import { NO_DEVICES, type MachineDevices } from './machine-devices.js';
+import { NO_DEVICES, type DeviceInfo, type MachineDevices } from './machine-devices.js';
+import { MACHINE_STATE_VERSION, type HartEntryState, type MachineState } from './machine-state.js';
+import { VirtioMmioTransport } from '../devices/virtio/virtio-mmio.js';
+import { VIRTIO_STATUS_DEVICE_NEEDS_RESET, VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_FAILED } from '../devices/virtio/virtio-device.js';
 
 export type { ConsoleBackend } from './host-backends.js';
 
@@ -82,6 +85,10 @@ interface PendingResume {
   opaque: bigint;
 }
 
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
 /** A running `virt` board. */
 export class Machine implements SbiHost {
   /** What the board was built from. */
@@ -105,7 +112,7 @@ export class Machine implements SbiHost {
   /** `mtime` as the harts see it. */
   readonly timeClock: Clock;
   /** Set once the guest powered off, rebooted or failed. */
-  exit: MachineExit | undefined;
+  exit: MachineExit | undefined = undefined;
   /** HSM state of each hart (HsmState). */
   private readonly hsm: Int32Array;
   private readonly starts: (PendingResume | undefined)[] = [];
@@ -340,6 +347,128 @@ export class Machine implements SbiHost {
     const mie = hart.readCsr(Csr.mie);
     if ((hart.readCsr(Csr.mip) & mie) !== 0n) return true;
     return (mie & (1n << 5n)) !== 0n && hart.nextTimerDeadline() <= this.timeClock.ticks();
+  }
+
+  /** Each virtio device's state and error counters, in slot order. */
+  deviceInfo(): DeviceInfo[] {
+    return this.devices.all.map(({ name, slot, device }) => {
+      const t = this.virtio[slot];
+      const status = t instanceof VirtioMmioTransport ? t.status : 0;
+      const state: DeviceInfo['state'] =
+        status & VIRTIO_STATUS_FAILED ? 'failed'
+        : status & VIRTIO_STATUS_DEVICE_NEEDS_RESET ? 'needs-reset'
+        : status & VIRTIO_STATUS_DRIVER_OK ? 'running'
+        : status === 0 ? 'reset' : 'configuring';
+      const reason = t instanceof VirtioMmioTransport ? t.lastNeedsResetReason : undefined;
+      return { name, slot, state, ...device.counters, ...(reason !== undefined ? { lastNeedsResetReason: reason } : {}) };
+    });
+  }
+
+  // ---- State ----
+
+  /**
+   * The whole machine as plain data (machine-state.ts), RAM copied. Take it between slices.
+   * Throws BanquiseError when the machine was not made by `buildMachine` (no config to rebuild
+   * from) or a device still has I/O in flight at its host backend (retry after a slice).
+   */
+  save(): MachineState {
+    const config = this.config;
+    if (config === undefined) throw new BanquiseError('this machine was not built from a MachineConfig: it cannot be saved', 64);
+    const virtio = this.virtio.map((d, slot) => {
+      if (d === undefined) return null;
+      if (!(d instanceof VirtioMmioTransport)) throw new Error(`virtio slot ${slot} holds a device without a virtio-mmio transport`);
+      if ((d.device.inFlight ?? 0) > 0) {
+        throw new BanquiseError(`virtio slot ${slot} has ${d.device.inFlight} requests in flight: save again after the next slice`, 75);
+      }
+      return d.save();
+    });
+    for (let i = this.virtio.length; i < VIRTIO_SLOT_COUNT; i++) virtio.push(null);
+    const entry = (e: PendingResume | undefined): HartEntryState | null =>
+      e === undefined ? null : { nonRetentive: e.nonRetentive, addr: hex(e.addr), opaque: hex(e.opaque) };
+    const sbiInput: number[] = [];
+    for (let i = 0; i < this.sbiInputCount; i++) sbiInput.push(this.sbiInput[(this.sbiInputHead + i) % SBI_INPUT_BYTES]!);
+    const ramStart = this.mem.ramOffset;
+    return {
+      version: MACHINE_STATE_VERSION,
+      config,
+      harts: this.harts.map((h) => h.save()),
+      hsm: Array.from(this.hsm),
+      hartStarts: this.harts.map((_, h) => entry(this.starts[h])),
+      hartResumes: this.harts.map((_, h) => entry(this.resumes[h])),
+      nextHart: this.nextHart,
+      sbiInput,
+      clint: this.clint.save(),
+      plic: this.plic.save(),
+      uart: this.uart.save(),
+      rtc: this.rtc.save(),
+      test: this.test.save(),
+      virtio,
+      ...(this.exit !== undefined ? { exit: this.exit } : {}),
+      ram: this.mem.u8.slice(ramStart, ramStart + this.mem.ramSizeBytes),
+    };
+  }
+
+  /**
+   * Loads `state` into this freshly built machine (same config: `buildMachine` with `state`
+   * calls this instead of booting). A snapshot is data: shapes are checked and a mismatch
+   * throws BanquiseError (status 64) before anything is changed.
+   */
+  restore(state: MachineState): void {
+    const n = this.harts.length;
+    const bad = (why: string): never => {
+      throw new BanquiseError(`machine state does not fit this machine: ${why}`, 64);
+    };
+    if (state.version !== MACHINE_STATE_VERSION) bad(`version ${String(state.version)}, this build reads ${MACHINE_STATE_VERSION}`);
+    if (!(state.ram instanceof Uint8Array) || state.ram.length !== this.mem.ramSizeBytes) bad(`RAM is not ${this.mem.ramSizeBytes} bytes`);
+    if (state.harts.length !== n || state.hsm.length !== n || state.hartStarts.length !== n || state.hartResumes.length !== n) bad(`not ${n} harts`);
+    if (!state.hsm.every((s) => Number.isInteger(s) && s >= HsmState.STARTED && s <= HsmState.RESUME_PENDING)) bad('an HSM state is out of range');
+    if (!Number.isInteger(state.nextHart) || state.nextHart < 0 || state.nextHart >= n) bad('nextHart is out of range');
+    if (state.sbiInput.length > SBI_INPUT_BYTES) bad('too much SBI console input');
+    if (state.virtio.length !== VIRTIO_SLOT_COUNT) bad(`not ${VIRTIO_SLOT_COUNT} virtio slots`);
+    state.virtio.forEach((v, slot) => {
+      const d = this.virtio[slot];
+      if ((v === null) !== (d === undefined)) bad(`virtio slot ${slot} is ${v === null ? 'empty' : 'used'} in the state but not here`);
+      if (v !== null && d instanceof VirtioMmioTransport && v.deviceId !== d.device.deviceId) bad(`virtio slot ${slot} holds device ${v.deviceId}, here ${d.device.deviceId}`);
+    });
+    const parseEntry = (e: HartEntryState | null): PendingResume | undefined => {
+      if (e === null) return undefined;
+      try {
+        return { nonRetentive: e.nonRetentive === true, addr: BigInt.asUintN(64, BigInt(e.addr)), opaque: BigInt.asUintN(64, BigInt(e.opaque)) };
+      } catch {
+        return bad('a hart start/resume address is not a number');
+      }
+    };
+    const starts = state.hartStarts.map(parseEntry);
+    const resumes = state.hartResumes.map(parseEntry);
+    state.hsm.forEach((s, h) => {
+      if (s === HsmState.START_PENDING && starts[h] === undefined) bad(`hart ${h} is START_PENDING without a start address`);
+      if (s === HsmState.SUSPENDED && resumes[h] === undefined) bad(`hart ${h} is SUSPENDED without a resume point`);
+    });
+    const exit = state.exit;
+    if (exit !== undefined && !(exit.kind === 'poweroff' || exit.kind === 'reboot' || (exit.kind === 'fail' && Number.isInteger(exit.code)))) bad('exit is malformed');
+
+    this.mem.u8.set(state.ram, this.mem.ramOffset);
+    this.plic.restore(state.plic);
+    this.clint.restore(state.clint);
+    this.uart.restore(state.uart);
+    this.rtc.restore(state.rtc);
+    this.test.restore(state.test);
+    state.virtio.forEach((v, slot) => {
+      const d = this.virtio[slot];
+      if (v !== null && d instanceof VirtioMmioTransport) d.restore(v);
+    });
+    // Harts last: their pending-interrupt bits are the saved ones, whatever the devices raised.
+    for (let h = 0; h < n; h++) {
+      this.harts[h]!.restore(state.harts[h]!);
+      this.hsm[h] = state.hsm[h]!;
+      this.starts[h] = starts[h];
+      this.resumes[h] = resumes[h];
+    }
+    this.nextHart = state.nextHart;
+    this.sbiInputHead = 0;
+    this.sbiInputCount = state.sbiInput.length;
+    for (let i = 0; i < state.sbiInput.length; i++) this.sbiInput[i] = state.sbiInput[i]! & 0xff;
+    this.exit = exit;
   }
 
   // ---- SbiHost ----

@@ -123,7 +123,7 @@ export async function openNodeBackends(config: MachineConfig, opts: NodeBackendO
       vsock?.close?.();
       if (opts.vsock !== undefined) return (vsock = opts.vsock(cfg));
       if (cfg.udsPath === undefined) throw new BanquiseError('vsock: the Node platform needs udsPath (the host Unix socket)', 64);
-      return (vsock = new VsockUnixBackend(cfg.udsPath));
+      return (vsock = new VsockUnixBackend(cfg.udsPath, opts.log ?? NULL_LOGGER));
     },
     entropy,
     random: opts.entropy !== undefined ? (b) => opts.entropy!.fill(b) : (b) => void randomFillSync(b),

@@ -6,6 +6,7 @@ import { StdioConsole, type StdioStreams } from './stdio-console.js';
 import { Monitor, type MonitorBalloon } from '../../machine/monitor.js';
 import { MonitorServer } from './monitor-server.js';
 import { openNodeBackends, type NodeBackendOptions } from './node-host-backends.js';
+import { CountingLogger } from '../../base/logger.js';
 
 /** Instructions per slice: long enough to amortize the loop, short enough for responsive I/O. */
 export const PV_SLICE_INSTRUCTIONS = 2_000_000;
@@ -61,8 +62,11 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
   let current: Machine | undefined;
   let wake = (): void => {};
   let console: StdioConsole | undefined;
+  // Device events and counters (`info devices` reads the devices' own counters; the log keeps reasons).
+  const log = cfg.backends?.log ?? new CountingLogger();
   const backends = await openNodeBackends(config, {
     ...cfg.backends,
+    log,
     console: { write: (b) => console?.write(b) },
     wake: () => wake(),
   });
