@@ -33,7 +33,7 @@ const common = {
   platform: 'browser',
   target: ['es2022', 'chrome110', 'firefox115', 'safari16.4'],
   sourcemap: true,
-  minify: true,
+  minify: !process.env.BANQUISE_WEB_NO_MINIFY,
   logLevel: 'warning',
   absWorkingDir: REPO,
 };

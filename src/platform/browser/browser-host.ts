@@ -38,6 +38,8 @@ export class BrowserHost implements HostBackends {
   readonly entropy: EntropySource = new CryptoEntropySource();
   readonly console: BatchedConsole;
   readonly log: Logger;
+  /** Queue processing after the current slice (bound: see virtioMmio). */
+  readonly schedule = (fn: () => void): void => queueMicrotask(fn);
   private readonly blobs: ReadonlyMap<string, ArrayBuffer>;
   private readonly disks = new Map<number, MemoryBlockBackend>();
   private virtioInput: ((bytes: Uint8Array) => void) | undefined;
