@@ -75,7 +75,7 @@ describe('Linux in a browser tab (Chromium)', { skip }, () => {
     const instructions = Number(/(\d+) M instructions/.exec(await page.locator('#speed').textContent())[1]);
     assert.ok(instructions > 50, `a Linux boot retires more than 50 M instructions (page says ${instructions} M)`);
     const dir = process.env.BANQUISE_SCREENSHOT_DIR;
-    await page.screenshot({ path: join(dir ? join(REPO, dir) : tmpdir(), 'web-tab.png') });
+    await page.screenshot({ path: join(dir ? join(REPO, dir) : tmpdir(), 'web-tab.png'), fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -122,7 +122,7 @@ describe('web console (banquise daemon --web) in Chromium', { skip }, () => {
     await typeLine(page, 'uname -m', TERM);
     await waitForTerminal(page, /uname -m\nriscv64\n/, 60_000, TERM);
     const dirShot = process.env.BANQUISE_SCREENSHOT_DIR;
-    await page.screenshot({ path: join(dirShot ? join(REPO, dirShot) : tmpdir(), 'web-console.png') });
+    await page.screenshot({ path: join(dirShot ? join(REPO, dirShot) : tmpdir(), 'web-console.png'), fullPage: true });
   });
 
   test('pause and unpause change the state in the list', async () => {
