@@ -8,6 +8,8 @@ import { runPvSession } from '../platform/node/pv-session.js';
 import { parseVirtioOptions } from '../platform/node/virtio-options.js';
 import { nicConfigOf, parseNetOption, parseShareOption, shareConfigsOf } from '../platform/node/net-options.js';
 import { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, validateMachineConfig, type MachineConfig } from '../machine/index.js';
+import { packageVersion } from '../platform/node/daemon-paths.js';
+import { addToolstackVerbs } from './toolstack-verbs.js';
 import { registerWebCommand } from './web-command.js';
 
 export { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES };
@@ -119,6 +121,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .name('banquise')
     .description('A hypervisor in TypeScript: RISC-V RV64GC `virt` machines, paravirtualized (pv) or fully virtualized.')
     .addHelpText('after', CONSOLE_HELP)
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
 
@@ -207,6 +210,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       if (info.message !== undefined) process.stderr.write(`${info.message}\n`);
       setExit(info.exitCode);
     });
+  addToolstackVerbs(program, setExit);
   registerWebCommand(program, setExit);
   return program;
 }

@@ -16,6 +16,7 @@ import { P9Server } from '../devices/virtio/p9/p9-server.js';
 import { Virtio9pDevice } from '../devices/virtio/p9/virtio-9p.js';
 import { VirtioEntropyDevice } from '../devices/virtio/rng/entropy-device.js';
 import { VirtioVsockDevice } from '../devices/virtio/vsock/vsock-device.js';
+import { VirtioInputDevice } from '../devices/virtio/input/input-device.js';
 import type { HostBackends } from './host-backends.js';
 import { Machine, type MachineExit, type VirtioSlotFactory } from './machine.js';
 import type { MachineConfig } from './machine-config.js';
@@ -45,7 +46,7 @@ function macBytes(mac: string): Uint8Array {
 
 /**
  * The virtio devices of `config`, in slot order: disks, virtio console, rng, balloon, vsock,
- * nics, shares. Slot order is guest-visible (probe order: vda, vdb…, eth0…): keep it stable.
+ * nics, shares, input. Slot order is guest-visible (probe order: vda, vdb…, eth0…): keep it stable.
  */
 function createDevices(config: MachineConfig, backends: HostBackends): MachineDevices {
   const d = config.devices;
@@ -72,6 +73,7 @@ function createDevices(config: MachineConfig, backends: HostBackends): MachineDe
     };
     return add('9p', i, new Virtio9pDevice(new P9Server(backends.share(i, s), { onHostError }), s.tag));
   });
+  const input = d.input === true ? add('input', 0, new VirtioInputDevice()) : undefined;
   return {
     all,
     blocks,
@@ -81,6 +83,7 @@ function createDevices(config: MachineConfig, backends: HostBackends): MachineDe
     ...(rng !== undefined ? { rng } : {}),
     ...(balloon !== undefined ? { balloon } : {}),
     ...(vsock !== undefined ? { vsock } : {}),
+    ...(input !== undefined ? { input } : {}),
   };
 }
 

@@ -1,0 +1,20 @@
+import type { MachineConfig } from '../machine/machine-config.js';
+/** What happens when the guest powers off, reboots or crashes (xl.cfg `on_poweroff` etc.). */
+export type LifecycleAction = 'destroy' | 'restart' | 'preserve';
+/** Every lifecycle action, for validation and help texts. */
+export declare const LIFECYCLE_ACTIONS: readonly LifecycleAction[];
+/** A validated domain description. */
+export interface DomainConfig {
+    /** Unique name: 1..64 of [A-Za-z0-9_.-], not all digits (a number is a domain id). */
+    readonly name: string;
+    readonly machine: MachineConfig;
+    /** Guest memory at boot (xl `memory`): the balloon holds back the rest of the RAM. */
+    readonly memoryBytes: number;
+    /** Balloon ceiling (xl `maxmem`): the machine's RAM size (machine.memoryBytes). */
+    readonly maxMemoryBytes: number;
+    readonly onPoweroff: LifecycleAction;
+    readonly onReboot: LifecycleAction;
+    readonly onCrash: LifecycleAction;
+}
+/** Checks a domain name; returns what is wrong, or undefined when it is fine. */
+export declare function domainNameProblem(name: string): string | undefined;

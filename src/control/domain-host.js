@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=domain-host.js.map
