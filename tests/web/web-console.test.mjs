@@ -133,6 +133,21 @@ describe('web console (banquise daemon --web) in Chromium', { skip }, () => {
     await waitState('web1', /^(running|blocked)$/);
   });
 
+  test('create from xl.cfg text: errors name the line; a good config creates the domain', async () => {
+    await page.fill('#c-xl', 'name = "web2"\nmemory = 96\nmemroy = 3\n');
+    await page.click('#create-xl-form button[type="submit"]');
+    await page.waitForFunction(() => document.getElementById('message').className === 'error');
+    assert.match(await page.locator('#message').textContent(), /config:3: .*memroy/);
+    await page.fill('#c-xl', 'name = "web2"\nmemory = 96\nvcpus = 2\n');
+    await page.click('#create-xl-form button[type="submit"]');
+    await row('web2').waitFor({ timeout: 30_000 });
+    await waitState('web2', /^(running|blocked)$/);
+    assert.equal(await row('web2').locator('td').nth(3).textContent(), '2');
+    assert.equal(await row('web2').locator('td').nth(4).textContent(), '96 MiB');
+    await row('web2').locator('button[data-command="destroy"]').click();
+    await page.waitForFunction(() => document.querySelector('#domains tr[data-domain="web2"]') === null, null, { timeout: 60_000 });
+  });
+
   test('destroy removes it', async () => {
     await row('web1').locator('button[data-command="destroy"]').click();
     await page.waitForFunction(() => document.querySelector('#domains tr[data-domain="web1"]') === null, null, { timeout: 60_000 });

@@ -1,5 +1,6 @@
 // The daemon's web console (`banquise daemon --web`): log in with the API token, see the domains
 // refreshed live, create one, pause/unpause/shutdown/reboot/destroy it, open its console.
+import { parseXlConfig } from '../../control/xl-config.js';
 import { ApiClient, ApiError, type DomainView } from './api-client.js';
 import { ConsoleView } from './console-socket.js';
 import { DomainTable, type RowCommand } from './domain-table.js';
@@ -25,6 +26,8 @@ const consolePanel = el<HTMLElement>('console-panel');
 const consoleTitle = el<HTMLElement>('console-title');
 
 let api: ApiClient | undefined;
+/** The daemon host's default guest (from /web/defaults.json), if built. */
+let defaults: { kernel: string; initrd: string } | undefined;
 let timer: ReturnType<typeof setInterval> | undefined;
 let openConsole: ConsoleView | undefined;
 const table = new DomainTable(el<HTMLTableSectionElement>('domains'), (d, c) => void command(d, c));
@@ -145,6 +148,32 @@ createForm.addEventListener('submit', (ev) => {
   })();
 });
 
+/**
+ * The DomainConfig of an xl.cfg text, parsed here with the same parser as `banquise create`
+ * (control/xl-config.ts); errors name the line. The daemon checks the files exist.
+ */
+function configFromXl(text: string): unknown {
+  const { config, usesDefaultGuest } = parseXlConfig(text, { file: 'config', dir: '/', exists: () => true });
+  if (!usesDefaultGuest) return config;
+  if (defaults === undefined) throw new Error('config has no kernel and the daemon host has no built default guest (npm run guest there)');
+  return { ...config, machine: { ...config.machine, boot: { ...config.machine.boot, kernel: { path: defaults.kernel }, initrd: { path: defaults.initrd } } } };
+}
+
+el<HTMLFormElement>('create-xl-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  if (api === undefined) return;
+  const a = api;
+  void (async () => {
+    try {
+      const d = await a.create(configFromXl(el<HTMLTextAreaElement>('c-xl').value));
+      say(`created ${d.name} (id ${d.id})`);
+    } catch (err) {
+      say(`create: ${err instanceof Error ? err.message : String(err)}`, true);
+    }
+    await refresh();
+  })();
+});
+
 loginForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   void login(el<HTMLInputElement>('token').value.trim());
@@ -163,6 +192,7 @@ el('console-close').addEventListener('click', () => {
 async function loadDefaults(client: ApiClient): Promise<void> {
   try {
     const d = (await client.webDefaults()) as { kernel?: unknown; initrd?: unknown; cmdline?: unknown };
+    if (typeof d.kernel === 'string' && typeof d.initrd === 'string') defaults = { kernel: d.kernel, initrd: d.initrd };
     if (typeof d.kernel === 'string') el<HTMLInputElement>('c-kernel').value = d.kernel;
     if (typeof d.initrd === 'string') el<HTMLInputElement>('c-initrd').value = d.initrd;
     if (typeof d.cmdline === 'string') el<HTMLInputElement>('c-cmdline').value = d.cmdline;
