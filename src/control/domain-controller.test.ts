@@ -84,6 +84,7 @@ test('reboot restarts (on_reboot=restart) keeping id, uuid and console; crash is
   await c.execute({ kind: 'create', config: cfg('a') });
   handles[0]!.events.output(new Uint8Array([65]));
   await c.execute({ kind: 'reboot', ref: 'a' });
+  assert.deepEqual(handles[0]!.keys, ['restart']);
   handles[0]!.events.exit({ kind: 'poweroff' });
   await flush();
   assert.equal(handles.length, 2);

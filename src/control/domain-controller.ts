@@ -112,11 +112,12 @@ export class DomainController {
       case 'shutdown':
       case 'reboot':
         this.expect(d, ['running', 'blocked'], action.kind);
-        // The guest's own shutdown runs on the power key (its acpid → poweroff). busybox acpid
-        // maps no reboot key by default, so a reboot is the same shutdown, then on_reboot.
+        // The guest's own shutdown or reboot runs on a key press (the default guest's acpid
+        // maps KEY_POWER to poweroff and KEY_RESTART to reboot). A guest that answers a reboot
+        // request by powering off still counts as rebooted (on_reboot applies).
         d.rebootRequested = action.kind === 'reboot';
-        d.handle!.pressKey('power');
-        this.opts.log(`domain ${d.config.name} (${d.id}): ${action.kind} requested (power key)`);
+        d.handle!.pressKey(action.kind === 'reboot' ? 'restart' : 'power');
+        this.opts.log(`domain ${d.config.name} (${d.id}): ${action.kind} requested (${action.kind === 'reboot' ? 'restart' : 'power'} key)`);
         break;
       case 'destroy':
         await this.remove(d, 'destroyed');

@@ -33,6 +33,12 @@ export interface BuildOptions {
    * of booting: RAM, harts and every device continue where the snapshot was taken.
    */
   readonly state?: MachineState;
+  /**
+   * false: neither boot nor restore; RAM stays zero and the harts in reset, for a caller that
+   * fills RAM itself and then calls `machine.restore` (a migration destination, built before
+   * the pages arrive so that the stop does not wait for a 256 MiB allocation). Default true.
+   */
+  readonly boot?: boolean;
 }
 
 /** Default MAC of interface `index`: QEMU's 52:54:00:12:34:56, last byte + index. */
@@ -131,6 +137,7 @@ export function buildMachine(config: MachineConfig, backends: HostBackends, opti
     machine.restore(options.state);
     return machine;
   }
+  if (options.boot === false) return machine;
   const boot = config.boot;
   pvBoot(machine, {
     kernel: backends.blob(boot.kernel),

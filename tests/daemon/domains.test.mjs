@@ -165,7 +165,8 @@ test('reboot: the guest shuts down cleanly, then on_reboot restarts it (same id 
   const before = await domain('web2');
   assert.equal((await bq(['reboot', 'web2'])).code, 0);
   await consoles.web2.waitFor(/The system is going down NOW!/, 120_000);
-  await consoles.web2.waitFor(/restarting\]/, 120_000);
+  await consoles.web2.waitFor(/reboot: Restarting system/, 120_000); // the restart key → acpid → reboot
+  await consoles.web2.waitFor(/rebooting; restarting\]/, 120_000);
   await consoles.web2.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
   await consoles.web2.waitFor(PROMPT, 120_000);
   const after = await domain('web2');

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=domain-host.js.map
