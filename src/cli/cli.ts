@@ -11,6 +11,7 @@ import { nicConfigOf, parseNetOption, parseShareOption, shareConfigsOf } from '.
 import { DEFAULT_JIT_CONFIG, kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, validateMachineConfig, type MachineConfig } from '../machine/index.js';
 import { packageVersion } from '../platform/node/daemon-paths.js';
 import { addToolstackVerbs } from './toolstack-verbs.js';
+import { registerWebCommand } from './web-command.js';
 
 export { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES };
 /** Kernel command line when --append is not given. */
@@ -275,6 +276,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(info.exitCode);
     });
   addToolstackVerbs(program, setExit);
+  registerWebCommand(program, setExit);
   return program;
 }
 

@@ -6,11 +6,22 @@ import { BanquiseError } from '../base/errors.js';
 import { daemonLogPath, ensurePrivateDir, pidPath } from '../platform/node/daemon-paths.js';
 import { socketAnswers, startDaemon } from '../api/daemon.js';
 import { dirname } from 'node:path';
+import { builtDefaultGuest } from '../platform/node/built-guest.js';
+
+/** The web console's create form defaults: the default guest, when it is built. */
+function webDefaults(): { webDefaults?: { kernel: string; initrd: string; cmdline: string } } {
+  const g = builtDefaultGuest();
+  return g === undefined ? {} : { webDefaults: { kernel: g.kernel, initrd: g.initrd, cmdline: 'console=ttyS0' } };
+}
 
 /** Options of `banquise daemon`, validated. */
 export interface DaemonVerbOptions {
   readonly socketPath: string;
   readonly listen?: string;
+  /** `HOST:PORT` of the web console. */
+  readonly web?: string;
+  /** Folder of the built web console page. */
+  readonly webDir?: string;
   readonly maxMemoryBytes?: number;
   readonly maxDomains?: number;
   readonly allowFaultInjection: boolean;
@@ -46,6 +57,8 @@ export async function runDaemonVerb(o: DaemonVerbOptions): Promise<number> {
   const daemon = await startDaemon({
     socketPath: o.socketPath,
     ...(o.listen !== undefined ? { listen: o.listen } : {}),
+    ...(o.web !== undefined ? { web: o.web, ...webDefaults() } : {}),
+    ...(o.webDir !== undefined ? { webDir: o.webDir } : {}),
     ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
     ...(o.maxDomains !== undefined ? { maxDomains: o.maxDomains } : {}),
     ...(o.watchdogMs !== undefined ? { watchdogMs: o.watchdogMs } : {}),
