@@ -21,6 +21,8 @@ const ALLOWED = {
   'test-support': Object.keys({}),
 };
 const CORE = new Set(['base', 'memory', 'cpu', 'jit', 'devices', 'loader', 'machine', 'control']);
+/** Layers that run in a browser: no node:* at all (their tsconfig has no Node types either). */
+const BROWSER = new Set(['platform/browser', 'web']);
 const SRC = resolve('src');
 
 function layerOf(file) {
@@ -47,6 +49,7 @@ for (const file of walk(SRC, [])) {
     const spec = m[1];
     if (spec.startsWith('node:')) {
       if (CORE.has(from) && !isTest) problems.push(`${relative('.', file)}: core layer '${from}' imports ${spec}`);
+      if (BROWSER.has(from) && !isTest) problems.push(`${relative('.', file)}: browser layer '${from}' imports ${spec}`);
       continue;
     }
     if (!spec.startsWith('.')) continue;

@@ -10,7 +10,8 @@
 // included). The same number read on Banquise checks the method against the exact count.
 // --exact-split adds one Banquise boot with a per-instruction tracer that counts S and U exactly
 // (slow: its time is not reported); otherwise the split is sampled at slice boundaries.
-// Usage: node bench/boot/run.mjs [--vcpus N] [--memory MiB] [--runs N] [--no-qemu] [--exact-split] [--json]
+// Usage: node bench/boot/run.mjs [--vcpus N] [--memory MiB] [--runs N] [--no-qemu] [--jit] [--jit-threshold N]
+//   [--exact-split] [--json]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,11 +32,14 @@ const { values: opts } = parseArgs({
     memory: { type: 'string', default: '256' },
     runs: { type: 'string', default: '1' },
     'no-qemu': { type: 'boolean', default: false },
+    jit: { type: 'boolean', default: false },
+    'jit-threshold': { type: 'string' },
     'exact-split': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
 const vcpus = Number(opts.vcpus);
+const jitOn = opts.jit || opts['jit-threshold'] !== undefined;
 const memoryMiB = Number(opts.memory);
 const runs = Math.max(1, Number(opts.runs));
 
@@ -92,7 +96,10 @@ async function bootBanquise(exactSplit = false) {
     },
   });
   const t0 = performance.now();
-  const machine = buildMachine(config, backends);
+  const machine = buildMachine(config, backends, {
+    jit: jitOn,
+    ...(opts['jit-threshold'] !== undefined ? { jitThreshold: Number(opts['jit-threshold']) } : {}),
+  });
   const samples = [0, 0, 0, 0];
   const exact = [0, 0, 0, 0];
   if (exactSplit) for (const h of machine.harts) h.setTracer(() => { exact[h.priv]++; });
@@ -187,7 +194,7 @@ if (opts.json) {
   console.log('');
   console.log('| | time to prompt | guest instructions | firmware (M) | kernel (S) | user (U) | MIPS |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
-  console.log(`| Banquise pv (no firmware, SBI in TS) | ${(bMs / 1000).toFixed(2)} s | ${fmt(b.instructions)} | 0 | ~${(b.kernelShare * 100).toFixed(1)} % | ~${(b.userShare * 100).toFixed(1)} % | ${mips.toFixed(1)} |`);
+  console.log(`| Banquise pv (no firmware, SBI in TS${jitOn ? ", --jit" : ""}) | ${(bMs / 1000).toFixed(2)} s | ${fmt(b.instructions)} | 0 | ~${(b.kernelShare * 100).toFixed(1)} % | ~${(b.userShare * 100).toFixed(1)} % | ${mips.toFixed(1)} |`);
   const qInsn = results[0].qemuIcount?.reported;
   if (qMs !== undefined) {
     const insn = qInsn !== undefined ? fmt(qInsn) : vcpus > 1 ? 'not measured (instret is per hart; use --vcpus 1)' : 'not measured (no cross compiler for /bin/instret)';

@@ -2,7 +2,7 @@
 // `npm run bench:cpu`: runs the bare-metal CPU workload (bench/cpu/workload.c) on Banquise
 // (`banquise elf`) and on qemu-system-riscv64 -M spike in the same run and prints a table:
 // instructions, wall-clock seconds (with the process start-up measured on an empty run of the
-// same program and subtracted), MIPS, and the speed ratio.
+// same program and subtracted), MIPS, and the speed ratio; Banquise runs interpreted and with --jit.
 // The instruction count comes from QEMU with -icount shift=0 (its minstret is then exact) and
 // is cross-checked against Banquise's minstret; both must also print the same checksum.
 // Usage: node bench/cpu/run.mjs [--scale F] [--repeat N] [--max-instructions N]
@@ -44,7 +44,7 @@ function timed(cmd, argv) {
 }
 
 const qemu = (elf, extra = []) => timed('qemu-system-riscv64', ['-M', 'spike', '-nographic', '-bios', 'none', ...extra, '-kernel', elf]);
-const banquise = (elf) => timed(process.execPath, [join(ROOT, 'bin', 'banquise.js'), 'elf', '--max-instructions', String(maxInstructions), elf]);
+const banquise = (elf, engine = []) => timed(process.execPath, [join(ROOT, 'bin', 'banquise.js'), 'elf', ...engine, '--max-instructions', String(maxInstructions), elf]);
 // QEMU runs are short, so their best of at least 3 is taken to tame timing noise.
 const best = (f, n = repeat) => Array.from({ length: n }, f).reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
@@ -57,10 +57,13 @@ const q = best(() => qemu(elf), Math.max(3, repeat));
 const q0 = best(() => qemu(empty), Math.max(3, repeat));
 const b = best(() => banquise(elf));
 const b0 = best(() => banquise(empty));
+const j = best(() => banquise(elf, ['--jit']));
+const j0 = best(() => banquise(empty, ['--jit']));
 
 const rows = [
   ['qemu-system-riscv64 (TCG)', q, q0],
   ['banquise elf', b, b0],
+  ['banquise elf --jit', j, j0],
 ].map(([name, run, start]) => {
   const net = Math.max(1e-6, run.seconds - start.seconds);
   return { name, wall: run.seconds, startup: start.seconds, net, mips: Number(instructions) / net / 1e6 };
@@ -70,8 +73,9 @@ console.log(`${'machine'.padEnd(28)}${pad('instructions', 16)}${pad('wall s', 10
 for (const r of rows) {
   console.log(`${r.name.padEnd(28)}${pad(instructions.toLocaleString('en-US'), 16)}${pad(r.wall.toFixed(3), 10)}${pad(r.startup.toFixed(3), 11)}${pad(r.mips.toFixed(1), 10)}`);
 }
-console.log(`ratio: qemu is ${(rows[0].mips / rows[1].mips).toFixed(2)}x the speed of banquise (start-up excluded)`);
-const agree = q.checksum === b.checksum && counted.checksum === b.checksum;
-console.log(`checksum: qemu ${q.checksum}, banquise ${b.checksum} (${agree ? 'match' : 'MISMATCH'})`);
-console.log(`instructions: qemu -icount ${instructions}, banquise minstret ${b.instret} (${instructions === b.instret ? 'match' : 'MISMATCH'})`);
-if (!agree || instructions !== b.instret) process.exit(1);
+console.log(`ratio: qemu is ${(rows[0].mips / rows[1].mips).toFixed(2)}x the speed of banquise, ${(rows[0].mips / rows[2].mips).toFixed(2)}x banquise --jit (start-up excluded)`);
+const agree = q.checksum === b.checksum && counted.checksum === b.checksum && j.checksum === b.checksum;
+console.log(`checksum: qemu ${q.checksum}, banquise ${b.checksum}, --jit ${j.checksum} (${agree ? 'match' : 'MISMATCH'})`);
+const countsAgree = instructions === b.instret && instructions === j.instret;
+console.log(`instructions: qemu -icount ${instructions}, banquise minstret ${b.instret}, --jit ${j.instret} (${countsAgree ? 'match' : 'MISMATCH'})`);
+if (!agree || !countsAgree) process.exit(1);

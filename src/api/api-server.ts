@@ -9,6 +9,7 @@ import type { DomainAction, DomainController } from '../control/domain-controlle
 import type { DomainConfig } from '../control/domain-config.js';
 import { bodySchema, fastifyPath, loadOpenApi, paramsSchema, type OpenApiDoc } from './openapi.js';
 import { attachConsoleSockets } from './console-socket.js';
+import { isWebConsoleAsset, registerWebConsole, type WebConsoleOptions } from './web-console.js';
 
 /** Largest request body (bytes). */
 export const API_BODY_LIMIT_BYTES = 64 * 1024;
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   readonly token?: string;
   /** The OpenAPI document (default: the repository's api/openapi.json). */
   readonly doc?: OpenApiDoc;
+  /** Also serve the web console page on this listener (`banquise daemon --web`). */
+  readonly webConsole?: WebConsoleOptions;
 }
 
 type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -125,6 +128,8 @@ export function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Fa
   if (opts.token !== undefined) {
     const want = Buffer.from(`Bearer ${opts.token}`);
     app.addHook('onRequest', async (req, reply) => {
+      // The web console's page files are its login page: public, and they carry no data.
+      if (opts.webConsole !== undefined && isWebConsoleAsset(req.method, req.url)) return undefined;
       const got = Buffer.from(req.headers.authorization ?? '');
       if (got.length !== want.length || !timingSafeEqual(got, want)) {
         return reply.code(401).send({ error: { code: 'unauthorized', message: 'send Authorization: Bearer TOKEN (the daemon host shows it with `banquise token`)' } });
@@ -154,6 +159,7 @@ export function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Fa
     if (status === 500) ctx.log?.(`API internal error: ${err.stack ?? err.message}`); // the daemon keeps running
     return reply.code(status).send({ error: { code: status === 500 ? 'internal' : status === 413 ? 'too-large' : status === 415 ? 'unsupported-media-type' : 'bad-request', message } });
   });
+  if (opts.webConsole !== undefined) registerWebConsole(app, opts.webConsole);
   attachConsoleSockets(app, c, opts.token);
   return app;
 }

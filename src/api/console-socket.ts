@@ -9,6 +9,25 @@ import { WebSocketServer, type RawData } from 'ws';
 import { ControlError } from '../control/control-error.js';
 import type { DomainController } from '../control/domain-controller.js';
 
+/**
+ * A browser cannot set Authorization on a WebSocket: it offers the token as a subprotocol,
+ * `banquise.bearer.<token>`, next to `banquise`, which the server then selects.
+ */
+export const WS_PROTOCOL = 'banquise';
+const WS_TOKEN_PREFIX = 'banquise.bearer.';
+
+/** True if the upgrade request carries `token` (Authorization header or subprotocol). */
+function authorized(req: IncomingMessage, token: string): boolean {
+  const same = (got: string, want: string): boolean => {
+    const a = Buffer.from(got);
+    const b = Buffer.from(want);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+  if (same(req.headers.authorization ?? '', `Bearer ${token}`)) return true;
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  return offered.some((p) => p.startsWith(WS_TOKEN_PREFIX) && same(p.slice(WS_TOKEN_PREFIX.length), token));
+}
+
 const CONSOLE_PATH = /^\/v1\/domains\/([A-Za-z0-9_.-]{1,64})\/console(?:\?.*)?$/;
 /** Largest input frame accepted (bytes). */
 const MAX_INPUT_FRAME_BYTES = 64 * 1024;
@@ -20,14 +39,17 @@ function refuse(socket: Duplex, status: number, message: string): void {
 
 /** Serves console WebSockets on `app`'s HTTP server. */
 export function attachConsoleSockets(app: FastifyInstance, controller: DomainController, token: string | undefined): void {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_INPUT_FRAME_BYTES });
+  // Of the offered subprotocols only `banquise` is ever selected (never the one with the token).
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_INPUT_FRAME_BYTES,
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const m = CONSOLE_PATH.exec(req.url ?? '');
     if (m === null) return refuse(socket, 404, `no WebSocket endpoint at ${req.url ?? ''}`);
-    if (token !== undefined) {
-      const want = Buffer.from(`Bearer ${token}`);
-      const got = Buffer.from(req.headers.authorization ?? '');
-      if (got.length !== want.length || !timingSafeEqual(got, want)) return refuse(socket, 401, 'send Authorization: Bearer TOKEN');
+    if (token !== undefined && !authorized(req, token)) {
+      return refuse(socket, 401, 'send Authorization: Bearer TOKEN (browsers: the subprotocol banquise.bearer.TOKEN)');
     }
     let con: ReturnType<DomainController['console']>;
     try {

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { freemem } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { BanquiseError } from '../base/errors.js';
 import { DomainController } from '../control/domain-controller.js';
@@ -12,6 +13,7 @@ import { WorkerDomainHost } from '../platform/node/worker-domain-host.js';
 import { NodeBridges, type BridgeSpec } from '../platform/node/net/bridges.js';
 import { ensurePrivateDir, ensureToken, packageVersion, pidPath } from '../platform/node/daemon-paths.js';
 import { buildApiServer } from './api-server.js';
+import type { WebConsoleDefaults } from './web-console.js';
 
 /** How a daemon is started (`banquise daemon` options). */
 export interface DaemonOptions {
@@ -30,6 +32,12 @@ export interface DaemonOptions {
   readonly echoLog?: (line: string) => void;
   /** The bridges (`--bridge`); default: br0 with a user-mode uplink. */
   readonly bridges?: readonly BridgeSpec[];
+  /** `HOST:PORT` of the web console listener (the API + the page; bearer token), if any. */
+  readonly web?: string;
+  /** Folder of the built web console page (default: dist/web/console of this installation). */
+  readonly webDir?: string;
+  /** The host's default guest, offered by the web console's create form. */
+  readonly webDefaults?: WebConsoleDefaults;
 }
 
 /** A running daemon. */
@@ -37,12 +45,18 @@ export interface Daemon {
   readonly socketPath: string;
   /** Actual TCP address when listening (port resolved). */
   readonly tcpAddress?: string;
+  /** Actual address of the web console listener (port resolved). */
+  readonly webAddress?: string;
   /** Stops every domain and closes the listeners; removes the socket and pid file. */
   close(): Promise<void>;
 }
 
 /** Bridges of a daemon started without --bridge: br0 with a user-mode NAT uplink. */
 export const DEFAULT_BRIDGES: readonly BridgeSpec[] = [{ name: 'br0', uplink: { kind: 'user', hostForwards: [] } }];
+/** dist/web/console beside this file's dist/api (built by `npm run build:web`). */
+export function defaultWebConsoleDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'console');
+}
 
 /** Lines of log kept for `banquise dmesg`. */
 const LOG_LINES = 1000;
@@ -105,27 +119,38 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await unix.listen({ path: sock });
   chmodSync(sock, 0o600);
   apps.push(unix);
-  let tcpAddress: string | undefined;
-  if (opts.listen !== undefined) {
-    const m = /^(.*):(\d{1,5})$/.exec(opts.listen);
+  /** Starts one TCP listener (API with the bearer token, plus the page for --web). */
+  const listenTcp = async (option: string, address: string, example: string, web: boolean): Promise<string> => {
+    const m = /^(.*):(\d{1,5})$/.exec(address);
     if (m === null || Number(m[2]) > 65535) {
-      await unix.close();
-      throw new BanquiseError(`--listen ${opts.listen}: expected HOST:PORT, e.g. 127.0.0.1:7650`, 64);
+      for (const a of apps) await a.close();
+      throw new BanquiseError(`${option} ${address}: expected HOST:PORT, e.g. ${example}`, 64);
     }
-    const tcp = buildApiServer(ctx, { token: ensureToken(opts.tokenFile) });
-    await tcp.listen({ host: m[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(m[2]) });
-    const a = tcp.server.address();
-    tcpAddress = a !== null && typeof a === 'object' ? `${a.address}:${a.port}` : opts.listen;
-    apps.push(tcp);
-  }
+    const webConsole = web ? { dir: opts.webDir ?? defaultWebConsoleDir(), ...(opts.webDefaults !== undefined ? { defaults: opts.webDefaults } : {}) } : undefined;
+    let app: FastifyInstance;
+    try {
+      app = buildApiServer(ctx, { token: ensureToken(opts.tokenFile), ...(webConsole !== undefined ? { webConsole } : {}) });
+      await app.listen({ host: m[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(m[2]) });
+    } catch (err) {
+      for (const a of apps) await a.close();
+      throw err;
+    }
+    apps.push(app);
+    const a = app.server.address();
+    return a !== null && typeof a === 'object' ? `${a.address}:${a.port}` : address;
+  };
+  const tcpAddress = opts.listen !== undefined ? await listenTcp('--listen', opts.listen, '127.0.0.1:7650', false) : undefined;
+  const webAddress = opts.web !== undefined ? await listenTcp('--web', opts.web, '127.0.0.1:7651', true) : undefined;
   const pidFile = pidPath(sock);
   writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
   addLog(`bridges: ${bridgeSpecs.map((b) => `${b.name}${b.uplink !== undefined ? ' (user uplink)' : ''}`).join(', ') || 'none'}`);
   addLog(`banquised ${ctx.version} listening on ${sock}${tcpAddress !== undefined ? ` and ${tcpAddress} (bearer token)` : ''}; memory budget ${maxMemoryBytes >> 20}M`);
+  if (webAddress !== undefined) addLog(`web console at http://${webAddress}/ (log in with the token: banquise token)`);
   let closed = false;
   return {
     socketPath: sock,
     ...(tcpAddress !== undefined ? { tcpAddress } : {}),
+    ...(webAddress !== undefined ? { webAddress } : {}),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -21,7 +21,12 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>;
   }
   type BufferSource = ArrayBufferView | ArrayBuffer;
+  /** Compiles a module off the calling thread's hot path (the JIT's async compiles). */
+  function compile(bytes: BufferSource): Promise<Module>;
 }
+
+/** High-resolution milliseconds (the JIT's compile-time counter). */
+declare const performance: { now(): number };
 
 declare class TextEncoder {
   encode(input?: string): Uint8Array;

@@ -8,9 +8,10 @@ import { runPvSession } from '../platform/node/pv-session.js';
 import { loadMachineFile, restoreBlobs } from '../platform/node/snapshot-session.js';
 import { parseVirtioOptions } from '../platform/node/virtio-options.js';
 import { nicConfigOf, parseNetOption, parseShareOption, shareConfigsOf } from '../platform/node/net-options.js';
-import { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, validateMachineConfig, type MachineConfig } from '../machine/index.js';
+import { DEFAULT_JIT_CONFIG, kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, validateMachineConfig, type MachineConfig } from '../machine/index.js';
 import { packageVersion } from '../platform/node/daemon-paths.js';
 import { addToolstackVerbs } from './toolstack-verbs.js';
+import { registerWebCommand } from './web-command.js';
 
 export { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES };
 /** Kernel command line when --append is not given. */
@@ -79,6 +80,13 @@ export function parseCountOption(text: string): number {
   return n;
 }
 
+/** Parses --jit-threshold: a whole number, 0 included. */
+function parseThresholdOption(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`'${text}' is not a whole number`);
+  return n;
+}
+
 interface RunOptions {
   kernel?: string;
   initrd?: string;
@@ -93,6 +101,8 @@ interface RunOptions {
   rng: boolean;
   net: string[];
   share: string[];
+  jit?: boolean;
+  jitThreshold?: number;
   saveOnExit?: string;
   restore?: string;
 }
@@ -108,6 +118,8 @@ function collect(value: string, previous: string[]): string[] {
 interface ElfOptions {
   maxInstructions?: number;
   trace?: boolean;
+  jit?: boolean;
+  jitThreshold?: number;
 }
 
 /** What the default guest provider returns (src/platform/node/guest-images.ts). */
@@ -159,6 +171,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
     .option('--net <spec>', 'virtio-net: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P (repeatable)', collect, [])
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
+    .option('--jit', 'translate hot guest code to WebAssembly (experimental, off by default: docs/jit.md)')
+    .option('--no-jit', 'interpret only (the default)')
+    .addOption(new Option('--jit-threshold <n>', `with --jit: times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold}); implies --jit`).argParser(parseThresholdOption))
     .option('--save-on-exit <file>', 'when you quit (Ctrl-A X, monitor quit), save the guest to file instead of discarding it')
     .option('--restore <file>', 'resume a guest saved with --save-on-exit or the monitor\'s save (its machine comes from the file)')
     .addHelpText('after', CONSOLE_HELP)
@@ -175,6 +190,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
           restore: saved.state,
           backends: { blobs: restoreBlobs(saved.state.config) },
           streams: { stdin: process.stdin, stdout: process.stdout },
+          jit: opts.jit ?? opts.jitThreshold !== undefined,
+          ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
           ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
           ...(opts.saveOnExit !== undefined ? { saveOnExit: opts.saveOnExit } : {}),
         });
@@ -226,6 +243,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const info = await runPvSession({
         machine,
         streams: { stdin: process.stdin, stdout: process.stdout },
+        jit: opts.jit ?? opts.jitThreshold !== undefined,
+        ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
         ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
         ...(opts.saveOnExit !== undefined ? { saveOnExit: opts.saveOnExit } : {}),
       });
@@ -239,6 +258,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<file>', 'RV64 little-endian ELF executable')
     .addOption(new Option('--max-instructions <n>', 'stop with exit status 2 after n instructions').argParser(parseCountOption))
     .option('--trace', 'print every executed instruction on stderr (pc, raw bits, disassembly, register written)')
+    .option('--jit', 'translate hot guest code to WebAssembly (experimental, off by default: docs/jit.md)')
+    .option('--no-jit', 'interpret only (the default)')
+    .addOption(new Option('--jit-threshold <n>', `with --jit: times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold}); implies --jit`).argParser(parseThresholdOption))
     .addHelpText('after', '\nThe program ends by writing 1 (pass) or (n << 1) | 1 (failure n) to `tohost`;\n(1 << 56) | (1 << 48) | ch prints ch. Ctrl-C stops it.')
     .action(async (file: string, opts: ElfOptions) => {
       const elf = loadFile(file, 'ELF file');
@@ -246,12 +268,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
         elf,
         ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
         ...(opts.trace === true ? { trace: (line: string) => process.stderr.write(line + '\n') } : {}),
+        jit: opts.jit ?? opts.jitThreshold !== undefined,
+        ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
         stdout: process.stdout,
       });
       if (info.message !== undefined) process.stderr.write(`${info.message}\n`);
       setExit(info.exitCode);
     });
   addToolstackVerbs(program, setExit);
+  registerWebCommand(program, setExit);
   return program;
 }
 

@@ -7,11 +7,22 @@ import { daemonLogPath, ensurePrivateDir, pidPath } from '../platform/node/daemo
 import { socketAnswers, startDaemon } from '../api/daemon.js';
 import { dirname } from 'node:path';
 import type { BridgeSpec } from '../platform/node/net/bridges.js';
+import { builtDefaultGuest } from '../platform/node/built-guest.js';
+
+/** The web console's create form defaults: the default guest, when it is built. */
+function webDefaults(): { webDefaults?: { kernel: string; initrd: string; cmdline: string } } {
+  const g = builtDefaultGuest();
+  return g === undefined ? {} : { webDefaults: { kernel: g.kernel, initrd: g.initrd, cmdline: 'console=ttyS0' } };
+}
 
 /** Options of `banquise daemon`, validated. */
 export interface DaemonVerbOptions {
   readonly socketPath: string;
   readonly listen?: string;
+  /** `HOST:PORT` of the web console. */
+  readonly web?: string;
+  /** Folder of the built web console page. */
+  readonly webDir?: string;
   readonly maxMemoryBytes?: number;
   readonly maxDomains?: number;
   readonly allowFaultInjection: boolean;
@@ -49,6 +60,8 @@ export async function runDaemonVerb(o: DaemonVerbOptions): Promise<number> {
   const daemon = await startDaemon({
     socketPath: o.socketPath,
     ...(o.listen !== undefined ? { listen: o.listen } : {}),
+    ...(o.web !== undefined ? { web: o.web, ...webDefaults() } : {}),
+    ...(o.webDir !== undefined ? { webDir: o.webDir } : {}),
     ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
     ...(o.maxDomains !== undefined ? { maxDomains: o.maxDomains } : {}),
     ...(o.watchdogMs !== undefined ? { watchdogMs: o.watchdogMs } : {}),

@@ -194,6 +194,8 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
     .description('Run banquised, the daemon that owns the domains (in the foreground unless --detach).')
     .option('--socket <path>', 'Unix socket to listen on (default: $BANQUISE_SOCKET, else $XDG_RUNTIME_DIR/banquise/ or ~/.cache/banquise/banquised.sock; mode 0600)')
     .option('--listen <host:port>', 'also listen on TCP; every request needs the bearer token (banquise token)')
+    .option('--web [host:port]', 'serve the web console (the API and a page: domains, consoles) on TCP, default 127.0.0.1:7651; log in with the token (banquise token); the page is built by npm run build:web')
+    .addOption(new Option('--web-dir <folder>', 'folder of the built web console page (default: dist/web/console)').hideHelp())
     .addOption(new Option('--max-memory <size>', 'memory budget of all domains together, e.g. 4G (default: 80% of the free memory at start)').argParser(parseMiB))
     .addOption(new Option('--max-domains <n>', 'most domains at once (default 32)').argParser(parsePositive))
     .option('--detach', 'run in the background (log and pid file beside the socket)')
@@ -205,6 +207,8 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
         await runDaemonVerb({
           socketPath: socketPath(o.socket),
           ...(o.listen !== undefined ? { listen: o.listen } : {}),
+          ...(o.web !== undefined ? { web: o.web === true ? DEFAULT_WEB_CONSOLE : o.web } : {}),
+          ...(o.webDir !== undefined ? { webDir: resolve(o.webDir) } : {}),
           ...(o.maxMemory !== undefined ? { maxMemoryBytes: o.maxMemory } : {}),
           ...(o.maxDomains !== undefined ? { maxDomains: o.maxDomains } : {}),
           ...(o.watchdogMs !== undefined ? { watchdogMs: o.watchdogMs } : {}),
@@ -217,11 +221,16 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
     });
 }
 
+/** Address of the web console when `--web` names none. */
+export const DEFAULT_WEB_CONSOLE = '127.0.0.1:7651';
+
 /** The daemon's options as arguments again (for the --detach re-run). */
 function rawDaemonArgs(o: DaemonFlags): string[] {
   return [
     ...(o.socket !== undefined ? ['--socket', resolve(o.socket)] : []),
     ...(o.listen !== undefined ? ['--listen', o.listen] : []),
+    ...(o.web !== undefined ? ['--web', o.web === true ? DEFAULT_WEB_CONSOLE : o.web] : []),
+    ...(o.webDir !== undefined ? ['--web-dir', resolve(o.webDir)] : []),
     ...(o.maxMemory !== undefined ? ['--max-memory', `${o.maxMemory / MIB}M`] : []),
     ...(o.maxDomains !== undefined ? ['--max-domains', String(o.maxDomains)] : []),
     ...(o.allowFaultInjection === true ? ['--allow-fault-injection'] : []),
@@ -234,6 +243,8 @@ function rawDaemonArgs(o: DaemonFlags): string[] {
 interface DaemonFlags {
   socket?: string;
   listen?: string;
+  web?: string | true;
+  webDir?: string;
   maxMemory?: number;
   maxDomains?: number;
   allowFaultInjection?: boolean;

@@ -37,6 +37,8 @@ export interface DomainInfo {
   readonly boots: number;
   /** Why the domain crashed or shut down, when it did. */
   readonly reason?: string;
+  /** Seconds since the domain was created (xl uptime). */
+  readonly uptime_s: number;
   readonly block_read_bytes: number;
   readonly block_write_bytes: number;
   readonly net_rx_frames: number;
@@ -57,6 +59,8 @@ export interface ControllerOptions {
   readonly allowFaults?: boolean;
   /** Names of the daemon's bridges; a nic on another bridge is refused (undefined: not checked). */
   readonly bridges?: readonly string[];
+  /** Milliseconds of a clock, for uptimes (default: Date.now). */
+  readonly nowMs?: () => number;
 }
 
 const MIB = 1024 * 1024;
@@ -72,6 +76,8 @@ interface Domain {
   base: DomainStats;
   stats: DomainStats;
   boots: number;
+  /** When it was created (ControllerOptions.nowMs). */
+  readonly createdAtMs: number;
   memoryTargetBytes: number;
   /** A `reboot` was asked for: the next poweroff counts as a reboot. */
   rebootRequested: boolean;
@@ -85,8 +91,11 @@ interface Domain {
 export class DomainController {
   private readonly domains = new Map<number, Domain>();
   private nextId = 1;
+  private readonly nowMs: () => number;
 
-  constructor(private readonly opts: ControllerOptions) {}
+  constructor(private readonly opts: ControllerOptions) {
+    this.nowMs = opts.nowMs ?? (() => Date.now());
+  }
 
   /** Carries out an action; resolves with the domain's info (undefined once destroyed). */
   async execute(action: DomainAction): Promise<DomainInfo | undefined> {
@@ -222,6 +231,7 @@ export class DomainController {
       base: ZERO_STATS,
       stats: ZERO_STATS,
       boots: 0,
+      createdAtMs: this.nowMs(),
       memoryTargetBytes: config.memoryBytes,
       rebootRequested: false,
       reason: undefined,
@@ -329,6 +339,7 @@ export class DomainController {
       instructions: s.instructions,
       boots: d.boots,
       ...(d.reason !== undefined ? { reason: d.reason } : {}),
+      uptime_s: Math.round(this.nowMs() - d.createdAtMs) / 1000,
       block_read_bytes: s.blockReadBytes,
       block_write_bytes: s.blockWriteBytes,
       net_rx_frames: s.netRxFrames,

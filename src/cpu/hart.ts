@@ -159,7 +159,15 @@ export class Hart {
   trapSteps = 0;
   /** @internal */
   runCount = 0;
-  private tracer: HartTracer | undefined = undefined;
+  /** @internal The installed tracer (the JIT runs only while there is none). */
+  tracer: HartTracer | undefined = undefined;
+  /** @internal Set by the JIT's runner: run() returns (Budget) after every jump or taken branch,
+   *  so that the runner can enter translated code at block starts. */
+  exitAtJump = false;
+  /** @internal Set when PAUSE ended a run (the JIT runner then returns too); the runner clears it. */
+  paused = false;
+  /** @internal Byte offset of this hart's state area in the memory buffer. */
+  readonly stateOffset: number;
 
   /** Hart state lives in `env.mem.buffer` at [stateOffset, stateOffset + HART_STATE_BYTES). */
   constructor(env: HartEnv, hartId: number, stateOffset: number) {
@@ -168,6 +176,7 @@ export class Hart {
     }
     this.env = env;
     this.hartId = hartId;
+    this.stateOffset = stateOffset;
     this.mem = env.mem;
     this.bus = env.bus;
     const buf = env.mem.buffer;
@@ -392,6 +401,7 @@ export class Hart {
     let wtHi = tlbTagHi[db + Acc.Store]!;
     let wtOff = tlbOff[db + Acc.Store]!;
     const tracer = this.tracer;
+    const exitAtJump = this.exitAtJump;
     let pcLo = st[S.PC]!;
     let pcHi = st[S.PC + 1]!;
     let n = 0;
@@ -455,6 +465,7 @@ export class Hart {
             limit = 0;
             fetchPage = TlbTag.INVALID;
             budget--;
+            this.trapSteps++;
             continue;
           }
           if ((insn & 3) === 3) insn = this.rLo;
@@ -473,6 +484,7 @@ export class Hart {
           pcHi = st[S.PC + 1]!;
           limit = 0;
           budget--;
+          this.trapSteps++;
           continue;
         }
         insn = this.rLo;
@@ -520,6 +532,10 @@ export class Hart {
           npLo = tLo;
           npHi = tHi;
           // not a boundary: nothing that decides an interrupt changed (docs/architecture.md)
+          if (exitAtJump) { // end the run after this instruction (the JIT runner's block start)
+            budget = n + 1;
+            limit = 0;
+          }
           break;
         }
         case 0x67: { // JALR
@@ -538,6 +554,10 @@ export class Hart {
           npLo = tLo;
           npHi = tHi;
           // not a boundary: nothing that decides an interrupt changed (docs/architecture.md)
+          if (exitAtJump) { // end the run after this instruction (the JIT runner's block start)
+            budget = n + 1;
+            limit = 0;
+          }
           break;
         }
         case 0x63: { // BRANCH
@@ -563,6 +583,10 @@ export class Hart {
             npLo = (pcLo + imm) | 0;
             npHi = (pcHi + (imm >> 31) + ((npLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
             // not a boundary: nothing that decides an interrupt changed (docs/architecture.md)
+            if (exitAtJump) {
+              budget = n + 1;
+              limit = 0;
+            }
           }
           break;
         }
@@ -779,6 +803,7 @@ export class Hart {
             if (insn === 0x0100000f) {
               budget = n + 1;
               limit = 0;
+              this.paused = true;
             }
             break;
           }

@@ -19,6 +19,9 @@ export interface ElfRunConfig {
   readonly wallClockNs: () => bigint;
   /** Receives HTIF console characters and UART output. */
   readonly console: ConsoleBackend;
+  /** Run hot guest code as WebAssembly (docs/jit.md), and its hotness threshold. */
+  readonly jit?: boolean;
+  readonly jitThreshold?: number;
 }
 
 /** How an ELF run ended. */
@@ -94,6 +97,8 @@ export class ElfRunner {
       clock: config.clock,
       wallClockNs: config.wallClockNs,
       console: config.console,
+      ...(config.jit !== undefined ? { jit: config.jit } : {}),
+      ...(config.jitThreshold !== undefined ? { jitThreshold: config.jitThreshold } : {}),
     });
     const mem = this.machine.mem;
     for (const seg of image.segments) {

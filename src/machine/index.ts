@@ -2,6 +2,8 @@
 export { BOARD_LAYOUT, boardSlot, RAM_BASE_GPA, VIRTIO_SLOT_COUNT, PLIC_SOURCE_COUNT } from './board-layout.js';
 export type { BoardSlot, BoardDeviceKind } from './board-layout.js';
 export { Machine, MAX_IDLE_SLEEP_MS } from './machine.js';
+export { DEFAULT_JIT_CONFIG } from '../jit/jit.js';
+export type { JitInfo } from '../jit/jit.js';
 export type { BoardDeps, MachineExit, VirtioSlotFactory, SliceInfo, SliceReason } from './machine.js';
 export { MIN_MEMORY_BYTES, MAX_MEMORY_BYTES, MAX_VCPUS } from './machine-config.js';
 export type {

@@ -42,6 +42,13 @@ function backends(log: Logger = NULL_LOGGER, queue?: (() => void)[]): HostBacken
   };
 }
 
+test('buildMachine: the JIT is off unless asked for, then one per hart with the given threshold', () => {
+  const cfg = validateMachineConfig({ mode: 'pv', memoryBytes: 16 << 20, vcpus: 2, boot: { kernel: { path: 'Image' }, cmdline: 'x' } });
+  assert.equal(buildMachine(cfg, backends()).jits.length, 0);
+  assert.equal(buildMachine(cfg, backends(), { jit: true, jitThreshold: 0 }).jits.length, 2);
+  assert.throws(() => buildMachine(cfg, backends(), { jit: true, jitThreshold: -1 }), BanquiseError);
+});
+
 test('buildMachine: pv boot puts the kernel at the RAM base and hart 0 in S-mode with a1 = the DTB', () => {
   const cfg = validateMachineConfig({ mode: 'pv', memoryBytes: 16 << 20, vcpus: 2, boot: { kernel: { path: 'Image' }, initrd: { path: 'rd' }, cmdline: 'x' } });
   const m = buildMachine(cfg, backends());

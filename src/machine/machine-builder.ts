@@ -33,6 +33,9 @@ export interface BuildOptions {
    * of booting: RAM, harts and every device continue where the snapshot was taken.
    */
   readonly state?: MachineState;
+  /** Run hot guest code as WebAssembly (docs/jit.md; default off), and its hotness threshold. */
+  readonly jit?: boolean;
+  readonly jitThreshold?: number;
   /**
    * false: neither boot nor restore; RAM stays zero and the harts in reset, for a caller that
    * fills RAM itself and then calls `machine.restore` (a migration destination, built before
@@ -132,6 +135,8 @@ export function buildMachine(config: MachineConfig, backends: HostBackends, opti
     config,
     devices,
     ...(options.onExit !== undefined ? { onExit: options.onExit } : {}),
+    ...(options.jit !== undefined ? { jit: options.jit } : {}),
+    ...(options.jitThreshold !== undefined ? { jitThreshold: options.jitThreshold } : {}),
   });
   if (options.state !== undefined) {
     machine.restore(options.state);

@@ -4,6 +4,7 @@
 // `new Machine(deps)` is for it, the bare-metal ELF runner and unit tests.
 import type { Clock } from '../base/clock.js';
 import { Hart, Irq, StopReason, type HartEnv } from '../cpu/hart.js';
+import { DEFAULT_JIT_CONFIG, Jit } from '../jit/jit.js';
 import { HART_STATE_BYTES } from '../cpu/hart-layout.js';
 import { Clint } from '../devices/clint/clint.js';
 import { GoldfishRtc } from '../devices/goldfish-rtc/goldfish-rtc.js';
@@ -58,6 +59,10 @@ export interface BoardDeps {
   readonly config?: MachineConfig;
   /** Handles on the virtio devices behind the slots (host control: balloon, vsock, stats). */
   readonly devices?: MachineDevices;
+  /** Run hot guest code as WebAssembly (docs/jit.md); default false. */
+  readonly jit?: boolean;
+  /** JIT hotness threshold: arrivals at a block start before it is translated (0 = always). */
+  readonly jitThreshold?: number;
 }
 
 /** Why `runSlice` returned. */
@@ -104,6 +109,8 @@ export class Machine implements SbiHost {
   readonly mem: GuestMemory;
   readonly bus = new MmioBus();
   readonly harts: Hart[] = [];
+  /** The JIT of each hart (empty when the JIT is off). */
+  readonly jits: Jit[] = [];
   readonly clint: Clint;
   readonly plic: Plic;
   readonly uart: Uart16550;
@@ -158,6 +165,11 @@ export class Machine implements SbiHost {
         ? { mem: this.mem, bus: this.bus, clock: this.timeClock }
         : { mem: this.mem, bus: this.bus, clock: this.timeClock, sbi: (h) => sbi.handle(h) };
     for (let h = 0; h < n; h++) this.harts.push(new Hart(env, h, h * HART_STATE_BYTES));
+    if (config.jit === true) {
+      const threshold = config.jitThreshold ?? DEFAULT_JIT_CONFIG.threshold;
+      if (!Number.isInteger(threshold) || threshold < 0) throw new BanquiseError(`jit threshold must be an integer >= 0, got ${threshold}`, 64);
+      for (const hart of this.harts) this.jits.push(new Jit(hart, { threshold }));
+    }
 
     const line = (h: number, bit: number): IrqLine => {
       const hart = this.harts[h]!;
@@ -289,7 +301,9 @@ export class Machine implements SbiHost {
         const hart = this.harts[h]!;
         const before = hart.instret;
         const stepsBefore = hart.steps;
-        const stop = hart.run(Math.max(1, Math.min(quantum, budget - spent)));
+        const jit = this.jits[h];
+        const q = Math.max(1, Math.min(quantum, budget - spent));
+        const stop = jit !== undefined ? jit.run(q) : hart.run(q);
         executed += hart.instret - before;
         spent += hart.steps - stepsBefore;
         if (stop !== StopReason.Wfi) allWaiting = false;

@@ -178,6 +178,21 @@ test('info sbi: calls per extension with the spec function names', async () => {
   assert.match((await full.execute('info sbi')).text, /^error: no SBI in this machine/);
 });
 
+test('info jit: the counters of each hart\'s JIT, or that it is off', async () => {
+  const info = {
+    blocksTranslated: 12, instructionsTranslated: 80, modulesCompiled: 3, modulesLive: 2, cacheBytes: 4096, compileMs: 1.25,
+    invalidations: 1, evictions: 0, jitInstructions: 5000, jitEntries: 40,
+  };
+  const on = new Monitor({ ramSizeBytes: RAM, machine: () => ({ harts: [], jits: [{ info }] }) });
+  assert.equal(
+    (await on.execute('info jit')).text,
+    'hart 0: blocks translated 12 (80 instructions), modules live 2 (4096 bytes), compiled 3 in 1.3 ms, invalidations 1, ' +
+      'evictions 0, instructions in generated code 5000 (40 entries)',
+  );
+  const off = new Monitor({ ramSizeBytes: RAM, machine: () => ({ harts: [] }) });
+  assert.match((await off.execute('info jit')).text, /^the JIT is off/);
+});
+
 test('info cpus: pc, privilege, instret and wfi state per hart', async () => {
   const { mon } = setup();
   assert.equal(

@@ -5,6 +5,7 @@ import { parseSize } from '../base/u64.js';
 import type { BalloonInfo, BalloonStats } from '../devices/virtio/balloon/balloon-device.js';
 import type { SbiStatsInfo } from './sbi/sbi-stats.js';
 import type { DeviceInfo } from './machine-devices.js';
+import type { JitInfo } from '../jit/jit.js';
 
 /** What the monitor needs of a virtio-balloon device (VirtioBalloonDevice has it). */
 export interface MonitorBalloon {
@@ -36,6 +37,8 @@ export interface MonitorMachine {
   readonly sbi?: { readonly sbiStats: { info(): SbiStatsInfo } } | undefined;
   /** The virtio devices with their state and error counters. */
   deviceInfo?(): DeviceInfo[];
+  /** The JIT of each hart (empty or absent when the JIT is off). */
+  readonly jits?: readonly { readonly info: JitInfo }[];
 }
 
 /** Everything the monitor acts on, injected by the platform. */
@@ -86,6 +89,7 @@ const HELP = [
   'info sbi             SBI calls per extension and function',
   'info cpus            each hart: pc, privilege, instructions retired, waiting in wfi',
   'info devices         each virtio device: state, malformed chains, bad requests, resets and why',
+  'info jit             each hart\'s JIT: blocks translated, modules live, compile time, invalidations',
   'save [-c] <file>     save the domain to a file and end banquise (-c: checkpoint, keep running);\n' +
     '                     banquise run --restore <file> resumes it',
   'quit                 stop the domain and end banquise',
@@ -160,7 +164,7 @@ export class Monitor {
       case 'balloon':
         return reply(this.balloon(args));
       case 'info':
-        if (args.length !== 1) return reply('error: usage: info balloon | info sbi | info cpus | info devices');
+        if (args.length !== 1) return reply('error: usage: info balloon | info sbi | info cpus | info devices | info jit');
         switch (args[0]) {
           case 'balloon':
             return reply(await this.infoBalloon());
@@ -170,8 +174,10 @@ export class Monitor {
             return reply(this.infoCpus());
           case 'devices':
             return reply(this.infoDevices());
+          case 'jit':
+            return reply(this.infoJit());
           default:
-            return reply(`error: unknown info item '${args[0]}' (balloon, sbi, cpus, devices)`);
+            return reply(`error: unknown info item '${args[0]}' (balloon, sbi, cpus, devices, jit)`);
         }
       default:
         return reply(`error: unknown command '${cmd}' (try 'help')`);
@@ -257,6 +263,19 @@ export class Monitor {
     const devices = m.deviceInfo?.() ?? [];
     if (devices.length === 0) return 'no virtio devices';
     return devices.map(formatDevice).join('\n');
+  }
+
+  private infoJit(): string {
+    const m = this.deps.machine();
+    if (m === undefined) return 'error: the domain is not running';
+    if (m.jits === undefined || m.jits.length === 0) return 'the JIT is off (start the domain with --jit)';
+    return m.jits.map((j, i) => {
+      const s = j.info;
+      return `hart ${i}: blocks translated ${s.blocksTranslated} (${s.instructionsTranslated} instructions), ` +
+        `modules live ${s.modulesLive} (${s.cacheBytes} bytes), compiled ${s.modulesCompiled} in ${s.compileMs.toFixed(1)} ms, ` +
+        `invalidations ${s.invalidations}, evictions ${s.evictions}, ` +
+        `instructions in generated code ${s.jitInstructions} (${s.jitEntries} entries)`;
+    }).join('\n');
   }
 
   private infoCpus(): string {

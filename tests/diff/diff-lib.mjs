@@ -50,9 +50,9 @@ export function runQemuUser(elf) {
   return r.stdout;
 }
 
-/** Runs the bare-metal variant on banquise elf; returns { status, stdout, stderr }. */
-export function runBanquise(elf, maxInstructions = 500_000_000) {
-  const r = spawnSync(process.execPath, [BANQUISE, 'elf', '--max-instructions', String(maxInstructions), elf],
+/** Runs the bare-metal variant on banquise elf (engine: extra flags, e.g. --no-jit); returns { status, stdout, stderr }. */
+export function runBanquise(elf, maxInstructions = 500_000_000, engine = []) {
+  const r = spawnSync(process.execPath, [BANQUISE, 'elf', ...engine, '--max-instructions', String(maxInstructions), elf],
     { encoding: 'utf8', timeout: 120000 });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }

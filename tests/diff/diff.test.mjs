@@ -19,6 +19,19 @@ describe('differential: qemu-riscv64 vs banquise elf', { skip }, () => {
       if (!r.ok) assert.fail(r.report);
     });
   }
+  // the same seeds with the JIT translating every block at once, and with the interpreter alone
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    test(`seed ${seed} (jit threshold 0)`, () => {
+      const r = checkSeed(seed, 300, (elf) => runBanquise(elf, undefined, ['--jit-threshold', '0']));
+      if (!r.ok) assert.fail(r.report);
+    });
+    if (seed <= 10) {
+      test(`seed ${seed} (--no-jit)`, () => {
+        const r = checkSeed(seed, 300, (elf) => runBanquise(elf, undefined, ['--no-jit']));
+        if (!r.ok) assert.fail(r.report);
+      });
+    }
+  }
   // tricky FP operands: FMA cancellation, near-equal sums, subnormal/huge, conversion edges
   for (let seed = 1; seed <= FP_SEEDS; seed++) {
     test(`fp seed ${seed}`, () => {

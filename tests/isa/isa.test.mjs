@@ -19,9 +19,9 @@ const skip = toolchain ? false : `${BARE_CC} not found (Debian: gcc-riscv64-unkn
 const TIMEOUT_MS = 180_000;
 
 /** Runs `banquise elf` and resolves { status, stdout, stderr } (killed after TIMEOUT_MS). */
-function runElf(elf, maxInstructions = MAX_INSTRUCTIONS) {
+function runElf(elf, maxInstructions = MAX_INSTRUCTIONS, engine = []) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BANQUISE, 'elf', '--max-instructions', String(maxInstructions), elf],
+    const child = spawn(process.execPath, [BANQUISE, 'elf', ...engine, '--max-instructions', String(maxInstructions), elf],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -48,11 +48,14 @@ function harnessElf(name) {
     deps: [join(COMMON_DIR, 'isa.h'), join(COMMON_DIR, 'link.ld')] });
 }
 
+// Every program runs on the interpreter alone and with the JIT translating every block at once.
+const ENGINES = [['interpreter', ['--no-jit']], ['jit', ['--jit-threshold', '0']]];
+
 describe('ISA programs on banquise elf', { skip }, () => {
-  for (const prog of toolchain ? listIsaPrograms() : []) {
-    test(prog.name, async () => {
+  for (const prog of toolchain ? listIsaPrograms() : []) for (const [engine, args] of ENGINES) {
+    test(`${prog.name} (${engine})`, async () => {
       const elf = buildIsaProgram(prog);
-      const r = await runElf(elf);
+      const r = await runElf(elf, MAX_INSTRUCTIONS, args);
       if (r.status !== 0) {
         const m = /FAIL: test (\d+)/.exec(r.stdout + r.stderr);
         const where = m ? `\n${locateTest(prog.source, Number(m[1]))}` : '';

@@ -75,7 +75,9 @@ const TRANSPORT_FEATURES = VIRTIO_F_VERSION_1 | VIRTIO_F_EVENT_IDX | VIRTIO_F_IN
  */
 export function virtioMmio(
   device: VirtioDevice,
-  schedule: (fn: () => void) => void = queueMicrotask,
+  // A wrapper, not queueMicrotask itself: the transport calls it as a method, and browsers throw
+  // "Illegal invocation" when a Web API function runs with another object as `this`.
+  schedule: (fn: () => void) => void = (fn) => queueMicrotask(fn),
   report?: DeviceReport,
 ): (mem: GuestMemory, irq: IrqLine) => MmioDevice {
   return (mem, irq) => new VirtioMmioTransport(device, mem, irq, schedule, report);

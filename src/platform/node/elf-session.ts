@@ -13,6 +13,9 @@ export interface ElfSessionConfig {
   /** Receives one line per executed instruction when tracing. */
   readonly trace?: (line: string) => void;
   readonly stdout: NodeJS.WritableStream;
+  /** Run hot guest code as WebAssembly (docs/jit.md), and its hotness threshold. */
+  readonly jit?: boolean;
+  readonly jitThreshold?: number;
 }
 
 /** Runs the program to its HTIF exit (or the instruction limit). */
@@ -29,6 +32,8 @@ export async function runElfSession(cfg: ElfSessionConfig): Promise<ElfRunInfo> 
     clock: new HostClock(),
     wallClockNs: hostWallClockNs,
     console: { write: (bytes) => pending.push(Uint8Array.from(bytes)) },
+    ...(cfg.jit !== undefined ? { jit: cfg.jit } : {}),
+    ...(cfg.jitThreshold !== undefined ? { jitThreshold: cfg.jitThreshold } : {}),
   });
   if (cfg.trace !== undefined) attachTracer(runner, cfg.trace);
   const loop = startRunLoop<ElfRunInfo>(() => {

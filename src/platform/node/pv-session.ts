@@ -32,6 +32,9 @@ export interface PvSessionConfig {
   readonly restore?: MachineState;
   /** Save the machine to this file when the user quits (Ctrl-A X, monitor `quit`). */
   readonly saveOnExit?: string;
+  /** Run hot guest code as WebAssembly (docs/jit.md), and its hotness threshold. */
+  readonly jit?: boolean;
+  readonly jitThreshold?: number;
 }
 
 /** How a session ended, with what the guest did. */
@@ -143,7 +146,11 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     const term = console;
     for (;;) {
       boots++;
-      const machine = buildMachine(config, backends, boots === 1 && cfg.restore !== undefined ? { state: cfg.restore } : {});
+      const machine = buildMachine(config, backends, {
+        ...(boots === 1 && cfg.restore !== undefined ? { state: cfg.restore } : {}),
+        ...(cfg.jit !== undefined ? { jit: cfg.jit } : {}),
+        ...(cfg.jitThreshold !== undefined ? { jitThreshold: cfg.jitThreshold } : {}),
+      });
       // A host socket that cannot listen is an error before the guest runs, not a log line.
       if (boots === 1) await backends.listening();
       current = machine;

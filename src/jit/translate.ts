@@ -1,0 +1,520 @@
+// RISC-V → WebAssembly: translates the basic blocks entered in one physical 4 KiB page into one
+// module (docs/jit.md). Blocks hold RV64I + M integer instructions (and their compressed forms);
+// the block ends before any other instruction, which the interpreter then runs. Every block checks
+// at entry that the guest bytes it was translated from are unchanged (self-verifying code), so
+// stores by any hart, DMA and fence.i need no bookkeeping to stay correct.
+import { COMPRESSED_EXPANSION } from '../cpu/compressed.js';
+import { HartSlot as S, TLB_ENTRIES } from '../cpu/hart-layout.js';
+import { FuncWriter, Op, ValType, buildModule, type MemoryImport } from './wasm-emitter.js';
+
+/** How a translated function returned (low 2 bits of its result; the count is result >>> 2). */
+export const enum JitExit {
+  /** pc is in the hart state; look up the next block. */
+  Normal = 0,
+  /** The instruction at pc must be run by the interpreter (unsupported, TLB miss, budget). */
+  Interp = 1,
+  /** The guest code of the block at pc changed since translation: drop the page's module. */
+  Stale = 2,
+}
+
+/** Longest block, in instructions. */
+export const MAX_BLOCK_INSNS = 64;
+
+/** The page and its context, as the translator sees them. */
+export interface PageSource {
+  /** The memory's bytes (code is read from it at translation time). */
+  readonly view: DataView;
+  /** Buffer offset of the 4 KiB page (RAM, page-aligned). */
+  readonly pageOffset: number;
+  /** Buffer offset of the hart state area. */
+  readonly stateOffset: number;
+  readonly memory: MemoryImport;
+}
+
+/** A translated page: the module bytes and what it covers. */
+export interface TranslatedPage {
+  readonly bytes: Uint8Array;
+  /** Page offsets of the block entries in the module. */
+  readonly entries: readonly number[];
+  /** Guest instructions translated (all blocks). */
+  readonly instructions: number;
+}
+
+interface Insn {
+  /** Page offset. */
+  readonly o: number;
+  /** 32-bit form (compressed ones expanded). */
+  readonly insn: number;
+  readonly len: number;
+}
+
+interface Block {
+  readonly entry: number;
+  readonly insns: Insn[];
+  /** 'jump': the last instruction is a jump/branch; 'interp': stop before the instruction at
+   *  `next`; 'fall': continue at `next` (length cap or page end). */
+  readonly end: 'jump' | 'interp' | 'fall';
+  readonly next: number;
+}
+
+const PAUSE = 0x0100000f;
+
+// locals: params, then x1..x31, then scratch
+const L_BUDGET = 0; // param i32: instructions the function may retire
+const L_LT = 1; // param i32: buffer offset of the load TLB of the current context
+const L_WT = 2; // param i32: buffer offset of the store TLB
+const L_PC = 3; // i64: pc of the next instruction to run (loaded from the hart state)
+const L_X = 3; // x[r] is local L_X + r, r = 1..31 (x0 has no local)
+const L_VPAGE = 35; // i64: virtual address of the page
+const L_A = 36; // i64: effective address
+const L_T = 37; // i64: scratch
+const L_N = 38; // i32: instructions retired
+const L_K = 39; // i32: exit kind
+const L_E = 40; // i32: TLB entry address
+const L_O = 41; // i32: buffer offset of the access
+const L_T2 = 42; // i64: scratch (MULH*)
+const L_T3 = 43;
+const L_H = 44;
+const LOCALS: ValType[] = [
+  ...new Array<ValType>(32).fill(ValType.I64), ValType.I64, ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32,
+  ValType.I64, ValType.I64, ValType.I64,
+];
+
+/** Whether the translator handles this (expanded) instruction. */
+function supported(insn: number): boolean {
+  const f3 = (insn >>> 12) & 7;
+  const f7 = insn >>> 25;
+  switch (insn & 0x7f) {
+    case 0x37: case 0x17: case 0x6f: return true;
+    case 0x67: return f3 === 0;
+    case 0x63: return f3 !== 2 && f3 !== 3;
+    case 0x03: return f3 !== 7;
+    case 0x23: return f3 <= 3;
+    case 0x13:
+      if (f3 === 1) return (insn >>> 26) === 0;
+      if (f3 === 5) return (insn >>> 26) === 0 || (insn >>> 26) === 0x10;
+      return true;
+    case 0x33:
+      if (f7 === 0) return true;
+      if (f7 === 0x20) return f3 === 0 || f3 === 5;
+      return f7 === 1;
+    case 0x1b:
+      if (f3 === 0) return true;
+      if (f3 === 1) return f7 === 0;
+      if (f3 === 5) return f7 === 0 || f7 === 0x20;
+      return false;
+    case 0x3b:
+      if (f7 === 0) return f3 === 0 || f3 === 1 || f3 === 5;
+      if (f7 === 0x20) return f3 === 0 || f3 === 5;
+      return f7 === 1 && (f3 === 0 || f3 >= 4);
+    case 0x0f: return f3 === 0 && insn !== PAUSE;
+    default: return false;
+  }
+}
+
+function isJump(insn: number): boolean {
+  const op = insn & 0x7f;
+  return op === 0x6f || op === 0x67 || op === 0x63;
+}
+
+/** Decodes the basic block starting at page offset `entry`. */
+function decodeBlock(view: DataView, pageOffset: number, entry: number): Block {
+  const insns: Insn[] = [];
+  let o = entry;
+  for (;;) {
+    if (insns.length >= MAX_BLOCK_INSNS || o >= 4096) return { entry, insns, end: 'fall', next: o };
+    const low = view.getUint16(pageOffset + o, true);
+    let insn: number;
+    let len: number;
+    if ((low & 3) !== 3) {
+      insn = COMPRESSED_EXPANSION[low]!;
+      len = 2;
+    } else {
+      if (o + 4 > 4096) return { entry, insns, end: 'interp', next: o };
+      insn = view.getInt32(pageOffset + o, true);
+      len = 4;
+    }
+    if (!supported(insn)) return { entry, insns, end: 'interp', next: o };
+    insns.push({ o, insn, len });
+    o += len;
+    if (isJump(insn)) return { entry, insns, end: 'jump', next: o };
+  }
+}
+
+/** Collects the x registers an instruction reads or writes (bit r of the mask). */
+function regMask(insn: number): number {
+  const rd = (insn >>> 7) & 31;
+  const rs1 = (insn >>> 15) & 31;
+  const rs2 = (insn >>> 20) & 31;
+  switch (insn & 0x7f) {
+    case 0x37: case 0x17: case 0x6f: return 1 << rd;
+    case 0x67: case 0x03: case 0x13: case 0x1b: return (1 << rd) | (1 << rs1);
+    case 0x63: case 0x23: return (1 << rs1) | (1 << rs2);
+    case 0x33: case 0x3b: return (1 << rd) | (1 << rs1) | (1 << rs2);
+    default: return 0;
+  }
+}
+
+/** Emits the code of one function over the page's blocks. */
+class PageEmitter {
+  readonly w = new FuncWriter();
+  constructor(private readonly src: PageSource) {}
+
+  /** Pushes x[r] (i64). */
+  rx(r: number): void {
+    if (r === 0) this.w.i64(0);
+    else this.w.get(L_X + r);
+  }
+
+  /** Pops an i64 into x[r] (dropped for x0). */
+  wx(r: number): void {
+    if (r === 0) this.w.op(Op.Drop);
+    else this.w.set(L_X + r);
+  }
+
+  /** Pushes the low 32 bits of x[r] (i32). */
+  rx32(r: number): void {
+    if (r === 0) this.w.i32(0);
+    else this.w.get(L_X + r).op(Op.I32WrapI64);
+  }
+
+  /** pc := vpage + page offset o; n += add; k := kind; br $exit. */
+  exitAt(o: number, add: number, kind: JitExit): void {
+    const w = this.w;
+    w.get(L_VPAGE).i64(o).op(Op.I64Add).set(L_PC);
+    if (add !== 0) w.get(L_N).i32(add).op(Op.I32Add).set(L_N);
+    if (kind !== JitExit.Normal) w.i32(kind).set(L_K);
+    w.br('exit');
+  }
+
+  /** Emits a whole block (entered by the dispatcher with pc = its entry). */
+  block(b: Block): void {
+    const w = this.w;
+    const bytes = (b.insns.length === 0 ? b.entry : b.next) - b.entry;
+    if (b.insns.length === 0) {
+      this.exitAt(b.entry, 0, JitExit.Interp);
+      return;
+    }
+    // self-check: the guest bytes are those translated
+    const view = this.src.view;
+    const base = this.src.pageOffset + b.entry;
+    let c = 0;
+    let first = true;
+    while (c < bytes) {
+      const left = bytes - c;
+      const size = left >= 8 ? 8 : left >= 4 ? 4 : 2;
+      const op = size === 8 ? Op.I64Load : size === 4 ? Op.I64Load32U : Op.I64Load16U;
+      const v = size === 8 ? view.getBigUint64(base + c, true) : BigInt(size === 4 ? view.getUint32(base + c, true) : view.getUint16(base + c, true));
+      w.i32(0).mem(op, 0, base + c).i64(v).op(Op.I64Ne);
+      if (!first) w.op(Op.I32Or);
+      first = false;
+      c += size;
+    }
+    w.open(Op.If);
+    this.exitAt(b.entry, 0, JitExit.Stale);
+    w.end();
+    // budget: the whole block must fit
+    w.get(L_BUDGET).get(L_N).op(Op.I32Sub).i32(b.insns.length).op(Op.I32LtS).open(Op.If);
+    this.exitAt(b.entry, 0, JitExit.Interp);
+    w.end();
+    for (let i = 0; i < b.insns.length; i++) this.insn(b.insns[i]!, i, b.insns.length);
+    const last = b.insns[b.insns.length - 1]!;
+    if (isJump(last.insn)) return; // the jump chained
+    if (b.end === 'interp') {
+      this.exitAt(b.next, b.insns.length, JitExit.Interp);
+    } else {
+      w.get(L_VPAGE).i64(b.next).op(Op.I64Add).set(L_PC);
+      w.get(L_N).i32(b.insns.length).op(Op.I32Add).set(L_N);
+      w.br('dispatch');
+    }
+  }
+
+  /** Loads/stores: the TLB probe of the current context; leaves the buffer offset in L_O or exits. */
+  tlbProbe(tlbLocal: number, size: number, ins: Insn, i: number): void {
+    const w = this.w;
+    const rs1 = (ins.insn >>> 15) & 31;
+    const imm = (ins.insn & 0x7f) === 0x23 ? ((ins.insn >> 25) << 5) | ((ins.insn >>> 7) & 31) : ins.insn >> 20;
+    this.rx(rs1);
+    w.i64(imm).op(Op.I64Add).set(L_A);
+    w.get(L_A).op(Op.I32WrapI64).i32(12).op(Op.I32ShrU).i32(TLB_ENTRIES - 1).op(Op.I32And).i32(2).op(Op.I32Shl)
+      .get(tlbLocal).op(Op.I32Add).set(L_E);
+    w.get(L_E).mem(Op.I32Load, 2, 0).get(L_A).op(Op.I32WrapI64).i32(-4096).op(Op.I32And).op(Op.I32Ne);
+    w.get(L_E).mem(Op.I32Load, 2, TLB_ENTRIES * 4).get(L_A).i64(32).op(Op.I64ShrU).op(Op.I32WrapI64).op(Op.I32Ne).op(Op.I32Or);
+    w.get(L_A).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).i32(4096 - size).op(Op.I32GtU).op(Op.I32Or);
+    w.open(Op.If);
+    this.exitAt(ins.o, i, JitExit.Interp);
+    w.end();
+    w.get(L_E).mem(Op.I32Load, 2, TLB_ENTRIES * 8).get(L_A).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).op(Op.I32Add).set(L_O);
+  }
+
+  /** One instruction (index i of a block of `count`). */
+  insn(ins: Insn, i: number, count: number): void {
+    const w = this.w;
+    const insn = ins.insn;
+    const rd = (insn >>> 7) & 31;
+    const rs1 = (insn >>> 15) & 31;
+    const rs2 = (insn >>> 20) & 31;
+    const f3 = (insn >>> 12) & 7;
+    const f7 = insn >>> 25;
+    const immI = insn >> 20;
+    switch (insn & 0x7f) {
+      case 0x37: // LUI
+        w.i64(insn & -4096);
+        this.wx(rd);
+        return;
+      case 0x17: // AUIPC
+        w.get(L_VPAGE).i64(ins.o + (insn & -4096)).op(Op.I64Add);
+        this.wx(rd);
+        return;
+      case 0x6f: { // JAL
+        const imm = ((insn >> 31) << 20) | (((insn >>> 21) & 0x3ff) << 1) | (((insn >>> 20) & 1) << 11) | (insn & 0xff000);
+        if (rd !== 0) w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(L_X + rd);
+        w.get(L_VPAGE).i64(ins.o + imm).op(Op.I64Add).set(L_PC);
+        this.chain(count);
+        return;
+      }
+      case 0x67: // JALR
+        this.rx(rs1);
+        w.i64(immI).op(Op.I64Add).i64(-2).op(Op.I64And).set(L_T);
+        if (rd !== 0) w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(L_X + rd);
+        w.get(L_T).set(L_PC);
+        this.chain(count);
+        return;
+      case 0x63: { // BRANCH
+        const imm = ((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11);
+        w.get(L_VPAGE).i64(ins.o + imm).i64(ins.o + ins.len);
+        this.rx(rs1);
+        this.rx(rs2);
+        w.op([Op.I64Eq, Op.I64Ne, 0, 0, Op.I64LtS, Op.I64GeS, Op.I64LtU, Op.I64GeU][f3] as Op);
+        w.op(Op.Select).op(Op.I64Add).set(L_PC);
+        this.chain(count);
+        return;
+      }
+      case 0x03: { // LOAD
+        const size = 1 << (f3 & 3);
+        this.tlbProbe(L_LT, size, ins, i);
+        const ops = [Op.I64Load8S, Op.I64Load16S, Op.I64Load32S, Op.I64Load, Op.I64Load8U, Op.I64Load16U, Op.I64Load32U];
+        w.get(L_O).mem(ops[f3]!, 0, 0);
+        this.wx(rd);
+        return;
+      }
+      case 0x23: { // STORE
+        const size = 1 << f3;
+        this.tlbProbe(L_WT, size, ins, i);
+        w.get(L_O);
+        this.rx(rs2);
+        w.mem([Op.I64Store8, Op.I64Store16, Op.I64Store32, Op.I64Store][f3]!, 0, 0);
+        // a store into this page may have changed code translated here: leave, re-check at entry
+        w.get(L_O).i32(-4096).op(Op.I32And).i32(this.src.pageOffset).op(Op.I32Eq).open(Op.If);
+        this.exitAt(ins.o + ins.len, i + 1, JitExit.Normal);
+        w.end();
+        return;
+      }
+      case 0x13: // OP-IMM
+        this.rx(rs1);
+        switch (f3) {
+          case 0: w.i64(immI).op(Op.I64Add); break;
+          case 1: w.i64(immI & 63).op(Op.I64Shl); break;
+          case 2: w.i64(immI).op(Op.I64LtS).op(Op.I64ExtendI32U); break;
+          case 3: w.i64(immI).op(Op.I64LtU).op(Op.I64ExtendI32U); break;
+          case 4: w.i64(immI).op(Op.I64Xor); break;
+          case 5: w.i64(immI & 63).op((insn >>> 26) === 0 ? Op.I64ShrU : Op.I64ShrS); break;
+          case 6: w.i64(immI).op(Op.I64Or); break;
+          default: w.i64(immI).op(Op.I64And); break;
+        }
+        this.wx(rd);
+        return;
+      case 0x33: // OP
+        if (f7 === 1) {
+          this.mulDiv64(f3, rs1, rs2);
+        } else {
+          this.rx(rs1);
+          this.rx(rs2);
+          if (f7 === 0x20) w.op(f3 === 0 ? Op.I64Sub : Op.I64ShrS);
+          else {
+            switch (f3) {
+              case 0: w.op(Op.I64Add); break;
+              case 1: w.op(Op.I64Shl); break;
+              case 2: w.op(Op.I64LtS).op(Op.I64ExtendI32U); break;
+              case 3: w.op(Op.I64LtU).op(Op.I64ExtendI32U); break;
+              case 4: w.op(Op.I64Xor); break;
+              case 5: w.op(Op.I64ShrU); break;
+              case 6: w.op(Op.I64Or); break;
+              default: w.op(Op.I64And); break;
+            }
+          }
+        }
+        this.wx(rd);
+        return;
+      case 0x1b: // OP-IMM-32
+        this.rx32(rs1);
+        if (f3 === 0) w.i32(immI).op(Op.I32Add);
+        else w.i32(immI & 31).op(f3 === 1 ? Op.I32Shl : f7 === 0 ? Op.I32ShrU : Op.I32ShrS);
+        w.op(Op.I64ExtendI32S);
+        this.wx(rd);
+        return;
+      case 0x3b: // OP-32
+        if (f7 === 1) {
+          this.mulDiv32(f3, rs1, rs2);
+        } else {
+          this.rx32(rs1);
+          this.rx32(rs2);
+          if (f3 === 0) w.op(f7 === 0 ? Op.I32Add : Op.I32Sub);
+          else w.op(f3 === 1 ? Op.I32Shl : f7 === 0 ? Op.I32ShrU : Op.I32ShrS);
+        }
+        w.op(Op.I64ExtendI32S);
+        this.wx(rd);
+        return;
+      case 0x0f: // FENCE: nothing to order in one memory
+        return;
+    }
+    throw new Error(`jit: untranslatable instruction ${insn >>> 0} reached the emitter`);
+  }
+
+  /** After a jump/branch set pc: count the block and continue at the dispatcher. */
+  chain(count: number): void {
+    this.w.get(L_N).i32(count).op(Op.I32Add).set(L_N);
+    this.w.br('dispatch');
+  }
+
+  /** MUL, DIV, DIVU, REM, REMU with RISC-V results for division by zero and overflow. */
+  mulDiv64(f3: number, rs1: number, rs2: number): void {
+    const w = this.w;
+    if (f3 === 0) {
+      this.rx(rs1);
+      this.rx(rs2);
+      w.op(Op.I64Mul);
+      return;
+    }
+    if (f3 <= 3) {
+      this.mulHigh(f3, rs1, rs2);
+      return;
+    }
+    this.rx(rs2);
+    w.op(Op.I64Eqz).open(Op.If, undefined, ValType.I64);
+    if (f3 <= 5) w.i64(-1);
+    else this.rx(rs1);
+    w.else();
+    if (f3 === 4) {
+      this.rx(rs1);
+      w.i64(-(2n ** 63n)).op(Op.I64Eq);
+      this.rx(rs2);
+      w.i64(-1).op(Op.I64Eq).op(Op.I32And).open(Op.If, undefined, ValType.I64);
+      this.rx(rs1);
+      w.else();
+      this.rx(rs1);
+      this.rx(rs2);
+      w.op(Op.I64DivS).end();
+    } else {
+      this.rx(rs1);
+      this.rx(rs2);
+      w.op(f3 === 5 ? Op.I64DivU : f3 === 6 ? Op.I64RemS : Op.I64RemU);
+    }
+    w.end();
+  }
+
+  /** MULH (1), MULHSU (2), MULHU (3): the high 64 bits from four 32×32 partial products. */
+  mulHigh(f3: number, rs1: number, rs2: number): void {
+    const w = this.w;
+    const M = 0xffffffff;
+    this.rx(rs1);
+    w.set(L_A);
+    this.rx(rs2);
+    w.set(L_T);
+    w.get(L_A).i64(M).op(Op.I64And).get(L_T).i64(M).op(Op.I64And).op(Op.I64Mul).i64(32).op(Op.I64ShrU).set(L_T2); // p00 >> 32
+    w.get(L_A).i64(M).op(Op.I64And).get(L_T).i64(32).op(Op.I64ShrU).op(Op.I64Mul).set(L_T3); // p01
+    w.get(L_T2).get(L_T3).i64(M).op(Op.I64And).op(Op.I64Add).set(L_T2);
+    w.get(L_T3).i64(32).op(Op.I64ShrU).set(L_H);
+    w.get(L_A).i64(32).op(Op.I64ShrU).get(L_T).i64(M).op(Op.I64And).op(Op.I64Mul).set(L_T3); // p10
+    w.get(L_T2).get(L_T3).i64(M).op(Op.I64And).op(Op.I64Add).set(L_T2);
+    w.get(L_H).get(L_T3).i64(32).op(Op.I64ShrU).op(Op.I64Add)
+      .get(L_A).i64(32).op(Op.I64ShrU).get(L_T).i64(32).op(Op.I64ShrU).op(Op.I64Mul).op(Op.I64Add) // p11
+      .get(L_T2).i64(32).op(Op.I64ShrU).op(Op.I64Add);
+    if (f3 !== 3) { // a signed: subtract b when a < 0
+      w.get(L_T).i64(0).get(L_A).i64(0).op(Op.I64LtS).op(Op.Select).op(Op.I64Sub);
+    }
+    if (f3 === 1) { // b signed: subtract a when b < 0
+      w.get(L_A).i64(0).get(L_T).i64(0).op(Op.I64LtS).op(Op.Select).op(Op.I64Sub);
+    }
+  }
+
+  /** MULW, DIVW, DIVUW, REMW, REMUW on the low halves (leaves an i32). */
+  mulDiv32(f3: number, rs1: number, rs2: number): void {
+    const w = this.w;
+    if (f3 === 0) {
+      this.rx32(rs1);
+      this.rx32(rs2);
+      w.op(Op.I32Mul);
+      return;
+    }
+    this.rx32(rs2);
+    w.op(Op.I32Eqz).open(Op.If, undefined, ValType.I32);
+    if (f3 <= 5) w.i32(-1);
+    else this.rx32(rs1);
+    w.else();
+    if (f3 === 4) {
+      this.rx32(rs1);
+      w.i32(-0x80000000).op(Op.I32Eq);
+      this.rx32(rs2);
+      w.i32(-1).op(Op.I32Eq).op(Op.I32And).open(Op.If, undefined, ValType.I32);
+      this.rx32(rs1);
+      w.else();
+      this.rx32(rs1);
+      this.rx32(rs2);
+      w.op(Op.I32DivS).end();
+    } else {
+      this.rx32(rs1);
+      this.rx32(rs2);
+      w.op(f3 === 5 ? Op.I32DivU : f3 === 6 ? Op.I32RemS : Op.I32RemU);
+    }
+    w.end();
+  }
+}
+
+/**
+ * Translates the blocks entered at page offsets `entries` of one physical page into a module
+ * exporting `run(budget: i32, loadTlb: i32, storeTlb: i32) -> i32` (retired << 2 | JitExit): it
+ * starts at the pc in the hart state and leaves the next pc and the registers there.
+ */
+export function translatePage(src: PageSource, entries: readonly number[]): TranslatedPage {
+  const blocks = entries.map((e) => decodeBlock(src.view, src.pageOffset, e));
+  let used = 0;
+  let instructions = 0;
+  for (const b of blocks) {
+    for (const ins of b.insns) used |= regMask(ins.insn);
+    instructions += b.insns.length;
+  }
+  used &= ~1;
+  const e = new PageEmitter(src);
+  const w = e.w;
+  const regBase = src.stateOffset + S.X * 4;
+  for (let r = 1; r < 32; r++) {
+    if ((used & (1 << r)) !== 0) w.i32(0).mem(Op.I64Load, 3, regBase + 8 * r).set(L_X + r);
+  }
+  w.i32(0).mem(Op.I64Load, 3, src.stateOffset + S.PC * 4).set(L_PC);
+  w.get(L_PC).i64(-4096).op(Op.I64And).set(L_VPAGE);
+  w.open(Op.Block, 'exit');
+  w.open(Op.Loop, 'dispatch');
+  w.get(L_PC).i64(-4096).op(Op.I64And).get(L_VPAGE).op(Op.I64Ne).op(Op.BrIf).u32(w.depth('exit'));
+  const labels = blocks.map((_, i) => `b${i}`);
+  for (let i = blocks.length - 1; i >= 0; i--) w.open(Op.Block, labels[i]);
+  w.open(Op.Block, 'default');
+  const table: string[] = new Array<string>(2048).fill('default');
+  blocks.forEach((b, i) => { table[b.entry >>> 1] = labels[i]!; });
+  w.get(L_PC).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).i32(1).op(Op.I32ShrU).brTable(table, 'default');
+  w.end(); // default: not an entry of this module
+  w.br('exit');
+  for (const b of blocks) {
+    w.end();
+    e.block(b);
+  }
+  w.end(); // loop
+  w.end(); // exit block
+  for (let r = 1; r < 32; r++) {
+    if ((used & (1 << r)) !== 0) w.i32(0).get(L_X + r).mem(Op.I64Store, 3, regBase + 8 * r);
+  }
+  w.i32(0).get(L_PC).mem(Op.I64Store, 3, src.stateOffset + S.PC * 4);
+  w.get(L_N).i32(2).op(Op.I32Shl).get(L_K).op(Op.I32Or);
+  const bytes = buildModule([ValType.I32, ValType.I32, ValType.I32], ValType.I32, LOCALS, w, src.memory);
+  return { bytes, entries: blocks.map((b) => b.entry), instructions };
+}
