@@ -4,7 +4,10 @@ import { MessageChannel } from 'node:worker_threads';
 import { FramePort, FRAME_PORT_WINDOW } from './frame-port.js';
 
 const frame = (n: number): Uint8Array => Uint8Array.from({ length: 60 }, (_, i) => (i === 14 ? n : 0));
-const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+/** Waits (no time limit but the test runner's) until `pred` holds. */
+async function until(pred: () => boolean): Promise<void> {
+  while (!pred()) await new Promise((r) => setTimeout(r, 5));
+}
 
 test('frames cross a channel both ways, copied', async () => {
   const ch = new MessageChannel();
@@ -18,7 +21,7 @@ test('frames cross a channel both ways, copied', async () => {
   a.send(f);
   f[14] = 99; // the sender's buffer is reused at once
   b.send(frame(2));
-  await tick();
+  await until(() => gotA.length + gotB.length === 2);
   assert.deepEqual(gotB, [1]);
   assert.deepEqual(gotA, [2]);
   a.close();
@@ -44,7 +47,7 @@ test('acknowledgements reopen the window', async () => {
   b.onReceive(() => n++);
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < FRAME_PORT_WINDOW; i++) a.send(frame(i & 255));
-    await tick();
+    await until(() => a.inFlight() === 0);
   }
   assert.equal(a.stats.dropped, 0);
   assert.equal(n, 3 * FRAME_PORT_WINDOW);
@@ -59,7 +62,7 @@ test('messages that are not frames are dropped and counted', async () => {
   b.onReceive(() => n++);
   ch.port1.postMessage({ f: new Uint8Array(3) });
   ch.port1.postMessage({ f: 'x' });
-  await tick();
+  await until(() => b.stats.received === 2);
   assert.equal(n, 0);
   assert.equal(b.stats.malformed, 2);
   b.close();

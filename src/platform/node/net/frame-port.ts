@@ -52,6 +52,11 @@ export class FramePort implements NetBackend {
     this.port.postMessage({ f: copy }, [copy.buffer]);
   }
 
+  /** Frames sent and not yet acknowledged by the other end. */
+  inFlight(): number {
+    return this.stats.sent - this.acked;
+  }
+
   /** @inheritdoc */
   onReceive(cb: (frame: Uint8Array) => void): void {
     this.deliver = cb;
