@@ -105,6 +105,14 @@ test('every route answers as api/openapi.json says', async () => {
   assert.equal(r.status, 426);
   r = await call(app, 'GET', '/v1/info', '/v1/info');
   assert.equal(r.json.domains.count, 1);
+  r = await call(app, 'PUT', `${D}/web1/sched`, `${D}/{ref}/sched`, { weight: 512, cap: 25 });
+  assert.deepEqual([r.json.weight, r.json.cap], [512, 25]);
+  r = await call(app, 'PUT', `${D}/web1/sched`, `${D}/{ref}/sched`, { weight: 0 });
+  assert.equal(r.status, 400);
+  r = await call(app, 'PUT', `${D}/nope/sched`, `${D}/{ref}/sched`, { cap: 5 });
+  assert.equal(r.status, 404);
+  r = await call(app, 'GET', '/v1/sched', '/v1/sched');
+  assert.deepEqual(r.json.map((s: { name: string; weight: number }) => [s.name, s.weight]), [['web1', 512]]);
   r = await call(app, 'GET', '/v1/networks', '/v1/networks');
   assert.deepEqual(r.json, { networks: ['br0'] });
   r = await call(app, 'GET', '/v1/networks/br0', '/v1/networks/{name}');

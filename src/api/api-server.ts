@@ -76,6 +76,8 @@ export function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Fa
       if (info === undefined) throw new ControlError('not-found', `no bridge '${name}' (the daemon has: ${ctx.bridges?.names().join(', ') || 'none'})`);
       return info;
     },
+    'get /v1/sched': async () => c.schedList(),
+    'put /v1/domains/{ref}/sched': async (req) => c.setSched(ref(req), req.body as { weight?: number; cap?: number }),
     'get /v1/domains': async () => c.list(),
     'post /v1/domains': async (req, reply) => {
       const info = await act({ kind: 'create', config: req.body as DomainConfig });

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { freemem } from 'node:os';
+import { cpus, freemem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -32,6 +32,8 @@ export interface DaemonOptions {
   readonly echoLog?: (line: string) => void;
   /** The bridges (`--bridge`); default: br0 with a user-mode uplink. */
   readonly bridges?: readonly BridgeSpec[];
+  /** Host CPUs the credit scheduler shares between domains (default: the core count). */
+  readonly hostCpus?: number;
   /** `HOST:PORT` of the web console listener (the API + the page; bearer token), if any. */
   readonly web?: string;
   /** Folder of the built web console page (default: dist/web/console of this installation). */
@@ -57,6 +59,9 @@ export const DEFAULT_BRIDGES: readonly BridgeSpec[] = [{ name: 'br0', uplink: { 
 export function defaultWebConsoleDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'console');
 }
+
+/** Accounting period of the credit scheduler (ms). */
+export const SCHED_PERIOD_MS = 100;
 
 /** Lines of log kept for `banquise dmesg`. */
 const LOG_LINES = 1000;
@@ -91,6 +96,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     rmSync(sock, { force: true }); // stale socket of a daemon that died
   }
   const maxMemoryBytes = opts.maxMemoryBytes ?? Math.floor((freemem() * 0.8) / (1 << 20)) * (1 << 20);
+  const hostCpus = opts.hostCpus ?? Math.max(1, cpus().length);
   const bridgeSpecs = opts.bridges ?? DEFAULT_BRIDGES;
   const bridges = await NodeBridges.open(bridgeSpecs).catch((err: Error) => {
     throw new BanquiseError(`bridges: ${err.message} (a hostfwd port may be in use: pick another with --bridge)`, 75);
@@ -98,6 +104,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const controller = new DomainController({
     host: new WorkerDomainHost({ runtimeDir: dirname(sock), bridges, ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}) }),
     bridges: bridges.names(),
+    hostCpus,
     maxMemoryBytes,
     maxDomains: opts.maxDomains ?? DEFAULT_MAX_DOMAINS,
     newUuid: randomUUID,
@@ -143,6 +150,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const webAddress = opts.web !== undefined ? await listenTcp('--web', opts.web, '127.0.0.1:7651', true) : undefined;
   const pidFile = pidPath(sock);
   writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
+  const scheduler = setInterval(() => controller.schedTick(SCHED_PERIOD_MS), SCHED_PERIOD_MS);
+  addLog(`credit scheduler: ${hostCpus} host CPU(s), period ${SCHED_PERIOD_MS} ms`);
   addLog(`bridges: ${bridgeSpecs.map((b) => `${b.name}${b.uplink !== undefined ? ' (user uplink)' : ''}`).join(', ') || 'none'}`);
   addLog(`banquised ${ctx.version} listening on ${sock}${tcpAddress !== undefined ? ` and ${tcpAddress} (bearer token)` : ''}; memory budget ${maxMemoryBytes >> 20}M`);
   if (webAddress !== undefined) addLog(`web console at http://${webAddress}/ (log in with the token: banquise token)`);
@@ -155,6 +164,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       if (closed) return;
       closed = true;
       addLog('banquised stopping: destroying every domain');
+      clearInterval(scheduler);
       await controller.destroyAll();
       bridges.close();
       for (const a of apps) await a.close();

@@ -29,6 +29,8 @@ export interface DaemonVerbOptions {
   readonly watchdogMs?: number;
   /** `--bridge` declarations (default: br0 with a user uplink). */
   readonly bridges?: readonly BridgeSpec[];
+  /** `--host-cpus`: host CPUs the credit scheduler shares. */
+  readonly hostCpus?: number;
   readonly detach: boolean;
   /** The arguments to re-run without --detach. */
   readonly argv: readonly string[];
@@ -66,6 +68,7 @@ export async function runDaemonVerb(o: DaemonVerbOptions): Promise<number> {
     ...(o.maxDomains !== undefined ? { maxDomains: o.maxDomains } : {}),
     ...(o.watchdogMs !== undefined ? { watchdogMs: o.watchdogMs } : {}),
     ...(o.bridges !== undefined ? { bridges: o.bridges } : {}),
+    ...(o.hostCpus !== undefined ? { hostCpus: o.hostCpus } : {}),
     allowFaultInjection: o.allowFaultInjection,
     echoLog: (line) => process.stderr.write(line + '\n'),
   });

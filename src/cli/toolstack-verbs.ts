@@ -200,6 +200,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
     .addOption(new Option('--max-domains <n>', 'most domains at once (default 32)').argParser(parsePositive))
     .option('--detach', 'run in the background (log and pid file beside the socket)')
     .addOption(new Option('--allow-fault-injection', 'accept POST /v1/domains/{ref}/fault (isolation tests only)').hideHelp())
+    .addOption(new Option('--host-cpus <n>', 'host CPUs the credit scheduler shares between domains (default: the core count)').argParser(parsePositive))
     .addOption(new Option('--bridge <spec>', 'declare a bridge: NAME[,uplink=user|none][,hostfwd=tcp:[HOST]:HPORT-:GPORT]... (repeatable; default: br0,uplink=user)').argParser(collectBridge))
     .addOption(new Option('--watchdog-ms <ms>', 'a domain worker silent this long is stopped as stuck').argParser(parsePositive).hideHelp())
     .action(async (o: DaemonFlags & { detach?: boolean }, cmd: Command) => {
@@ -213,6 +214,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
           ...(o.maxDomains !== undefined ? { maxDomains: o.maxDomains } : {}),
           ...(o.watchdogMs !== undefined ? { watchdogMs: o.watchdogMs } : {}),
           ...(o.bridge !== undefined ? { bridges: o.bridge.map((b) => b.spec) } : {}),
+          ...(o.hostCpus !== undefined ? { hostCpus: o.hostCpus } : {}),
           allowFaultInjection: o.allowFaultInjection === true,
           detach: o.detach === true,
           argv: ['daemon', ...cmd.args, ...rawDaemonArgs(o)],
@@ -236,6 +238,7 @@ function rawDaemonArgs(o: DaemonFlags): string[] {
     ...(o.allowFaultInjection === true ? ['--allow-fault-injection'] : []),
     ...(o.watchdogMs !== undefined ? ['--watchdog-ms', String(o.watchdogMs)] : []),
     ...(o.bridge ?? []).flatMap((b) => ['--bridge', b.text]),
+    ...(o.hostCpus !== undefined ? ['--host-cpus', String(o.hostCpus)] : []),
   ];
 }
 
@@ -250,6 +253,7 @@ interface DaemonFlags {
   allowFaultInjection?: boolean;
   watchdogMs?: number;
   bridge?: { text: string; spec: BridgeSpec }[];
+  hostCpus?: number;
 }
 
 /** Parses one --bridge value and adds it to the ones before. */

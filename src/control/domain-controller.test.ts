@@ -112,3 +112,31 @@ test('limits: memory budget, domain count, unique names', async () => {
   const r = await c.execute({ kind: 'mem-set', ref: 'a', bytes: 200 * MIB });
   assert.equal(r!.memory, 200);
 });
+
+test('credit scheduler: weights split the host CPU between busy domains, a cap holds alone, sched-credit changes show', async () => {
+  const budgets: (number | undefined)[][] = [];
+  const host: DomainHost = {
+    start: (_spec, ev) => {
+      const i = budgets.push([]) - 1;
+      const h = new FakeHandle(ev);
+      (h as DomainHandle).setCpuBudget = (ms) => void budgets[i]!.push(ms);
+      return h;
+    },
+  };
+  let n = 0;
+  const c = new DomainController({ host, maxMemoryBytes: 1024 * MIB, maxDomains: 4, newUuid: () => `uuid-${++n}`, log: () => {}, hostCpus: 1 });
+  await c.execute({ kind: 'create', config: cfg('a') });
+  await c.execute({ kind: 'create', config: cfg('b') });
+  assert.throws(() => c.setSched('a', { weight: 0 }), /weight must be/);
+  assert.deepEqual(c.setSched('a', { weight: 512 }), { id: 1, name: 'a', weight: 512, cap: 0, cpu_ms: 0, wait_ms: 0 });
+  c.schedTick(100);
+  assert.ok(Math.abs(budgets[0]![0]! - 200 / 3) < 1e-6 && Math.abs(budgets[1]![0]! - 100 / 3) < 1e-6, JSON.stringify(budgets));
+  await c.execute({ kind: 'destroy', ref: 'b' });
+  c.setSched('a', { cap: 25 });
+  c.schedTick(100);
+  assert.equal(budgets[0]![1], 25);
+  c.setSched('a', { cap: 0 });
+  c.schedTick(100);
+  assert.equal(budgets[0]![2], undefined, 'alone and uncapped: no limit');
+  assert.deepEqual(c.schedList().map((s) => [s.name, s.weight, s.cap]), [['a', 512, 0]]);
+});

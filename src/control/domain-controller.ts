@@ -7,6 +7,7 @@ import { domainNameProblem, type DomainConfig, type LifecycleAction } from './do
 import type { DomainHandle, DomainHost, InjectedFault } from './domain-host.js';
 import type { DomainExit, DomainState, DomainStats } from './domain-state.js';
 import { withStableMacs } from './stable-mac.js';
+import { allocateCredit, DEFAULT_WEIGHT, limitMs, schedParamsProblem, type SchedDemand, type SchedParams } from './credit-scheduler.js';
 import type { DeviceInfo } from '../machine/machine-devices.js';
 
 /** Everything a front end can ask of the controller. */
@@ -45,6 +46,18 @@ export interface DomainInfo {
   readonly net_tx_frames: number;
 }
 
+/** A domain's scheduler parameters and figures (the API's SchedCredit object). */
+export interface SchedInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly weight: number;
+  readonly cap: number;
+  /** Host CPU time used (credit burnt), ms. */
+  readonly cpu_ms: number;
+  /** Time it wanted to run but was held back by its budget, ms. */
+  readonly wait_ms: number;
+}
+
 /** Limits and services of a controller. */
 export interface ControllerOptions {
   readonly host: DomainHost;
@@ -59,6 +72,8 @@ export interface ControllerOptions {
   readonly allowFaults?: boolean;
   /** Names of the daemon's bridges; a nic on another bridge is refused (undefined: not checked). */
   readonly bridges?: readonly string[];
+  /** Host CPUs the credit scheduler shares (`--host-cpus`); undefined: no scheduling. */
+  readonly hostCpus?: number;
   /** Milliseconds of a clock, for uptimes (default: Date.now). */
   readonly nowMs?: () => number;
 }
@@ -67,6 +82,10 @@ const MIB = 1024 * 1024;
 const ZERO_STATS: DomainStats = { instructions: 0, cpuMs: 0, idle: false, blockReadBytes: 0, blockWriteBytes: 0, netRxFrames: 0, netTxFrames: 0 };
 
 interface Domain {
+  /** Credit scheduler parameters (sched-credit). */
+  sched: SchedParams;
+  /** cpuMs at the last scheduler tick (what it used in the period). */
+  schedLastCpuMs: number;
   readonly id: number;
   readonly uuid: string;
   readonly config: DomainConfig;
@@ -182,6 +201,51 @@ export class DomainController {
   }
 
   /** Each virtio device of a domain with its state and error counters (as last reported). */
+  /** Every domain's scheduler parameters and figures (sched-credit without -d). */
+  schedList(): SchedInfo[] {
+    return [...this.domains.values()].sort((a, b) => a.id - b.id).map((d) => this.schedInfo(d));
+  }
+
+  /** Sets a domain's weight and/or cap (ControlError invalid for bad values, not-found). */
+  setSched(ref: string, p: Partial<SchedParams>): SchedInfo {
+    const d = this.find(ref);
+    const problem = schedParamsProblem(p);
+    if (problem !== undefined) throw new ControlError('invalid', problem);
+    d.sched = { weight: p.weight ?? d.sched.weight, cap: p.cap ?? d.sched.cap };
+    this.opts.log(`domain ${d.config.name} (${d.id}): weight ${d.sched.weight}, cap ${d.sched.cap}`);
+    return this.schedInfo(d);
+  }
+
+  /**
+   * One accounting period of the credit scheduler (the daemon calls it every `periodMs`): what
+   * each live domain used since the last tick says what it wants (a domain that idled wants
+   * what it used, a busy one its limit); budgets for the next period go to the domains' hosts.
+   */
+  schedTick(periodMs: number): void {
+    const hostCpus = this.opts.hostCpus;
+    if (hostCpus === undefined) return;
+    const live = [...this.domains.values()].filter((d) => d.handle !== undefined && (d.state === 'running' || d.state === 'blocked'));
+    const demands: SchedDemand[] = live.map((d) => {
+      const used = Math.max(0, d.stats.cpuMs - d.schedLastCpuMs);
+      d.schedLastCpuMs = d.stats.cpuMs;
+      const vcpus = d.config.machine.vcpus;
+      return { id: d.id, weight: d.sched.weight, cap: d.sched.cap, vcpus, wantMs: d.stats.idle ? used : limitMs({ vcpus, cap: d.sched.cap }, periodMs) };
+    });
+    const budgets = allocateCredit(demands, hostCpus, periodMs);
+    for (const d of live) {
+      const limited = d.sched.cap > 0 || live.length > 1;
+      // An idle domain's budget covers what it used; it may wake at any time, so it keeps at
+      // least a fair share of one period in reserve (the debt rule evens out any excess).
+      const b = budgets.get(d.id) ?? 0;
+      const floor = d.stats.idle ? Math.min(limitMs({ vcpus: d.config.machine.vcpus, cap: d.sched.cap }, periodMs), (hostCpus * periodMs) / live.length) : 0;
+      d.handle!.setCpuBudget?.(limited ? Math.max(b, floor) : undefined, periodMs);
+    }
+  }
+
+  private schedInfo(d: Domain): SchedInfo {
+    return { id: d.id, name: d.config.name, weight: d.sched.weight, cap: d.sched.cap, cpu_ms: Math.round(d.stats.cpuMs), wait_ms: Math.round(d.stats.waitMs ?? 0) };
+  }
+
   devices(ref: string): readonly DeviceInfo[] {
     return this.find(ref).stats.devices ?? [];
   }
@@ -237,6 +301,8 @@ export class DomainController {
       reason: undefined,
       console: new ConsoleRing(),
       stopWaiters: new Set(),
+      sched: { weight: DEFAULT_WEIGHT, cap: 0 },
+      schedLastCpuMs: 0,
     };
     this.domains.set(d.id, d);
     this.boot(d);
@@ -358,5 +424,6 @@ function add(a: DomainStats, b: DomainStats): DomainStats {
     netRxFrames: a.netRxFrames + b.netRxFrames,
     netTxFrames: a.netTxFrames + b.netTxFrames,
     ...(b.devices !== undefined ? { devices: b.devices } : {}),
+    waitMs: (a.waitMs ?? 0) + (b.waitMs ?? 0),
   };
 }

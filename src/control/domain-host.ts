@@ -25,6 +25,11 @@ export interface DomainHandle {
   kill(): Promise<void>;
   /** Makes the domain's host fail (tests of isolation). */
   injectFault(kind: InjectedFault): void;
+  /**
+   * The credit scheduler's grant: at most `budgetMs` of CPU per `periodMs` (undefined: no
+   * limit); overuse is carried into the next period as debt. Hosts without it are not limited.
+   */
+  setCpuBudget?(budgetMs: number | undefined, periodMs: number): void;
 }
 
 /** What a running machine reports. `exit` is the last event of a handle. */

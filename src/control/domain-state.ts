@@ -32,6 +32,8 @@ export interface DomainStats {
   readonly balloonTargetBytes?: number;
   /** Each virtio device's state and error counters (`info devices`), in slot order. */
   readonly devices?: readonly DeviceInfo[];
+  /** Milliseconds the domain wanted to run but was held back by its CPU budget (the scheduler). */
+  readonly waitMs?: number;
 }
 
 /** Why a domain's machine stopped. */

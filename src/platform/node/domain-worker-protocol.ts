@@ -24,7 +24,8 @@ export type ToWorker =
   | { readonly type: 'input'; readonly bytes: Uint8Array }
   | { readonly type: 'key'; readonly key: HostKey }
   | { readonly type: 'memory-target'; readonly bytes: number }
-  | { readonly type: 'fault'; readonly fault: InjectedFault };
+  | { readonly type: 'fault'; readonly fault: InjectedFault }
+  | { readonly type: 'budget'; readonly budgetMs: number | undefined; readonly periodMs: number };
 
 /** Worker → main thread. */
 export type FromWorker =

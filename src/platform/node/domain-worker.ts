@@ -62,6 +62,14 @@ const machine = dm.machine;
 const devices = machine.devices;
 let paused = false;
 let cpuMs = 0;
+// Credit (the scheduler's budget): refilled every period, overuse carried as debt; while it is
+// not positive the loop sleeps to the next period and the time counts as waiting.
+let budgetMs: number | undefined;
+let periodMs = 100;
+let periodStart = performance.now();
+let credit = Infinity;
+let waitMs = 0;
+let heldSince: number | undefined;
 let idle = false;
 let held: Uint8Array[] = [];
 const release = (): void => {
@@ -94,6 +102,7 @@ const stats = (): DomainStats => {
     netRxFrames,
     netTxFrames,
     devices: machine.deviceInfo(),
+    waitMs,
     ...(balloon !== undefined ? { balloonTargetBytes: data.config.machine.memoryBytes - balloon.targetPages * 4096 } : {}),
   };
 };
@@ -119,6 +128,11 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'fault':
       injectFault(m.fault);
+      break;
+    case 'budget':
+      budgetMs = m.budgetMs;
+      periodMs = m.periodMs;
+      credit = budgetMs === undefined ? Infinity : Number.isFinite(credit) ? Math.min(credit, budgetMs) : budgetMs;
       break;
   }
   wakeLoop();
@@ -150,8 +164,22 @@ const loop = startRunLoop<DomainExit>(
     if (paused) return { sleepMs: 1000 };
     release();
     const t0 = performance.now();
+    if (t0 - periodStart >= periodMs) {
+      periodStart = t0;
+      credit = budgetMs === undefined ? Infinity : Math.min(credit, 0) + budgetMs;
+    }
+    if (credit <= 0) {
+      heldSince ??= t0;
+      return { sleepMs: Math.max(1, Math.ceil(periodStart + periodMs - t0)) };
+    }
+    if (heldSince !== undefined) {
+      waitMs += t0 - heldSince;
+      heldSince = undefined;
+    }
     const s = machine.runSlice(SLICE_INSTRUCTIONS);
-    cpuMs += performance.now() - t0;
+    const t1 = performance.now();
+    cpuMs += t1 - t0;
+    credit -= t1 - t0;
     idle = s.reason === 'idle';
     const e = machine.exit;
     if (e !== undefined) {

@@ -107,6 +107,7 @@ export class WorkerDomainHost implements DomainHost {
       pressKey: (key: HostKey) => send({ type: 'key', key }),
       setMemoryTarget: (bytes) => send({ type: 'memory-target', bytes }),
       injectFault: (fault: InjectedFault) => send({ type: 'fault', fault }),
+      setCpuBudget: (budgetMs, periodMs) => send({ type: 'budget', budgetMs, periodMs }),
       kill: () => {
         ended = true;
         clearInterval(watchdog);
