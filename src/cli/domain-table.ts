@@ -1,5 +1,5 @@
 // Text output of the verbs: `list` as `xl list` prints it, `top` as xentop does.
-import type { DomainInfo } from '../control/domain-controller.js';
+import type { DomainInfo, SchedInfo } from '../control/domain-controller.js';
 import { STATE_LETTER } from '../control/domain-state.js';
 
 /** xl's six-column state field: the domain's letter in its position, '-' elsewhere. */
@@ -22,6 +22,8 @@ export function formatList(domains: readonly DomainInfo[]): string {
 export interface TopSample {
   readonly atMs: number;
   readonly domains: readonly DomainInfo[];
+  /** The credit scheduler's figures (GET /v1/sched), when read. */
+  readonly sched?: readonly SchedInfo[];
 }
 
 function bytes(n: number): string {
@@ -31,19 +33,31 @@ function bytes(n: number): string {
   return `${(n / (1 << 30)).toFixed(2)}G`;
 }
 
-/** `banquise top`: per-domain CPU %, guest MIPS (since `prev`), memory, disk bytes, network frames. */
+/**
+ * `banquise top`: per-domain CPU %, guest MIPS (since `prev`), memory, disk bytes, network
+ * frames, and the credit scheduler's weight, cap and waiting time (% of the interval spent
+ * wanting to run but out of credit).
+ */
 export function formatTop(prev: TopSample | undefined, cur: TopSample): string {
   const dt = prev === undefined ? 0 : (cur.atMs - prev.atMs) / 1000;
   const lines = [
-    `${'NAME'.padEnd(20)}${'ID'.padStart(4)} STATE  ${'CPU(sec)'.padStart(9)}${'CPU(%)'.padStart(8)}${'MIPS'.padStart(8)}${'MEM(M)'.padStart(8)}${'MAXMEM(M)'.padStart(10)}${'VCPUS'.padStart(6)}${'BLK_RD'.padStart(9)}${'BLK_WR'.padStart(9)}${'NET_RX'.padStart(8)}${'NET_TX'.padStart(8)}`,
+    `${'NAME'.padEnd(20)}${'ID'.padStart(4)} STATE  ${'CPU(sec)'.padStart(9)}${'CPU(%)'.padStart(8)}${'MIPS'.padStart(8)}${'MEM(M)'.padStart(8)}${'MAXMEM(M)'.padStart(10)}${'VCPUS'.padStart(6)}${'BLK_RD'.padStart(9)}${'BLK_WR'.padStart(9)}${'NET_RX'.padStart(8)}${'NET_TX'.padStart(8)}${'WEIGHT'.padStart(7)}${'CAP'.padStart(5)}${'WAIT(%)'.padStart(8)}`,
   ];
   for (const d of cur.domains) {
     const p = prev?.domains.find((x) => x.id === d.id);
     const cpu = p !== undefined && dt > 0 ? ((d.cpu_time - p.cpu_time) / dt) * 100 : undefined;
     const mips = p !== undefined && dt > 0 ? (d.instructions - p.instructions) / dt / 1e6 : undefined;
     lines.push(
-      `${d.name.slice(0, 19).padEnd(20)}${String(d.id).padStart(4)} ${stateField(d.state)} ${d.cpu_time.toFixed(1).padStart(9)}${(cpu === undefined ? '-' : cpu.toFixed(1)).padStart(8)}${(mips === undefined ? '-' : mips.toFixed(1)).padStart(8)}${String(d.memory).padStart(8)}${String(d.maxmem).padStart(10)}${String(d.vcpus).padStart(6)}${bytes(d.block_read_bytes).padStart(9)}${bytes(d.block_write_bytes).padStart(9)}${String(d.net_rx_frames).padStart(8)}${String(d.net_tx_frames).padStart(8)}`,
+      `${d.name.slice(0, 19).padEnd(20)}${String(d.id).padStart(4)} ${stateField(d.state)} ${d.cpu_time.toFixed(1).padStart(9)}${(cpu === undefined ? '-' : cpu.toFixed(1)).padStart(8)}${(mips === undefined ? '-' : mips.toFixed(1)).padStart(8)}${String(d.memory).padStart(8)}${String(d.maxmem).padStart(10)}${String(d.vcpus).padStart(6)}${bytes(d.block_read_bytes).padStart(9)}${bytes(d.block_write_bytes).padStart(9)}${String(d.net_rx_frames).padStart(8)}${String(d.net_tx_frames).padStart(8)}${schedFields(prev, cur, d.id, dt)}`,
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** WEIGHT, CAP and WAIT(%) of one domain (dashes when the daemon did not say). */
+function schedFields(prev: TopSample | undefined, cur: TopSample, id: number, dt: number): string {
+  const s = cur.sched?.find((x) => x.id === id);
+  const p = prev?.sched?.find((x) => x.id === id);
+  const wait = s !== undefined && p !== undefined && dt > 0 ? ((s.wait_ms - p.wait_ms) / 1000 / dt) * 100 : undefined;
+  return `${(s === undefined ? '-' : String(s.weight)).padStart(7)}${(s === undefined ? '-' : String(s.cap)).padStart(5)}${(wait === undefined ? '-' : wait.toFixed(1)).padStart(8)}`;
 }

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BanquiseError } from '../base/errors.js';
 import { parseSize } from '../base/u64.js';
-import type { DomainInfo } from '../control/domain-controller.js';
+import type { DomainInfo, SchedInfo } from '../control/domain-controller.js';
 import { parseXlConfig } from '../control/xl-config.js';
 import { ensureToken, socketPath, tokenPath } from '../platform/node/daemon-paths.js';
 import { ensureDefaultGuest } from '../platform/node/guest-images.js';
@@ -29,6 +29,11 @@ function parseMiB(text: string): number {
   const bytes = parseSize(/^\d+$/.test(text.trim()) ? `${text.trim()}M` : text);
   if (bytes === undefined || bytes < 16 * MIB) throw new InvalidArgumentError(`'${text}' is not a size of at least 16M (examples: 128M, 1G; a bare number is MiB)`);
   return bytes;
+}
+
+function parseWhole(text: string): number {
+  if (!/^\d{1,9}$/.test(text)) throw new InvalidArgumentError('expected a whole number');
+  return Number(text);
 }
 
 function parsePositive(text: string): number {
@@ -77,6 +82,35 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
       const list = (await callDaemon(daemonAddress(o), 'GET', '/v1/domains')) as DomainInfo[];
       process.stdout.write(o.json === true ? JSON.stringify(list, null, 2) + '\n' : formatList(list));
     });
+
+  connectOptions(
+    program
+      .command('sched-credit')
+      .description('Credit scheduler: without -d, every domain\'s weight, cap, CPU used and time waiting for credit; with -d and -w/-c, set them (as xl sched-credit2).')
+      .option('-d, --domain <domain>', 'domain name or id')
+      .addOption(new Option('-w, --weight <w>', 'relative share when host CPUs are contended (1..65535, default 256)').argParser(parseWhole))
+      .addOption(new Option('-c, --cap <percent>', 'most CPU as a percentage of one host core, 0 = no cap').argParser(parseWhole))
+      .option('--json', 'JSON as the API returns it'),
+  ).action(async (o: ConnectOptions & { domain?: string; weight?: number; cap?: number; json?: boolean }) => {
+    const a = daemonAddress(o);
+    const change = { ...(o.weight !== undefined ? { weight: o.weight } : {}), ...(o.cap !== undefined ? { cap: o.cap } : {}) };
+    if (Object.keys(change).length > 0 && o.domain === undefined) throw new BanquiseError('sched-credit: -w and -c need -d DOMAIN', 64);
+    let rows = (await callDaemon(a, 'GET', '/v1/sched')) as SchedInfo[];
+    if (o.domain !== undefined) {
+      const one = Object.keys(change).length > 0
+        ? ((await callDaemon(a, 'PUT', `/v1/domains/${encodeURIComponent(o.domain)}/sched`, change)) as SchedInfo)
+        : rows.find((r) => r.name === o.domain || String(r.id) === o.domain);
+      if (one === undefined) throw new BanquiseError(`sched-credit: no domain '${o.domain}' (see banquise list)`, 1);
+      rows = [one];
+    }
+    if (o.json === true) {
+      process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      return;
+    }
+    const lines = [`${'Name'.padEnd(20)}${'ID'.padStart(5)}${'Weight'.padStart(8)}${'Cap'.padStart(6)}${'CPU(s)'.padStart(10)}${'Wait(s)'.padStart(10)}`];
+    for (const r of rows) lines.push(`${r.name.slice(0, 19).padEnd(20)}${String(r.id).padStart(5)}${String(r.weight).padStart(8)}${String(r.cap).padStart(6)}${(r.cpu_ms / 1000).toFixed(1).padStart(10)}${(r.wait_ms / 1000).toFixed(1).padStart(10)}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  });
 
   connectOptions(
     program
@@ -148,7 +182,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
     let prev: TopSample | undefined;
     for (let i = 0; i < n; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, o.delay * 1000));
-      const cur: TopSample = { atMs: Date.now(), domains: (await callDaemon(a, 'GET', '/v1/domains')) as DomainInfo[] };
+      const cur: TopSample = { atMs: Date.now(), domains: (await callDaemon(a, 'GET', '/v1/domains')) as DomainInfo[], sched: (await callDaemon(a, 'GET', '/v1/sched')) as SchedInfo[] };
       const text = formatTop(prev, cur);
       process.stdout.write(tty ? `\x1b[H\x1b[2J${new Date().toLocaleTimeString()}  (Ctrl-C quits)\n${text}` : `${text}\n`);
       prev = cur;
