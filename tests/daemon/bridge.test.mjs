@@ -136,6 +136,21 @@ test('a domain fetches from an HTTP server on the host through the uplink (busyb
   assert.equal(page, 'host-page /from-bra');
 });
 
+test('sched-credit: a weight and cap set through the CLI show in sched-credit and the API', async () => {
+  const set = await bq(['sched-credit', '-d', 'bra', '-w', '512', '-c', '50']);
+  assert.equal(set.code, 0, set.stderr);
+  const list = await bq(['sched-credit']);
+  assert.match(list.stdout, /^bra\s+\d+\s+512\s+50\s/m);
+  assert.match(list.stdout, /^brb\s+\d+\s+256\s+0\s/m);
+  const api = (await http('GET', '/v1/sched')).json;
+  assert.deepEqual(api.map((r) => [r.name, r.weight, r.cap]), [['bra', 512, 50], ['brb', 256, 0]]);
+  const bad = await bq(['sched-credit', '-d', 'bra', '-w', '0']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /weight must be >= 1/);
+  // The domain still answers with its cap in force.
+  assert.equal(await consoles.bra.run('echo capped-ok'), 'capped-ok');
+});
+
 test('a nic on a bridge the daemon does not have is refused', async () => {
   writeFileSync(join(dir, 'lost.cfg'), 'name = "lost"\nmemory = 96\nvif = [ "bridge=nope0" ]\n');
   const r = await bq(['create', 'lost.cfg']);
