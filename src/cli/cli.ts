@@ -13,6 +13,15 @@ import type { VirtioSlotFactory } from '../machine/index.js';
 export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
 /** Largest RAM of a domain (one WebAssembly.Memory). */
 export const MAX_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
+/** The firmware `--bios default` names: Debian's OpenSBI fw_dynamic (package `opensbi`). */
+export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
+
+/** Parses --mode: pv (default) or full. */
+export function parseModeOption(text: string): 'pv' | 'full' {
+  if (text === 'pv' || text === 'full') return text;
+  throw new InvalidArgumentError(`'${text}' is not a mode: pv (kernel in S-mode, SBI in Banquise) or full (firmware from reset)`);
+}
+
 /** Kernel command line when --append is not given. */
 export const DEFAULT_APPEND = 'console=ttyS0';
 
@@ -80,6 +89,8 @@ export function parseCountOption(text: string): number {
 }
 
 interface RunOptions {
+  mode: 'pv' | 'full';
+  bios?: string;
   kernel?: string;
   initrd?: string;
   append?: string;
@@ -152,8 +163,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('run')
-    .description('Boot a Linux guest in pv mode (the kernel runs in S-mode; Banquise answers its SBI calls).')
-    .option('--kernel <file>', 'RISC-V Linux Image to boot (default: the default guest, built on first use)')
+    .description(
+      'Boot a Linux guest: in pv mode (default) the kernel runs in S-mode and Banquise answers its SBI calls; ' +
+        'in full mode (--mode full) every hart starts in M-mode at the boot ROM, firmware (OpenSBI) runs the SBI, ' +
+        'and --kernel is its next stage at 0x80200000.',
+    )
+    .addOption(new Option('--mode <pv|full>', 'pv: paravirtualized; full: firmware from reset, PCIe devices').default('pv').argParser(parseModeOption))
+    .option('--bios <default|file>', `firmware for --mode full, loaded at 0x80000000 (default: ${DEFAULT_BIOS}, Debian's OpenSBI fw_dynamic)`)
+    .option('--kernel <file>', 'RISC-V Linux Image to boot, or in full mode any next stage such as U-Boot (default: the default guest, built on first use)')
     .option('--initrd <file>', 'initial ramdisk (cpio, optionally compressed)')
     .option('--append <cmdline>', `kernel command line (default: "${DEFAULT_APPEND}"; with --console virtio, console=hvc0 is added when it names no console)`)
     .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G (at least 16M)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
@@ -168,6 +185,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
     .addHelpText('after', CONSOLE_HELP)
     .action(async (opts: RunOptions) => {
+      if (opts.bios !== undefined && opts.mode !== 'full') throw new BanquiseError('--bios needs --mode full', 64);
+      const firmware = opts.mode === 'full' ? loadFile(opts.bios === undefined || opts.bios === 'default' ? DEFAULT_BIOS : opts.bios, 'firmware') : undefined;
       let kernelPath = opts.kernel;
       let initrdPath = opts.initrd;
       if (kernelPath === undefined) {
@@ -210,6 +229,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       let info;
       try {
         info = await runPvSession({
+          ...(firmware !== undefined ? { firmware } : {}),
           kernel,
           ...(initrd !== undefined ? { initrd } : {}),
           bootargs,

@@ -2,10 +2,12 @@
 export { BOARD_LAYOUT, boardSlot, RAM_BASE_GPA, VIRTIO_SLOT_COUNT, PLIC_SOURCE_COUNT } from './board-layout.js';
 export type { BoardSlot, BoardDeviceKind } from './board-layout.js';
 export { Machine, MAX_IDLE_SLEEP_MS } from './machine.js';
-export type { MachineConfig, MachineExit, ConsoleBackend, VirtioSlotFactory, SliceInfo, SliceReason } from './machine.js';
+export type { MachineConfig, MachineExit, ConsoleBackend, VirtioSlotFactory, PciSlotFactory, SliceInfo, SliceReason } from './machine.js';
 export { buildDeviceTree, HART_ISA } from './device-tree.js';
 export type { DeviceTreeConfig } from './device-tree.js';
 export { pvBoot } from './pv-boot.js';
+export { fullBoot, NEXT_STAGE_OFFSET } from './full-boot.js';
+export type { FullBootConfig, FullBootInfo } from './full-boot.js';
 export type { PvBootConfig, PvBootInfo } from './pv-boot.js';
 export { ElfRunner, ELF_DEFAULT_RAM_BYTES } from './elf-runner.js';
 export type { ElfRunConfig, ElfRunInfo, ElfSliceInfo } from './elf-runner.js';

@@ -1,6 +1,6 @@
 // `banquise run` on Node: a pv machine on the host console, restarted on guest reboot.
 import { randomFillSync } from 'node:crypto';
-import { Machine, pvBoot, type MachineExit, type VirtioSlotFactory } from '../../machine/index.js';
+import { Machine, fullBoot, pvBoot, type MachineExit, type PciSlotFactory, type VirtioSlotFactory } from '../../machine/index.js';
 import { HostClock, hostWallClockNs } from './host-clock.js';
 import { startRunLoop } from './run-loop.js';
 import { StdioConsole, type StdioStreams } from './stdio-console.js';
@@ -12,6 +12,8 @@ export const PV_SLICE_INSTRUCTIONS = 2_000_000;
 
 /** A validated `banquise run` request. */
 export interface PvSessionConfig {
+  /** Full mode: this firmware runs from the boot ROM and `kernel` is its next stage (any image). */
+  readonly firmware?: Uint8Array;
   readonly kernel: Uint8Array;
   readonly initrd?: Uint8Array;
   readonly bootargs: string;
@@ -22,6 +24,8 @@ export interface PvSessionConfig {
    * machine). `wake` runs the next slice now: devices call it when they complete I/O.
    */
   readonly virtio?: (wake: () => void) => VirtioSlotFactory[];
+  /** PCI functions of a full-mode machine, asked for at every boot like `virtio`. */
+  readonly pci?: (wake: () => void) => PciSlotFactory[];
   /**
    * Receives host console input instead of the UART (e.g. the virtio console when the guest's
    * console is hvc0). Input goes to one console only: the one the guest reads.
@@ -96,20 +100,23 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     for (;;) {
       boots++;
       const machine = new Machine({
-        mode: 'pv',
+        mode: cfg.firmware !== undefined ? 'full' : 'pv',
         ramSizeBytes: cfg.ramSizeBytes,
         vcpus: cfg.vcpus,
         clock: new HostClock(),
         wallClockNs: hostWallClockNs,
         console,
         ...(cfg.virtio !== undefined ? { virtio: cfg.virtio(() => wake()) } : {}),
+        ...(cfg.pci !== undefined ? { pci: cfg.pci(() => wake()) } : {}),
       });
-      pvBoot(machine, {
+      const boot = {
         kernel: cfg.kernel,
         ...(cfg.initrd !== undefined ? { initrd: cfg.initrd } : {}),
         bootargs: cfg.bootargs,
-        random: (b) => randomFillSync(b),
-      });
+        random: (b: Uint8Array) => randomFillSync(b),
+      };
+      if (cfg.firmware !== undefined) fullBoot(machine, { ...boot, firmware: cfg.firmware });
+      else pvBoot(machine, boot);
       current = machine;
       const loop = startRunLoop<MachineExit | 'quit'>(
         () => {
