@@ -6,6 +6,7 @@ import { loadFile } from '../platform/node/file-loader.js';
 import { runElfSession } from '../platform/node/elf-session.js';
 import { runPvSession } from '../platform/node/pv-session.js';
 import { buildVirtioSlots, openDisks, parseVirtioOptions, type VirtioDevices } from '../platform/node/virtio-options.js';
+import { buildPciSlots } from '../platform/node/pci-options.js';
 import { buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
 import type { VirtioSlotFactory } from '../machine/index.js';
 
@@ -175,7 +176,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--append <cmdline>', `kernel command line (default: "${DEFAULT_APPEND}"; with --console virtio, console=hvc0 is added when it names no console)`)
     .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G (at least 16M)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
     .addOption(new Option('--vcpus <n>', 'number of virtual CPUs, 1 to 8').default(1).argParser(parseVcpusOption))
-    .option('--disk <file[,ro][,serial=S]>', 'virtio-blk disk backed by a raw image file (repeatable)', collect, [])
+    .option('--disk <file[,ro][,serial=S][,if=virtio|nvme]>', 'disk backed by a raw image file: virtio-blk, or with if=nvme an NVMe controller on PCIe (--mode full) (repeatable)', collect, [])
     .option('--console <uart|virtio>', 'guest console: uart (ttyS0, the default) or virtio (a virtio console, hvc0, made the kernel console)')
     .option('--vsock <cid,uds=path>', 'virtio-vsock with this guest CID; host connections through Unix sockets at path_PORT')
     .option('--balloon', 'virtio-balloon device (driven from the monitor: balloon <size>, info balloon)')
@@ -208,6 +209,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
         },
         nets.length + shares.length,
       );
+      if (opts.mode !== 'full' && virtioCfg.disks.some((d) => d.interface === 'nvme')) {
+        throw new BanquiseError('--disk ...,if=nvme needs --mode full (NVMe sits on PCIe, which pv mode does not have)', 64);
+      }
       const disks = await openDisks(virtioCfg);
       const tap = new VirtioConsoleTap();
       let wakeLoop = (): void => {};
@@ -229,7 +233,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       let info;
       try {
         info = await runPvSession({
-          ...(firmware !== undefined ? { firmware } : {}),
+          ...(firmware !== undefined ? { firmware, pci: (w: () => void) => buildPciSlots(virtioCfg, disks, w) } : {}),
           kernel,
           ...(initrd !== undefined ? { initrd } : {}),
           bootargs,
