@@ -7,8 +7,8 @@ import { runElfSession } from '../platform/node/elf-session.js';
 import { runPvSession } from '../platform/node/pv-session.js';
 import { buildVirtioSlots, openDisks, parseVirtioOptions, type VirtioDevices } from '../platform/node/virtio-options.js';
 import { buildPciSlots } from '../platform/node/pci-options.js';
-import { buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
-import type { VirtioSlotFactory } from '../machine/index.js';
+import { buildNetPciSlots, buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
+import type { PciSlotFactory, VirtioSlotFactory } from '../machine/index.js';
 
 /** Smallest RAM a guest may be given. */
 export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -182,7 +182,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--balloon', 'virtio-balloon device (driven from the monitor: balloon <size>, info balloon)')
     .option('--monitor <path>', 'host monitor on a Unix socket at path (command lines in, replies out)')
     .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
-    .option('--net <spec>', 'virtio-net: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P (repeatable)', collect, [])
+    .option('--net <spec>', 'network interface: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P; add ,model=e1000 for an Intel e1000 on PCIe instead of virtio-net (--mode full) (repeatable)', collect, [])
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
     .addHelpText('after', CONSOLE_HELP)
     .action(async (opts: RunOptions) => {
@@ -207,8 +207,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
           balloon: opts.balloon === true,
           rng: opts.rng,
         },
-        nets.length + shares.length,
+        nets.filter((n) => n.model !== 'e1000').length + shares.length,
       );
+      if (opts.mode !== 'full' && nets.some((n) => n.model === 'e1000')) {
+        throw new BanquiseError('--net ...,model=e1000 needs --mode full (the e1000 sits on PCIe, which pv mode does not have)', 64);
+      }
       if (opts.mode !== 'full' && virtioCfg.disks.some((d) => d.interface === 'nvme')) {
         throw new BanquiseError('--disk ...,if=nvme needs --mode full (NVMe sits on PCIe, which pv mode does not have)', 64);
       }
@@ -230,10 +233,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
       const bootargs = effectiveCmdline(opts.append, virtioCfg.virtioConsole);
       const inputToHvc = virtioCfg.virtioConsole && kernelConsole(bootargs)?.startsWith('hvc') === true;
+      // e1000 backends are created once (host listeners start now); each boot gets new NICs on them.
+      let e1000Wake = (): void => {};
+      const e1000Slots = buildNetPciSlots(nets, () => e1000Wake());
+      const e1000s = (w: () => void): PciSlotFactory[] => {
+        e1000Wake = w;
+        return e1000Slots;
+      };
       let info;
       try {
         info = await runPvSession({
-          ...(firmware !== undefined ? { firmware, pci: (w: () => void) => buildPciSlots(virtioCfg, disks, w) } : {}),
+          ...(firmware !== undefined ? { firmware, pci: (w: () => void) => [...buildPciSlots(virtioCfg, disks, w), ...e1000s(w)] } : {}),
           kernel,
           ...(initrd !== undefined ? { initrd } : {}),
           bootargs,

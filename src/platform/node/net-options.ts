@@ -2,7 +2,9 @@
 // socket backend) and `--share` (virtio-9p over a host directory), parsed into validated
 // configs, then built into virtio-mmio slot factories for the machine.
 import { BanquiseError } from '../../base/errors.js';
-import type { VirtioSlotFactory } from '../../machine/machine.js';
+import type { PciSlotFactory, VirtioSlotFactory } from '../../machine/machine.js';
+import { e1000PciFunction } from '../../devices/e1000/e1000-pci.js';
+import type { NetBackend } from '../../devices/virtio/net/net-backend.js';
 import type { GuestMemory } from '../../memory/guest-memory.js';
 import type { IrqLine } from '../../memory/irq-line.js';
 import type { MmioDevice } from '../../memory/mmio-bus.js';
@@ -17,8 +19,16 @@ import { HostDirBackend } from './p9/host-dir-backend.js';
 
 /** One validated `--net` option. */
 export type NetOptionConfig =
-  | { readonly kind: 'user'; readonly user: UserNetConfig; readonly mac?: Uint8Array }
-  | { readonly kind: 'socket'; readonly socket: SocketNetConfig; readonly mac?: Uint8Array };
+  | { readonly kind: 'user'; readonly user: UserNetConfig; readonly mac?: Uint8Array; readonly model?: NicModel }
+  | { readonly kind: 'socket'; readonly socket: SocketNetConfig; readonly mac?: Uint8Array; readonly model?: NicModel };
+
+/** Guest-visible NIC: virtio-net (default) or an Intel e1000 on PCIe (full mode). */
+export type NicModel = 'virtio' | 'e1000';
+
+function parseModel(v: string, value: string): NicModel {
+  if (v === 'virtio' || v === 'e1000') return v;
+  throw netError(value, `model '${v}' is not virtio or e1000`);
+}
 
 /** One validated `--share` option. */
 export interface ShareOptionConfig {
@@ -78,6 +88,7 @@ export function parseNetOption(value: string): NetOptionConfig {
   const parts = value.split(',');
   const kind = parts[0];
   let mac: Uint8Array | undefined;
+  let model: NicModel | undefined;
   if (kind === 'user') {
     const hostForwards: HostForward[] = [];
     let dnsServer: string | undefined;
@@ -90,7 +101,8 @@ export function parseNetOption(value: string): NetOptionConfig {
         if (parseIpv4(v) < 0) throw netError(value, `dns '${v}' is not an IPv4 address`);
         dnsServer = v;
       } else if (k === 'mac') mac = parseMac(v, value);
-      else throw netError(value, `unknown user network option '${k}' (known: hostfwd, dns, mac)`);
+      else if (k === 'model') model = parseModel(v, value);
+      else throw netError(value, `unknown user network option '${k}' (known: hostfwd, dns, mac, model)`);
     }
     const seen = new Set<string>();
     for (const f of hostForwards) {
@@ -98,7 +110,7 @@ export function parseNetOption(value: string): NetOptionConfig {
       if (seen.has(key)) throw netError(value, `host port ${f.hostPort} is forwarded twice`);
       seen.add(key);
     }
-    return { kind: 'user', user: { hostForwards, dnsServer }, mac };
+    return { kind: 'user', user: { hostForwards, dnsServer }, mac, ...(model !== undefined ? { model } : {}) };
   }
   if (kind === 'socket') {
     let socket: SocketNetConfig | undefined;
@@ -111,10 +123,11 @@ export function parseNetOption(value: string): NetOptionConfig {
         const hp = parseHostPort(v, k, value, k === 'listen');
         socket = { mode: k, host: hp.host, port: hp.port };
       } else if (k === 'mac') mac = parseMac(v, value);
-      else throw netError(value, `unknown socket network option '${k}' (known: listen, connect, mac)`);
+      else if (k === 'model') model = parseModel(v, value);
+      else throw netError(value, `unknown socket network option '${k}' (known: listen, connect, mac, model)`);
     }
     if (socket === undefined) throw netError(value, 'socket needs listen=HOST:PORT or connect=HOST:PORT');
-    return { kind: 'socket', socket, mac };
+    return { kind: 'socket', socket, mac, ...(model !== undefined ? { model } : {}) };
   }
   throw netError(value, `unknown network type '${kind}' (use user or socket)`);
 }
@@ -165,9 +178,32 @@ function defaultMac(index: number): Uint8Array {
  * returns the slot factories in option order.
  */
 export function buildNetSlots(nets: readonly NetOptionConfig[], deps: IoSlotDeps = {}): VirtioSlotFactory[] {
-  return nets.map((n, i) => {
-    const backend = n.kind === 'user' ? new UserNet(new NodeHostSockets(), n.user) : new SocketNetBackend(n.socket);
-    return slotFor(new VirtioNetDevice(backend, { mac: n.mac ?? defaultMac(i) }), deps);
+  return nets.flatMap((n, i) => {
+    if (n.model === 'e1000') return [];
+    return [slotFor(new VirtioNetDevice(netBackend(n), { mac: n.mac ?? defaultMac(i) }), deps)];
+  });
+}
+
+function netBackend(n: NetOptionConfig): NetBackend {
+  return n.kind === 'user' ? new UserNet(new NodeHostSockets(), n.user) : new SocketNetBackend(n.socket);
+}
+
+/**
+ * One e1000 PCI function per `--net ...,model=e1000` (full mode): the backends start now; each
+ * machine (a reboot builds a new one) gets a fresh NIC on the same backend. Received frames
+ * wake the run loop.
+ */
+export function buildNetPciSlots(nets: readonly NetOptionConfig[], wake: () => void): PciSlotFactory[] {
+  return nets.flatMap((n, i) => {
+    if (n.model !== 'e1000') return [];
+    const backend = netBackend(n);
+    const mac = n.mac ?? defaultMac(i);
+    const waking: NetBackend = {
+      send: (f) => backend.send(f),
+      onReceive: (cb) => backend.onReceive((f) => { cb(f); wake(); }),
+      close: () => backend.close(),
+    };
+    return [(mem: GuestMemory) => e1000PciFunction(mem, waking, mac).fn];
   });
 }
 
