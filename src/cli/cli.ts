@@ -5,15 +5,11 @@ import { parseSize } from '../base/u64.js';
 import { loadFile } from '../platform/node/file-loader.js';
 import { runElfSession } from '../platform/node/elf-session.js';
 import { runPvSession } from '../platform/node/pv-session.js';
-import { buildVirtioSlots, openDisks, parseVirtioOptions, type VirtioDevices } from '../platform/node/virtio-options.js';
-import { buildPciSlots } from '../platform/node/pci-options.js';
-import { buildNetPciSlots, buildNetSlots, buildShareSlots, parseNetOption, parseShareOption } from '../platform/node/net-options.js';
-import type { PciSlotFactory, VirtioSlotFactory } from '../machine/index.js';
+import { parseVirtioOptions } from '../platform/node/virtio-options.js';
+import { nicConfigOf, parseNetOption, parseShareOption, shareConfigsOf } from '../platform/node/net-options.js';
+import { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, validateMachineConfig, type MachineConfig } from '../machine/index.js';
 
-/** Smallest RAM a guest may be given. */
-export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
-/** Largest RAM of a domain (one WebAssembly.Memory). */
-export const MAX_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
+export { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES };
 /** The firmware `--bios default` names: Debian's OpenSBI fw_dynamic (package `opensbi`). */
 export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
 
@@ -25,19 +21,6 @@ export function parseModeOption(text: string): 'pv' | 'full' {
 
 /** Kernel command line when --append is not given. */
 export const DEFAULT_APPEND = 'console=ttyS0';
-
-/**
- * The kernel's console device named by a command line: the value of the last `console=`
- * before `--` (the one Linux makes /dev/console), without its options; undefined if none.
- */
-export function kernelConsole(cmdline: string): string | undefined {
-  let last: string | undefined;
-  for (const word of cmdline.trim().split(/\s+/)) {
-    if (word === '--') break;
-    if (word.startsWith('console=')) last = word.slice(8).split(',')[0];
-  }
-  return last;
-}
 
 /**
  * The command line a guest boots with: `--append` (or DEFAULT_APPEND), and with
@@ -63,7 +46,7 @@ escapes, Ctrl-A C switches to the host monitor and back. With stdin from a pipe 
 input passes through as it arrives and the end of input does not stop the guest.
 
 Monitor (Ctrl-A C, or each connection to --monitor PATH): help, balloon <size> (guest memory
-target, with --balloon), info balloon, info sbi, info cpus, quit.`;
+target, with --balloon), info balloon, info sbi, info cpus, info devices, quit.`;
 
 /** Parses a --memory value ("256M", "1G", bytes); rejects malformed or out-of-range sizes. */
 export function parseMemoryOption(text: string): number {
@@ -112,21 +95,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** A virtio console backend on the process's stdout, fed by the session's host input. */
-class VirtioConsoleTap {
-  private handler: ((data: Uint8Array) => void) | undefined;
-  write(data: Uint8Array): void {
-    process.stdout.write(Buffer.from(data));
-  }
-  onInput(handler: (data: Uint8Array) => void): void {
-    this.handler = handler;
-  }
-  /** Host input for the guest's hvc0 (buffered by the device until the driver reads it). */
-  input(bytes: Uint8Array): void {
-    this.handler?.(bytes);
-  }
-}
-
 interface ElfOptions {
   maxInstructions?: number;
   trace?: boolean;
@@ -143,7 +111,9 @@ async function defaultGuest(): Promise<DefaultGuest> {
   let mod: { ensureDefaultGuest?: () => Promise<DefaultGuest> };
   try {
     mod = (await import(modulePath)) as typeof mod;
-  } catch {
+  } catch (err) {
+    // Only a build without the module is "no default guest"; a module that fails to load is a bug.
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
     throw new BanquiseError('no default guest available in this build: give --kernel (and --initrd)', 64);
   }
   if (typeof mod.ensureDefaultGuest !== 'function') {
@@ -166,10 +136,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('run')
     .description(
       'Boot a Linux guest: in pv mode (default) the kernel runs in S-mode and Banquise answers its SBI calls; ' +
-        'in full mode (--mode full) every hart starts in M-mode at the boot ROM, firmware (OpenSBI) runs the SBI, ' +
+        'in full mode (--mode full) every hart starts in M-mode at the boot ROM, the firmware (OpenSBI) answers them, ' +
         'and --kernel is its next stage at 0x80200000.',
     )
-    .addOption(new Option('--mode <pv|full>', 'pv: paravirtualized; full: firmware from reset, PCIe devices').default('pv').argParser(parseModeOption))
+    .addOption(new Option('--mode <pv|full>', 'pv: paravirtualized; full: firmware from reset, PCIe devices available').default('pv').argParser(parseModeOption))
     .option('--bios <default|file>', `firmware for --mode full, loaded at 0x80000000 (default: ${DEFAULT_BIOS}, Debian's OpenSBI fw_dynamic)`)
     .option('--kernel <file>', 'RISC-V Linux Image to boot, or in full mode any next stage such as U-Boot (default: the default guest, built on first use)')
     .option('--initrd <file>', 'initial ramdisk (cpio, optionally compressed)')
@@ -187,7 +157,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText('after', CONSOLE_HELP)
     .action(async (opts: RunOptions) => {
       if (opts.bios !== undefined && opts.mode !== 'full') throw new BanquiseError('--bios needs --mode full', 64);
-      const firmware = opts.mode === 'full' ? loadFile(opts.bios === undefined || opts.bios === 'default' ? DEFAULT_BIOS : opts.bios, 'firmware') : undefined;
       let kernelPath = opts.kernel;
       let initrdPath = opts.initrd;
       if (kernelPath === undefined) {
@@ -195,10 +164,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         kernelPath = guest.kernel;
         initrdPath ??= guest.initrd;
       }
-      const kernel = loadFile(kernelPath, 'kernel');
-      const initrd = initrdPath !== undefined ? loadFile(initrdPath, 'initrd') : undefined;
       const nets = opts.net.map(parseNetOption);
-      const shares = opts.share.map(parseShareOption);
+      const shares = shareConfigsOf(opts.share.map(parseShareOption));
       const virtioCfg = parseVirtioOptions(
         {
           disk: opts.disk,
@@ -209,60 +176,40 @@ export function buildProgram(setExit: (code: number) => void): Command {
         },
         nets.filter((n) => n.model !== 'e1000').length + shares.length,
       );
-      if (opts.mode !== 'full' && nets.some((n) => n.model === 'e1000')) {
-        throw new BanquiseError('--net ...,model=e1000 needs --mode full (the e1000 sits on PCIe, which pv mode does not have)', 64);
-      }
       if (opts.mode !== 'full' && virtioCfg.disks.some((d) => d.interface === 'nvme')) {
         throw new BanquiseError('--disk ...,if=nvme needs --mode full (NVMe sits on PCIe, which pv mode does not have)', 64);
       }
-      const disks = await openDisks(virtioCfg);
-      const tap = new VirtioConsoleTap();
-      let wakeLoop = (): void => {};
-      const wake = (): void => wakeLoop();
-      let slots: VirtioSlotFactory[];
-      let devices: VirtioDevices | undefined;
-      try {
-        slots = [
-          ...buildVirtioSlots(virtioCfg, { disks, ramSizeBytes: opts.memory, console: tap, wake }, (d) => (devices = d)),
-          ...buildNetSlots(nets, { wake }),
-          ...buildShareSlots(shares, { wake }),
-        ];
-      } catch (err) {
-        for (const d of disks) await d.close();
-        throw err;
+      if (opts.mode !== 'full' && nets.some((n) => n.model === 'e1000')) {
+        throw new BanquiseError('--net ...,model=e1000 needs --mode full (the e1000 sits on PCIe, which pv mode does not have)', 64);
       }
-      const bootargs = effectiveCmdline(opts.append, virtioCfg.virtioConsole);
-      const inputToHvc = virtioCfg.virtioConsole && kernelConsole(bootargs)?.startsWith('hvc') === true;
-      // e1000 backends are created once (host listeners start now); each boot gets new NICs on them.
-      let e1000Wake = (): void => {};
-      const e1000Slots = buildNetPciSlots(nets, () => e1000Wake());
-      const e1000s = (w: () => void): PciSlotFactory[] => {
-        e1000Wake = w;
-        return e1000Slots;
-      };
-      let info;
-      try {
-        info = await runPvSession({
-          ...(firmware !== undefined ? { firmware, pci: (w: () => void) => [...buildPciSlots(virtioCfg, disks, w), ...e1000s(w)] } : {}),
-          kernel,
-          ...(initrd !== undefined ? { initrd } : {}),
-          bootargs,
-          ramSizeBytes: opts.memory,
-          vcpus: opts.vcpus,
-          virtio: (w) => {
-            wakeLoop = w;
-            return slots;
-          },
-          ...(inputToHvc ? { consoleInput: (b: Uint8Array) => tap.input(b) } : {}),
-          streams: { stdin: process.stdin, stdout: process.stdout },
-          monitor: {
-            ...(devices?.balloon !== undefined ? { balloon: devices.balloon } : {}),
-            ...(opts.monitor !== undefined ? { socketPath: opts.monitor } : {}),
-          },
-        });
-      } finally {
-        for (const d of disks) await d.close();
-      }
+      const bios = opts.mode === 'full' ? (opts.bios === undefined || opts.bios === 'default' ? DEFAULT_BIOS : opts.bios) : undefined;
+      // The flags as a machine: the builder does the rest (and again at every guest reboot).
+      const machine: MachineConfig = validateMachineConfig({
+        version: 1,
+        mode: opts.mode,
+        memoryBytes: opts.memory,
+        vcpus: opts.vcpus,
+        boot: {
+          kernel: { path: kernelPath },
+          ...(initrdPath !== undefined ? { initrd: { path: initrdPath } } : {}),
+          cmdline: effectiveCmdline(opts.append, virtioCfg.virtioConsole),
+          ...(bios !== undefined ? { bios: { path: bios } } : {}),
+        },
+        devices: {
+          disks: virtioCfg.disks,
+          nics: nets.map(nicConfigOf),
+          shares,
+          console: virtioCfg.virtioConsole ? 'virtio' : 'serial',
+          ...(virtioCfg.vsock !== undefined ? { vsock: virtioCfg.vsock } : {}),
+          balloon: virtioCfg.balloon,
+          rng: virtioCfg.rng,
+        },
+      });
+      const info = await runPvSession({
+        machine,
+        streams: { stdin: process.stdin, stdout: process.stdout },
+        ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
+      });
       if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
       setExit(info.exitCode);
     });

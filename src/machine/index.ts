@@ -2,7 +2,20 @@
 export { BOARD_LAYOUT, boardSlot, RAM_BASE_GPA, VIRTIO_SLOT_COUNT, PLIC_SOURCE_COUNT } from './board-layout.js';
 export type { BoardSlot, BoardDeviceKind } from './board-layout.js';
 export { Machine, MAX_IDLE_SLEEP_MS } from './machine.js';
-export type { MachineConfig, MachineExit, ConsoleBackend, VirtioSlotFactory, PciSlotFactory, SliceInfo, SliceReason } from './machine.js';
+export type { BoardDeps, MachineExit, VirtioSlotFactory, PciSlotFactory, SliceInfo, SliceReason } from './machine.js';
+export { MIN_MEMORY_BYTES, MAX_MEMORY_BYTES, MAX_VCPUS } from './machine-config.js';
+export type {
+  MachineConfig, MachineMode, DevicesConfig, DiskConfig, NicConfig, NicBackendConfig, HostForwardConfig, ShareConfig,
+  VsockConfig, BootConfig, BlobRef,
+} from './machine-config.js';
+export { validateMachineConfig, virtioDeviceCount, MachineConfigError, MAX_CMDLINE_BYTES } from './validate-machine-config.js';
+export type { HostBackends, ConsoleBackend } from './host-backends.js';
+export { buildMachine, defaultMac } from './machine-builder.js';
+export type { BuildOptions } from './machine-builder.js';
+export type { MachineDevices, NamedVirtioDevice } from './machine-devices.js';
+export { kernelConsole } from './kernel-cmdline.js';
+export { MACHINE_STATE_VERSION, RAM_PAGE_BYTES, ramPages } from './machine-state.js';
+export type { MachineState, HartEntryState, RamPage } from './machine-state.js';
 export { buildDeviceTree, HART_ISA } from './device-tree.js';
 export type { DeviceTreeConfig } from './device-tree.js';
 export { pvBoot } from './pv-boot.js';

@@ -37,22 +37,28 @@ export interface DiskConfig {
 
 /** A TCP port forward of the user-mode network (QEMU's hostfwd). */
 export interface HostForwardConfig {
+  /** Host IPv4 address to listen on; '' means 127.0.0.1. */
   readonly hostAddress: string;
   readonly hostPort: number;
-  /** Guest address (dotted IPv4); the DHCP address when absent. */
+  /** Guest address: the DHCP address 10.0.2.15 (the only one the user network hands out). */
   readonly guestAddress?: string;
   readonly guestPort: number;
 }
 
 /** Where a network interface's frames go on the host. */
 export type NicBackendConfig =
-  | { readonly kind: 'user'; readonly hostForwards: readonly HostForwardConfig[] }
+  | {
+      readonly kind: 'user';
+      readonly hostForwards: readonly HostForwardConfig[];
+      /** Host DNS server (IPv4) that 10.0.2.3:53 relays to; no DNS offered when absent. */
+      readonly dnsServer?: string;
+    }
   | { readonly kind: 'socket'; readonly mode: 'listen' | 'connect'; readonly host: string; readonly port: number }
   | { readonly kind: 'bridge'; readonly bridge: string };
 
 /** A network interface. */
 export interface NicConfig {
-  /** MAC as `52:54:00:xx:xx:xx`; derived from the domain's identity when absent. */
+  /** MAC as `xx:xx:xx:xx:xx:xx` (unicast); 52:54:00:12:34:56 + the interface's index when absent. */
   readonly mac?: string;
   /** Guest-visible model: virtio-net (default) or an Intel e1000 (full mode). */
   readonly model?: 'virtio' | 'e1000';
@@ -82,18 +88,27 @@ export interface DevicesConfig {
   /** The guest console: the 16550 UART (ttyS0) or a virtio console (hvc0). */
   readonly console: 'serial' | 'virtio';
   readonly vsock?: VsockConfig;
-  /** virtio-balloon (mem-set); `maxMemoryBytes` of the machine is its ceiling. */
+  /** virtio-balloon (mem-set); the machine's `memoryBytes` is its ceiling. */
   readonly balloon: boolean;
   /** virtio-rng. */
   readonly rng: boolean;
 }
+
+/** Smallest RAM a machine may have. */
+export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
+/** Largest RAM of a machine (one WebAssembly.Memory). */
+export const MAX_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
+/** Most harts a machine may have. */
+export const MAX_VCPUS = 8;
 
 /** A whole machine, validated (see validateMachineConfig). */
 export interface MachineConfig {
   /** Format version of this object (bumped on incompatible change). */
   readonly version: 1;
   readonly mode: MachineMode;
+  /** Guest RAM: MIN_MEMORY_BYTES..MAX_MEMORY_BYTES, a multiple of 4 KiB. */
   readonly memoryBytes: number;
+  /** Number of harts, 1..MAX_VCPUS. */
   readonly vcpus: number;
   readonly boot: BootConfig;
   readonly devices: DevicesConfig;

@@ -7,7 +7,7 @@ import type { IrqLine } from '../memory/irq-line.js';
 import type { MmioDevice } from '../memory/mmio-bus.js';
 import { BOARD_LAYOUT, RAM_BASE_GPA } from './board-layout.js';
 import { ElfRunner } from './elf-runner.js';
-import { Machine, MAX_IDLE_SLEEP_MS, type MachineConfig, type MachineExit } from './machine.js';
+import { Machine, MAX_IDLE_SLEEP_MS, type BoardDeps, type MachineExit } from './machine.js';
 import { enterSupervisor } from './supervisor-entry.js';
 
 // ---- a tiny RV64 assembler (just what the programs below use) ----
@@ -205,7 +205,7 @@ test('elf: segments outside RAM and garbage are one-line BanquiseErrors (status 
 
 // ---- the machine itself ----
 
-function machine(over: Partial<MachineConfig> = {}): { m: Machine; clock: ManualClock; out: number[]; exits: MachineExit[] } {
+function machine(over: Partial<BoardDeps> = {}): { m: Machine; clock: ManualClock; out: number[]; exits: MachineExit[] } {
   const clock = new ManualClock();
   const out: number[] = [];
   const exits: MachineExit[] = [];

@@ -1,5 +1,7 @@
-// The `virt` board: one builder wires RAM, harts and every device from BOARD_LAYOUT, and
-// `runSlice` runs the harts round-robin on a budget (DESIGN.md §4).
+// The `virt` board: RAM, harts and the fixed devices placed from BOARD_LAYOUT, the virtio slots
+// filled with what `buildMachine` (machine-builder.ts) made from a MachineConfig, and `runSlice`
+// running the harts round-robin on a budget (DESIGN.md §4). Build machines with `buildMachine`;
+// `new Machine(deps)` is for it, the bare-metal ELF runner and unit tests.
 import type { Clock } from '../base/clock.js';
 import { Hart, Irq, StopReason, type HartEnv } from '../cpu/hart.js';
 import { HART_STATE_BYTES } from '../cpu/hart-layout.js';
@@ -20,11 +22,14 @@ import { Sbi } from './sbi/sbi.js';
 import { Csr, HsmState } from './sbi/sbi-constants.js';
 import type { SbiHost, SbiResetKind } from './sbi/sbi-extension.js';
 import { enterSupervisor } from './supervisor-entry.js';
+import type { ConsoleBackend } from './host-backends.js';
+import type { MachineConfig } from './machine-config.js';
+import { NO_DEVICES, type DeviceInfo, type MachineDevices } from './machine-devices.js';
+import { MACHINE_STATE_VERSION, type HartEntryState, type MachineState } from './machine-state.js';
+import { VirtioMmioTransport } from '../devices/virtio/virtio-mmio.js';
+import { VIRTIO_STATUS_DEVICE_NEEDS_RESET, VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_FAILED } from '../devices/virtio/virtio-device.js';
 
-/** Host side of the console: receives the guest's output bytes (a live view: copy to keep). */
-export interface ConsoleBackend {
-  write(bytes: Uint8Array): void;
-}
+export type { ConsoleBackend } from './host-backends.js';
 
 /** Creates the device of one virtio-mmio slot, given guest memory and the slot's PLIC line. */
 export type VirtioSlotFactory = (mem: GuestMemory, irq: IrqLine) => MmioDevice;
@@ -35,8 +40,8 @@ export type PciSlotFactory = (mem: GuestMemory) => PciConfigSpace;
 /** How a machine run ended. */
 export type MachineExit = { kind: 'poweroff' } | { kind: 'reboot' } | { kind: 'fail'; code: number; message?: string };
 
-/** Validated description of a machine. */
-export interface MachineConfig {
+/** What the board is built from: its shape and its host dependencies (closures, host objects). */
+export interface BoardDeps {
   /**
    * `pv`: the kernel runs in S-mode and the machine answers SBI calls; `full`: firmware from the
    * boot ROM in M-mode, nothing answered in TypeScript; `bare`: M-mode programs.
@@ -56,6 +61,10 @@ export interface MachineConfig {
   readonly pci?: readonly PciSlotFactory[];
   /** Called once when the guest powers off, reboots or fails. */
   readonly onExit?: (exit: MachineExit) => void;
+  /** The plain config the builder made this board from (kept for save and rebuild). */
+  readonly config?: MachineConfig;
+  /** Handles on the virtio devices behind the slots (host control: balloon, vsock, stats). */
+  readonly devices?: MachineDevices;
 }
 
 /** Why `runSlice` returned. */
@@ -87,9 +96,18 @@ interface PendingResume {
   opaque: bigint;
 }
 
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
 /** A running `virt` board. */
 export class Machine implements SbiHost {
-  readonly config: MachineConfig;
+  /** What the board was built from. */
+  readonly deps: BoardDeps;
+  /** The plain config (undefined for boards built without the builder: ELF runner, tests). */
+  readonly config: MachineConfig | undefined;
+  /** The virtio devices by kind. */
+  readonly devices: MachineDevices;
   readonly mem: GuestMemory;
   readonly bus = new MmioBus();
   readonly harts: Hart[] = [];
@@ -109,7 +127,7 @@ export class Machine implements SbiHost {
   /** `mtime` as the harts see it. */
   readonly timeClock: Clock;
   /** Set once the guest powered off, rebooted or failed. */
-  exit: MachineExit | undefined;
+  exit: MachineExit | undefined = undefined;
   /** HSM state of each hart (HsmState). */
   private readonly hsm: Int32Array;
   private readonly starts: (PendingResume | undefined)[] = [];
@@ -119,7 +137,7 @@ export class Machine implements SbiHost {
   private sbiInputCount = 0;
   private nextHart = 0;
 
-  constructor(config: MachineConfig) {
+  constructor(config: BoardDeps) {
     if (!Number.isInteger(config.vcpus) || config.vcpus < 1 || config.vcpus > 8) {
       throw new BanquiseError(`vcpus must be 1..8, got ${config.vcpus}`, 64);
     }
@@ -132,7 +150,9 @@ export class Machine implements SbiHost {
     if ((config.virtio?.length ?? 0) > VIRTIO_SLOT_COUNT) {
       throw new BanquiseError(`at most ${VIRTIO_SLOT_COUNT} virtio devices, got ${config.virtio?.length}`, 64);
     }
-    this.config = config;
+    this.deps = config;
+    this.config = config.config;
+    this.devices = config.devices ?? NO_DEVICES;
     const n = config.vcpus;
     this.mem = new GuestMemory({
       ramBaseGpa: RAM_BASE_GPA,
@@ -240,7 +260,7 @@ export class Machine implements SbiHost {
     if (this.exit !== undefined) return;
     this.exit = exit;
     for (const h of this.harts) h.requestStop();
-    this.config.onExit?.(exit);
+    this.deps.onExit?.(exit);
   }
 
   /**
@@ -291,7 +311,7 @@ export class Machine implements SbiHost {
         executed += hart.instret - before;
         spent += hart.steps - stepsBefore;
         if (stop !== StopReason.Wfi) allWaiting = false;
-        if (this.config.mode === 'pv' && hart.priv === 3 && this.exit === undefined) this.trappedToMachineMode(hart);
+        if (this.deps.mode === 'pv' && hart.priv === 3 && this.exit === undefined) this.trappedToMachineMode(hart);
       }
       this.nextHart = (this.nextHart + 1) % n;
       if (allWaiting && this.exit === undefined && !this.anyHartRunnable()) {
@@ -318,7 +338,7 @@ export class Machine implements SbiHost {
   /** Time until the earliest future timer event (CLINT, stimecmp, RTC alarm), capped. */
   private idleSleepMs(): number {
     let ticks = MAX_IDLE_SLEEP_MS * TICKS_PER_MS;
-    const clintDelta = this.clint.nextDeadline() - this.config.clock.ticks();
+    const clintDelta = this.clint.nextDeadline() - this.deps.clock.ticks();
     if (clintDelta > 0 && clintDelta < ticks) ticks = clintDelta;
     const now = this.timeClock.ticks();
     for (let h = 0; h < this.harts.length; h++) {
@@ -327,7 +347,7 @@ export class Machine implements SbiHost {
       const d = this.harts[h]!.nextTimerDeadline() - now;
       if (d > 0 && d < ticks) ticks = d;
     }
-    const rtcNs = Number(this.rtc.nextDeadlineNs()) - Number(this.config.wallClockNs());
+    const rtcNs = Number(this.rtc.nextDeadlineNs()) - Number(this.deps.wallClockNs());
     if (Number.isFinite(rtcNs) && rtcNs > 0 && rtcNs / 100 < ticks) ticks = rtcNs / 100;
     return ticks / TICKS_PER_MS;
   }
@@ -371,6 +391,129 @@ export class Machine implements SbiHost {
     return (mie & (1n << 5n)) !== 0n && hart.nextTimerDeadline() <= this.timeClock.ticks();
   }
 
+  /** Each virtio device's state and error counters, in slot order. */
+  deviceInfo(): DeviceInfo[] {
+    return this.devices.all.map(({ name, slot, device }) => {
+      const t = this.virtio[slot];
+      const status = t instanceof VirtioMmioTransport ? t.status : 0;
+      const state: DeviceInfo['state'] =
+        status & VIRTIO_STATUS_FAILED ? 'failed'
+        : status & VIRTIO_STATUS_DEVICE_NEEDS_RESET ? 'needs-reset'
+        : status & VIRTIO_STATUS_DRIVER_OK ? 'running'
+        : status === 0 ? 'reset' : 'configuring';
+      const reason = t instanceof VirtioMmioTransport ? t.lastNeedsResetReason : undefined;
+      return { name, slot, state, ...device.counters, ...(reason !== undefined ? { lastNeedsResetReason: reason } : {}) };
+    });
+  }
+
+  // ---- State ----
+
+  /**
+   * The whole machine as plain data (machine-state.ts), RAM copied. Take it between slices.
+   * Throws BanquiseError when the machine was not made by `buildMachine` (no config to rebuild
+   * from) or a device still has I/O in flight at its host backend (retry after a slice).
+   */
+  save(): MachineState {
+    const config = this.config;
+    if (config === undefined) throw new BanquiseError('this machine was not built from a MachineConfig: it cannot be saved', 64);
+    if (config.mode === 'full') throw new BanquiseError('saving a full-mode machine is not supported yet (PCI devices have no snapshot)', 64);
+    const virtio = this.virtio.map((d, slot) => {
+      if (d === undefined) return null;
+      if (!(d instanceof VirtioMmioTransport)) throw new Error(`virtio slot ${slot} holds a device without a virtio-mmio transport`);
+      if ((d.device.inFlight ?? 0) > 0) {
+        throw new BanquiseError(`virtio slot ${slot} has ${d.device.inFlight} requests in flight: save again after the next slice`, 75);
+      }
+      return d.save();
+    });
+    for (let i = this.virtio.length; i < VIRTIO_SLOT_COUNT; i++) virtio.push(null);
+    const entry = (e: PendingResume | undefined): HartEntryState | null =>
+      e === undefined ? null : { nonRetentive: e.nonRetentive, addr: hex(e.addr), opaque: hex(e.opaque) };
+    const sbiInput: number[] = [];
+    for (let i = 0; i < this.sbiInputCount; i++) sbiInput.push(this.sbiInput[(this.sbiInputHead + i) % SBI_INPUT_BYTES]!);
+    const ramStart = this.mem.ramOffset;
+    return {
+      version: MACHINE_STATE_VERSION,
+      config,
+      harts: this.harts.map((h) => h.save()),
+      hsm: Array.from(this.hsm),
+      hartStarts: this.harts.map((_, h) => entry(this.starts[h])),
+      hartResumes: this.harts.map((_, h) => entry(this.resumes[h])),
+      nextHart: this.nextHart,
+      sbiInput,
+      clint: this.clint.save(),
+      plic: this.plic.save(),
+      uart: this.uart.save(),
+      rtc: this.rtc.save(),
+      test: this.test.save(),
+      virtio,
+      ...(this.exit !== undefined ? { exit: this.exit } : {}),
+      ram: this.mem.u8.slice(ramStart, ramStart + this.mem.ramSizeBytes),
+    };
+  }
+
+  /**
+   * Loads `state` into this freshly built machine (same config: `buildMachine` with `state`
+   * calls this instead of booting). A snapshot is data: shapes are checked and a mismatch
+   * throws BanquiseError (status 64) before anything is changed.
+   */
+  restore(state: MachineState): void {
+    const n = this.harts.length;
+    const bad = (why: string): never => {
+      throw new BanquiseError(`machine state does not fit this machine: ${why}`, 64);
+    };
+    if (state.version !== MACHINE_STATE_VERSION) bad(`version ${String(state.version)}, this build reads ${MACHINE_STATE_VERSION}`);
+    if (!(state.ram instanceof Uint8Array) || state.ram.length !== this.mem.ramSizeBytes) bad(`RAM is not ${this.mem.ramSizeBytes} bytes`);
+    if (state.harts.length !== n || state.hsm.length !== n || state.hartStarts.length !== n || state.hartResumes.length !== n) bad(`not ${n} harts`);
+    if (!state.hsm.every((s) => Number.isInteger(s) && s >= HsmState.STARTED && s <= HsmState.RESUME_PENDING)) bad('an HSM state is out of range');
+    if (!Number.isInteger(state.nextHart) || state.nextHart < 0 || state.nextHart >= n) bad('nextHart is out of range');
+    if (state.sbiInput.length > SBI_INPUT_BYTES) bad('too much SBI console input');
+    if (state.virtio.length !== VIRTIO_SLOT_COUNT) bad(`not ${VIRTIO_SLOT_COUNT} virtio slots`);
+    state.virtio.forEach((v, slot) => {
+      const d = this.virtio[slot];
+      if ((v === null) !== (d === undefined)) bad(`virtio slot ${slot} is ${v === null ? 'empty' : 'used'} in the state but not here`);
+      if (v !== null && d instanceof VirtioMmioTransport && v.deviceId !== d.device.deviceId) bad(`virtio slot ${slot} holds device ${v.deviceId}, here ${d.device.deviceId}`);
+    });
+    const parseEntry = (e: HartEntryState | null): PendingResume | undefined => {
+      if (e === null) return undefined;
+      try {
+        return { nonRetentive: e.nonRetentive === true, addr: BigInt.asUintN(64, BigInt(e.addr)), opaque: BigInt.asUintN(64, BigInt(e.opaque)) };
+      } catch {
+        return bad('a hart start/resume address is not a number');
+      }
+    };
+    const starts = state.hartStarts.map(parseEntry);
+    const resumes = state.hartResumes.map(parseEntry);
+    state.hsm.forEach((s, h) => {
+      if (s === HsmState.START_PENDING && starts[h] === undefined) bad(`hart ${h} is START_PENDING without a start address`);
+      if (s === HsmState.SUSPENDED && resumes[h] === undefined) bad(`hart ${h} is SUSPENDED without a resume point`);
+    });
+    const exit = state.exit;
+    if (exit !== undefined && !(exit.kind === 'poweroff' || exit.kind === 'reboot' || (exit.kind === 'fail' && Number.isInteger(exit.code)))) bad('exit is malformed');
+
+    this.mem.u8.set(state.ram, this.mem.ramOffset);
+    this.plic.restore(state.plic);
+    this.clint.restore(state.clint);
+    this.uart.restore(state.uart);
+    this.rtc.restore(state.rtc);
+    this.test.restore(state.test);
+    state.virtio.forEach((v, slot) => {
+      const d = this.virtio[slot];
+      if (v !== null && d instanceof VirtioMmioTransport) d.restore(v);
+    });
+    // Harts last: their pending-interrupt bits are the saved ones, whatever the devices raised.
+    for (let h = 0; h < n; h++) {
+      this.harts[h]!.restore(state.harts[h]!);
+      this.hsm[h] = state.hsm[h]!;
+      this.starts[h] = starts[h];
+      this.resumes[h] = resumes[h];
+    }
+    this.nextHart = state.nextHart;
+    this.sbiInputHead = 0;
+    this.sbiInputCount = state.sbiInput.length;
+    for (let i = 0; i < state.sbiInput.length; i++) this.sbiInput[i] = state.sbiInput[i]! & 0xff;
+    this.exit = exit;
+  }
+
   // ---- SbiHost ----
 
   /** Current `time` in ticks. */
@@ -404,7 +547,7 @@ export class Machine implements SbiHost {
 
   /** SBI console output goes to the same backend as the UART. */
   consoleWrite(bytes: Uint8Array): void {
-    this.config.console.write(bytes);
+    this.deps.console.write(bytes);
   }
 
   /** SBI console input. */

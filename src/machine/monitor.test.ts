@@ -199,3 +199,22 @@ test('balloon drives a real virtio-balloon device: num_pages and a config interr
   assert.equal(Number(h.drv.config(0, 4)), (16 * MIB) / 4096);
   assert.match((await mon.execute('info balloon')).text, /target: 48\.0 MiB .* balloon 4096 pages\nactual: 64\.0 MiB .* balloon 0 pages/);
 });
+
+test('info devices lists each virtio device with its state, counters and last reset reason', async () => {
+  const machine: MonitorMachine = {
+    harts: [],
+    deviceInfo: () => [
+      { name: 'virtio-blk.0', slot: 0, state: 'running', malformed: 0, badRequests: 2, needsReset: 0 },
+      { name: 'virtio-net.0', slot: 1, state: 'needs-reset', malformed: 1, badRequests: 0, needsReset: 1, lastNeedsResetReason: 'queue 1: malformed descriptor chain (status 3)' },
+    ],
+  };
+  const mon = new Monitor({ ramSizeBytes: RAM, machine: () => machine });
+  assert.equal(
+    (await mon.execute('info devices')).text,
+    'virtio-blk.0 (slot 0): running, malformed=0 bad-requests=2 needs-reset=0\n' +
+      'virtio-net.0 (slot 1): needs-reset, malformed=1 bad-requests=0 needs-reset=1\n' +
+      '  last reset reason: queue 1: malformed descriptor chain (status 3)',
+  );
+  assert.equal((await new Monitor({ ramSizeBytes: RAM, machine: () => ({ harts: [] }) }).execute('info devices')).text, 'no virtio devices');
+  assert.match((await new Monitor({ ramSizeBytes: RAM, machine: () => undefined }).execute('info devices')).text, /^error: the domain is not running/);
+});

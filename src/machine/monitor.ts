@@ -4,6 +4,7 @@
 import { parseSize } from '../base/u64.js';
 import type { BalloonInfo, BalloonStats } from '../devices/virtio/balloon/balloon-device.js';
 import type { SbiStatsInfo } from './sbi/sbi-stats.js';
+import type { DeviceInfo } from './machine-devices.js';
 
 /** What the monitor needs of a virtio-balloon device (VirtioBalloonDevice has it). */
 export interface MonitorBalloon {
@@ -33,6 +34,8 @@ export interface MonitorMachine {
   readonly harts: readonly MonitorHart[];
   /** pv mode only: the SBI and its call counters. */
   readonly sbi?: { readonly sbiStats: { info(): SbiStatsInfo } } | undefined;
+  /** The virtio devices with their state and error counters. */
+  deviceInfo?(): DeviceInfo[];
 }
 
 /** Everything the monitor acts on, injected by the platform. */
@@ -76,6 +79,7 @@ const HELP = [
   'info balloon         balloon target, actual size and the guest memory statistics',
   'info sbi             SBI calls per extension and function',
   'info cpus            each hart: pc, privilege, instructions retired, waiting in wfi',
+  'info devices         each virtio device: state, malformed chains, bad requests, resets and why',
   'quit                 stop the domain and end banquise',
 ];
 
@@ -132,7 +136,7 @@ export class Monitor {
       case 'balloon':
         return reply(this.balloon(args));
       case 'info':
-        if (args.length !== 1) return reply('error: usage: info balloon | info sbi | info cpus');
+        if (args.length !== 1) return reply('error: usage: info balloon | info sbi | info cpus | info devices');
         switch (args[0]) {
           case 'balloon':
             return reply(await this.infoBalloon());
@@ -140,8 +144,10 @@ export class Monitor {
             return reply(this.infoSbi());
           case 'cpus':
             return reply(this.infoCpus());
+          case 'devices':
+            return reply(this.infoDevices());
           default:
-            return reply(`error: unknown info item '${args[0]}' (balloon, sbi, cpus)`);
+            return reply(`error: unknown info item '${args[0]}' (balloon, sbi, cpus, devices)`);
         }
       default:
         return reply(`error: unknown command '${cmd}' (try 'help')`);
@@ -221,6 +227,14 @@ export class Monitor {
     return lines.join('\n');
   }
 
+  private infoDevices(): string {
+    const m = this.deps.machine();
+    if (m === undefined) return 'error: the domain is not running';
+    const devices = m.deviceInfo?.() ?? [];
+    if (devices.length === 0) return 'no virtio devices';
+    return devices.map(formatDevice).join('\n');
+  }
+
   private infoCpus(): string {
     const m = this.deps.machine();
     if (m === undefined) return 'error: the domain is not running';
@@ -228,6 +242,11 @@ export class Monitor {
       .map((h) => `hart ${h.hartId}: pc=0x${h.getPc().toString(16).padStart(16, '0')} priv=${PRIV_NAMES[h.priv & 3]} instret=${h.instret}${h.waiting ? ' (waiting in wfi)' : ''}`)
       .join('\n');
   }
+}
+
+function formatDevice(d: DeviceInfo): string {
+  const line = `${d.name} (slot ${d.slot}): ${d.state}, malformed=${d.malformed} bad-requests=${d.badRequests} needs-reset=${d.needsReset}`;
+  return d.lastNeedsResetReason === undefined ? line : `${line}\n  last reset reason: ${d.lastNeedsResetReason}`;
 }
 
 function reply(text: string): MonitorReply {

@@ -1,8 +1,10 @@
 // --net parsing and slot building.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseNetOption, buildNetSlots } from '../../dist/platform/node/net-options.js';
-import { GuestMemory } from '../../dist/memory/guest-memory.js';
+import { parseNetOption, nicConfigOf } from '../../dist/platform/node/net-options.js';
+import { openNodeBackends } from '../../dist/platform/node/node-host-backends.js';
+import { buildMachine, validateMachineConfig } from '../../dist/machine/index.js';
+import { fakeLinuxImage } from '../support/fake-image.mjs';
 
 test('--net user with forwards, dns and mac', () => {
   const c = parseNetOption('user,hostfwd=tcp::2222-:22,hostfwd=tcp:127.0.0.1:8080-10.0.2.15:80,dns=192.168.1.1,mac=52:54:00:aa:bb:cc');
@@ -32,12 +34,30 @@ test('bad --net values are BanquiseErrors naming the option', () => {
   }
 });
 
-test('buildNetSlots gives one virtio-mmio net device per option', () => {
-  const slots = buildNetSlots([parseNetOption('user')]);
-  assert.equal(slots.length, 1);
-  const mem = new GuestMemory({ ramBaseGpa: 0x80000000, ramSizeBytes: 1 << 20, stateSizeBytes: 0 });
-  const dev = slots[0](mem, { set() {} });
-  assert.equal(dev.read(0, 4), 0x74726976);
-  assert.equal(dev.read(8, 4), 1); // DeviceID: net
-  assert.equal(dev.read(0x100, 1), 0x52); // MAC
+test('nicConfigOf: the MachineConfig form of --net', () => {
+  assert.deepEqual(nicConfigOf(parseNetOption('user,hostfwd=tcp::2222-:22,dns=10.1.1.1,mac=52:54:00:AA:bb:cc')), {
+    mac: '52:54:00:aa:bb:cc',
+    backend: { kind: 'user', hostForwards: [{ hostAddress: '', hostPort: 2222, guestPort: 22 }], dnsServer: '10.1.1.1' },
+  });
+  assert.deepEqual(nicConfigOf(parseNetOption('socket,connect=10.1.2.3:99')), { backend: { kind: 'socket', mode: 'connect', host: '10.1.2.3', port: 99 } });
+});
+
+test('the builder gives one virtio-mmio net device per nic, with its MAC', async () => {
+  const cfg = validateMachineConfig({
+    mode: 'pv', memoryBytes: 16 << 20, vcpus: 1, boot: { kernel: { path: 'Image' } },
+    devices: { rng: false, nics: [nicConfigOf(parseNetOption('user')), nicConfigOf(parseNetOption('user,mac=52:54:00:00:00:07'))] },
+  });
+  const backends = await openNodeBackends(cfg, { console: { write() {} }, blobs: { Image: fakeLinuxImage() } });
+  try {
+    const m = buildMachine(cfg, backends);
+    for (const [slot, mac] of [[0, 0x56], [1, 0x07]]) {
+      const dev = m.virtio[slot];
+      assert.equal(dev.read(0, 4), 0x74726976);
+      assert.equal(dev.read(8, 4), 1); // DeviceID: net
+      assert.equal(dev.read(0x100, 1), 0x52); // MAC
+      assert.equal(dev.read(0x105, 1), mac);
+    }
+  } finally {
+    await backends.close();
+  }
 });

@@ -44,7 +44,6 @@ describe('Linux virtio drivers on Banquise devices', { skip }, () => {
   const results = new Map();
   let devices;
   let session;
-  let disks = [];
   let hostServer;
   const fromGuestOnHost = [];
 
@@ -77,21 +76,26 @@ describe('Linux virtio drivers on Banquise devices', { skip }, () => {
     await new Promise((r) => hostServer.listen(`${sock}_5000`, r));
     const opts = await import(join(REPO, 'dist/platform/node/virtio-options.js'));
     const { runPvSession } = await import(join(REPO, 'dist/platform/node/pv-session.js'));
+    const { validateMachineConfig } = await import(join(REPO, 'dist/machine/index.js'));
     const cfg = opts.parseVirtioOptions({
       disk: [rwPath, `${roPath},ro,serial=BQ-SERIAL-7`],
       console: 'virtio',
       balloon: true,
       vsock: `42,uds=${sock}`,
     });
-    disks = await opts.openDisks(cfg);
-    const slots = opts.buildVirtioSlots(cfg, {
-      disks,
-      ramSizeBytes: 128 << 20,
-      console: { write: (b) => hvc.push(...b), onInput: (h) => (typeInto = h) },
-    }, (d) => (devices = d));
+    const machine = validateMachineConfig({
+      mode: 'pv', memoryBytes: 128 << 20, vcpus: 1,
+      boot: { kernel: { path: 'Image' }, initrd: { path: 'initrd' }, cmdline: 'console=ttyS0 rdinit=/init' },
+      devices: { disks: cfg.disks, console: 'virtio', balloon: true, rng: true, vsock: cfg.vsock },
+    });
     session = runPvSession({
-      kernel: readFileSync(pre.kernel), initrd, bootargs: 'console=ttyS0 rdinit=/init', ramSizeBytes: 128 << 20, vcpus: 1,
-      virtio: () => slots, streams: { stdin, stdout },
+      machine,
+      backends: {
+        blobs: { Image: readFileSync(pre.kernel), initrd },
+        virtioConsole: { write: (b) => hvc.push(...b), onInput: (h) => (typeInto = h) },
+      },
+      onMachine: (m) => (devices = m.devices),
+      streams: { stdin, stdout },
     });
     session.catch(() => {});
     await line('start', BOOT_TIMEOUT_MS);
@@ -101,7 +105,6 @@ describe('Linux virtio drivers on Banquise devices', { skip }, () => {
     stdin.write('go\n');
     if (session) await Promise.race([session, new Promise((r) => setTimeout(r, 20_000))]);
     hostServer?.close();
-    for (const d of disks) await d.close();
   });
 
   test('virtio-blk: capacity, read-only flag, serial (GET_ID), reads', async () => {

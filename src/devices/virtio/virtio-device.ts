@@ -52,6 +52,8 @@ export interface VirtioContext {
   needsReset(reason: string): void;
   /** Runs `fn` later, between CPU slices (never inside an MMIO access). */
   schedule(fn: () => void): void;
+  /** Counts one `counter` event of this device at the host's logger, with a message (bounded by the caller). */
+  report?(counter: string, message: string): void;
 }
 
 /** Counters every device keeps (never reset by the guest). */
@@ -88,6 +90,8 @@ export interface VirtioDevice {
   processQueue(q: number): void;
   /** Error counters. */
   readonly counters: VirtioCounters;
+  /** Requests handed to an asynchronous host backend and not completed yet (a snapshot waits for 0). */
+  readonly inFlight?: number;
   /** Device-specific state as JSON-compatible plain data (after `activate`, for snapshots). */
   saveState?(): unknown;
   /** Restores `saveState` output; called right after `activate` on the restored transport. */
@@ -149,7 +153,9 @@ export abstract class VirtioDeviceBase implements VirtioDevice {
    */
   protected malformed(q: number, status: number): void {
     this.counters.malformed++;
-    this.fail(`queue ${q}: malformed descriptor chain (status ${status})`);
+    const reason = `queue ${q}: malformed descriptor chain (status ${status})`;
+    this.ctx?.report?.('malformed', reason);
+    this.fail(reason);
   }
 
   /** Enters DEVICE_NEEDS_RESET. */

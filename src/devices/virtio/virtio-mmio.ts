@@ -1,6 +1,7 @@
 // virtio-mmio transport, version 2 (virtio 1.2 §4.2): the register window a guest driver
 // programs to negotiate features, set up queues and exchange notifications with one device.
 import type { GuestMemory } from '../../memory/guest-memory.js';
+import type { Logger } from '../../base/logger.js';
 import type { IrqLine } from '../../memory/irq-line.js';
 import type { MmioDevice } from '../../memory/mmio-bus.js';
 import {
@@ -69,8 +70,16 @@ const TRANSPORT_FEATURES = VIRTIO_F_VERSION_1 | VIRTIO_F_EVENT_IDX | VIRTIO_F_IN
 export function virtioMmio(
   device: VirtioDevice,
   schedule: (fn: () => void) => void = queueMicrotask,
+  report?: DeviceReport,
 ): (mem: GuestMemory, irq: IrqLine) => MmioDevice {
-  return (mem, irq) => new VirtioMmioTransport(device, mem, irq, schedule);
+  return (mem, irq) => new VirtioMmioTransport(device, mem, irq, schedule, report);
+}
+
+/** Where a transport reports its device's errors: the machine's logger and the device's name. */
+export interface DeviceReport {
+  readonly log: Logger;
+  /** Name the device reports under (`virtio-blk.0`). */
+  readonly name: string;
 }
 
 /** Plain-data snapshot of a transport and its device (JSON-compatible). */
@@ -111,6 +120,8 @@ export class VirtioMmioTransport implements MmioDevice {
   readonly queues: Virtqueue[];
   /** Features offered to the driver. */
   readonly offered: bigint;
+  /** Why the device last entered DEVICE_NEEDS_RESET (for `info devices`), or undefined. */
+  lastNeedsResetReason: string | undefined;
   private ctx: (VirtioContext & { live: boolean }) | undefined;
   private readonly pending: boolean[];
   private scheduled = false;
@@ -121,6 +132,7 @@ export class VirtioMmioTransport implements MmioDevice {
     readonly mem: GuestMemory,
     private readonly irq: IrqLine,
     private readonly schedule: (fn: () => void) => void,
+    private readonly report?: DeviceReport,
   ) {
     this.offered = device.deviceFeatures | TRANSPORT_FEATURES;
     // A device reused by a new machine (guest reboot) forgets its previous transport.
@@ -308,8 +320,9 @@ export class VirtioMmioTransport implements MmioDevice {
         self.configGeneration = (self.configGeneration + 1) >>> 0;
         self.raise(VIRTIO_MMIO_INT_CONFIG);
       },
-      needsReset(_reason: string): void {
+      needsReset(reason: string): void {
         if (!ctx.live) return;
+        self.noteNeedsReset(reason);
         ctx.live = false;
         self.status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
         self.raise(VIRTIO_MMIO_INT_CONFIG);
@@ -318,6 +331,10 @@ export class VirtioMmioTransport implements MmioDevice {
         self.schedule(() => {
           if (ctx.live) fn();
         });
+      },
+      report(counter: string, message: string): void {
+        self.report?.log.count(self.report.name, counter);
+        self.report?.log.log('warn', self.report.name, message);
       },
     };
     this.ctx = ctx;
@@ -374,11 +391,19 @@ export class VirtioMmioTransport implements MmioDevice {
     this.device.resetQueue?.(index);
   }
 
-  private deviceError(): void {
+  /** Records why the device needs a reset: for `info devices` and the logger. */
+  private noteNeedsReset(reason: string): void {
+    this.lastNeedsResetReason = reason;
+    this.report?.log.count(this.report.name, 'needsReset');
+    this.report?.log.log('warn', this.report.name, `needs reset: ${reason}`);
+  }
+
+  private deviceError(reason = 'bad queue configuration'): void {
     this.device.counters.needsReset++;
     if (this.ctx) {
-      this.ctx.needsReset('bad queue configuration');
+      this.ctx.needsReset(reason);
     } else {
+      this.noteNeedsReset(reason);
       this.status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
       if (this.status & VIRTIO_STATUS_DRIVER_OK) this.raise(VIRTIO_MMIO_INT_CONFIG);
     }
@@ -404,9 +429,11 @@ export class VirtioMmioTransport implements MmioDevice {
       if (ctx === undefined || !ctx.live || !this.queues[q]!.ready) continue;
       try {
         this.device.processQueue(q);
-      } catch {
-        // A throw here is a host bug; contain it to this device.
-        this.deviceError();
+      } catch (err) {
+        // A throw here is a host bug: contain it to this device, and say so.
+        this.report?.log.count(this.report.name, 'hostError');
+        this.report?.log.log('error', this.report.name, `host bug processing queue ${q}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        this.deviceError(`host error processing queue ${q}`);
       }
     }
   }

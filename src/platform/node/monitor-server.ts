@@ -57,8 +57,8 @@ export class MonitorServer {
     this.server.close();
     try {
       unlinkSync(this.path);
-    } catch {
-      // already gone
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // ENOENT: already gone
     }
   }
 

@@ -1,21 +1,12 @@
 // Command-line options for paravirtual I/O: `--net` (virtio-net with a user-mode network or a
 // socket backend) and `--share` (virtio-9p over a host directory), parsed into validated
-// configs, then built into virtio-mmio slot factories for the machine.
+// configs and turned into the MachineConfig's NicConfig / ShareConfig (the builder and
+// node-host-backends.ts make the devices and their host ends).
 import { BanquiseError } from '../../base/errors.js';
-import type { PciSlotFactory, VirtioSlotFactory } from '../../machine/machine.js';
-import { e1000PciFunction } from '../../devices/e1000/e1000-pci.js';
-import type { NetBackend } from '../../devices/virtio/net/net-backend.js';
-import type { GuestMemory } from '../../memory/guest-memory.js';
-import type { IrqLine } from '../../memory/irq-line.js';
-import type { MmioDevice } from '../../memory/mmio-bus.js';
-import { virtioMmio } from '../../devices/virtio/virtio-mmio.js';
-import { VirtioNetDevice } from '../../devices/virtio/net/virtio-net.js';
-import { UserNet, parseIpv4, type HostForward, type UserNetConfig } from '../../devices/net-user/user-net.js';
-import { P9Server } from '../../devices/virtio/p9/p9-server.js';
-import { Virtio9pDevice, VIRTIO_9P_MAX_TAG_BYTES } from '../../devices/virtio/p9/virtio-9p.js';
-import { NodeHostSockets } from './net/node-host-sockets.js';
-import { SocketNetBackend, type SocketNetConfig } from './net/socket-backend.js';
-import { HostDirBackend } from './p9/host-dir-backend.js';
+import { parseIpv4, type HostForward, type UserNetConfig } from '../../devices/net-user/user-net.js';
+import { VIRTIO_9P_MAX_TAG_BYTES } from '../../devices/virtio/p9/virtio-9p.js';
+import type { NicConfig, ShareConfig } from '../../machine/index.js';
+import type { SocketNetConfig } from './net/socket-backend.js';
 
 /** One validated `--net` option. */
 export type NetOptionConfig =
@@ -152,70 +143,26 @@ export function parseShareOption(value: string): ShareOptionConfig {
   return { hostDir, tag, readOnly };
 }
 
-/** Host services the slots need (as `VirtioPlatformDeps` of virtio-options.ts). */
-export interface IoSlotDeps {
-  /** Called when a device raises its interrupt from outside a slice (wakes an idle run loop). */
-  readonly wake?: () => void;
-  /** Runs queue processing later (default: a microtask, i.e. after the current slice). */
-  readonly schedule?: (fn: () => void) => void;
+/** The MachineConfig form of one `--net` option. */
+export function nicConfigOf(n: NetOptionConfig): NicConfig {
+  const mac = n.mac === undefined ? undefined : [...n.mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  const backend: NicConfig['backend'] =
+    n.kind === 'user'
+      ? {
+          kind: 'user',
+          hostForwards: n.user.hostForwards.map((f) => ({ hostAddress: f.hostAddr, hostPort: f.hostPort, guestPort: f.guestPort })),
+          ...(n.user.dnsServer !== undefined ? { dnsServer: n.user.dnsServer } : {}),
+        }
+      : { kind: 'socket', mode: n.socket.mode, host: n.socket.host, port: n.socket.port };
+  return { ...(mac !== undefined ? { mac } : {}), ...(n.model !== undefined ? { model: n.model } : {}), backend };
 }
 
-/** A slot factory for `device` whose interrupt also wakes the run loop. */
-function slotFor(device: Parameters<typeof virtioMmio>[0], deps: IoSlotDeps): VirtioSlotFactory {
-  const make = virtioMmio(device, deps.schedule);
-  const wake = deps.wake;
-  return (mem: GuestMemory, irq: IrqLine): MmioDevice =>
-    make(mem, wake === undefined ? irq : { set: (level: boolean) => { irq.set(level); if (level) wake(); } });
-}
-
-/** Default MAC of interface `index`: QEMU's 52:54:00:12:34:56, last byte + index. */
-function defaultMac(index: number): Uint8Array {
-  return new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, (0x56 + index) & 0xff]);
-}
-
-/**
- * One virtio-net slot per `--net`: creates the backends now (host listeners start) and
- * returns the slot factories in option order.
- */
-export function buildNetSlots(nets: readonly NetOptionConfig[], deps: IoSlotDeps = {}): VirtioSlotFactory[] {
-  return nets.flatMap((n, i) => {
-    if (n.model === 'e1000') return [];
-    return [slotFor(new VirtioNetDevice(netBackend(n), { mac: n.mac ?? defaultMac(i) }), deps)];
-  });
-}
-
-function netBackend(n: NetOptionConfig): NetBackend {
-  return n.kind === 'user' ? new UserNet(new NodeHostSockets(), n.user) : new SocketNetBackend(n.socket);
-}
-
-/**
- * One e1000 PCI function per `--net ...,model=e1000` (full mode): the backends start now; each
- * machine (a reboot builds a new one) gets a fresh NIC on the same backend. Received frames
- * wake the run loop.
- */
-export function buildNetPciSlots(nets: readonly NetOptionConfig[], wake: () => void): PciSlotFactory[] {
-  return nets.flatMap((n, i) => {
-    if (n.model !== 'e1000') return [];
-    const backend = netBackend(n);
-    const mac = n.mac ?? defaultMac(i);
-    const waking: NetBackend = {
-      send: (f) => backend.send(f),
-      onReceive: (cb) => backend.onReceive((f) => { cb(f); wake(); }),
-      close: () => backend.close(),
-    };
-    return [(mem: GuestMemory) => e1000PciFunction(mem, waking, mac).fn];
-  });
-}
-
-/** One virtio-9p slot per `--share`; the host directories are checked now. */
-export function buildShareSlots(shares: readonly ShareOptionConfig[], deps: IoSlotDeps = {}): VirtioSlotFactory[] {
+/** The `--share` options as ShareConfigs; a tag given twice is a BanquiseError naming `--share`. */
+export function shareConfigsOf(shares: readonly ShareOptionConfig[]): ShareConfig[] {
   const tags = new Set<string>();
   for (const s of shares) {
     if (tags.has(s.tag)) throw new BanquiseError(`--share ${s.hostDir},tag=${s.tag}: tag '${s.tag}' is used twice`, 64);
     tags.add(s.tag);
   }
-  return shares.map((s) => {
-    const backend = new HostDirBackend({ root: s.hostDir, readOnly: s.readOnly });
-    return slotFor(new Virtio9pDevice(new P9Server(backend), s.tag), deps);
-  });
+  return shares.map((s) => ({ hostDir: s.hostDir, tag: s.tag, readOnly: s.readOnly }));
 }

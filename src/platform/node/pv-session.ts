@@ -1,39 +1,30 @@
-// `banquise run` on Node: a pv machine on the host console, restarted on guest reboot.
-import { randomFillSync } from 'node:crypto';
-import { Machine, fullBoot, pvBoot, type MachineExit, type PciSlotFactory, type VirtioSlotFactory } from '../../machine/index.js';
-import { HostClock, hostWallClockNs } from './host-clock.js';
+// `banquise run` on Node: a machine built from a MachineConfig on the host console, rebuilt
+// from the same config when the guest reboots.
+import { buildMachine, kernelConsole, type Machine, type MachineConfig, type MachineExit } from '../../machine/index.js';
 import { startRunLoop } from './run-loop.js';
 import { StdioConsole, type StdioStreams } from './stdio-console.js';
 import { Monitor, type MonitorBalloon } from '../../machine/monitor.js';
 import { MonitorServer } from './monitor-server.js';
+import { openNodeBackends, type NodeBackendOptions } from './node-host-backends.js';
+import { CountingLogger } from '../../base/logger.js';
 
 /** Instructions per slice: long enough to amortize the loop, short enough for responsive I/O. */
 export const PV_SLICE_INSTRUCTIONS = 2_000_000;
 
-/** A validated `banquise run` request. */
+/** A `banquise run` request: the machine as plain data, and where its console goes. */
 export interface PvSessionConfig {
-  /** Full mode: this firmware runs from the boot ROM and `kernel` is its next stage (any image). */
-  readonly firmware?: Uint8Array;
-  readonly kernel: Uint8Array;
-  readonly initrd?: Uint8Array;
-  readonly bootargs: string;
-  readonly ramSizeBytes: number;
-  readonly vcpus: number;
-  /**
-   * Slot factories of the virtio devices, asked for at every boot (a reboot builds a new
-   * machine). `wake` runs the next slice now: devices call it when they complete I/O.
-   */
-  readonly virtio?: (wake: () => void) => VirtioSlotFactory[];
-  /** PCI functions of a full-mode machine, asked for at every boot like `virtio`. */
-  readonly pci?: (wake: () => void) => PciSlotFactory[];
-  /**
-   * Receives host console input instead of the UART (e.g. the virtio console when the guest's
-   * console is hvc0). Input goes to one console only: the one the guest reads.
-   */
-  readonly consoleInput?: (bytes: Uint8Array) => void;
+  /** The machine (validated: validateMachineConfig). */
+  readonly machine: MachineConfig;
   readonly streams: StdioStreams;
+  /**
+   * Host backend overrides: boot files already in memory, another virtio console end, time
+   * sources… (the serial console and the wake-up are the session's own).
+   */
+  readonly backends?: Omit<NodeBackendOptions, 'console' | 'wake'>;
   /** The host monitor (Ctrl-A C on a terminal; a Unix socket at `socketPath` if given). */
-  readonly monitor?: { readonly balloon?: MonitorBalloon; readonly socketPath?: string };
+  readonly monitor?: { readonly socketPath?: string };
+  /** Called with each machine the session builds (first boot and every reboot). */
+  readonly onMachine?: (machine: Machine) => void;
 }
 
 /** How a session ended, with what the guest did. */
@@ -45,13 +36,44 @@ export interface PvSessionInfo {
   readonly instructions: number;
 }
 
-/** Boots the guest and runs it until poweroff or failure; a reboot boots it again. */
+/** The monitor's view of the balloon of whichever machine runs now. */
+function currentBalloon(machine: () => Machine | undefined): MonitorBalloon {
+  const get = (): NonNullable<Machine['devices']['balloon']> => {
+    const b = machine()?.devices.balloon;
+    if (b === undefined) throw new Error('the guest is between boots: try again');
+    return b;
+  };
+  return {
+    get stats() {
+      return machine()?.devices.balloon?.stats;
+    },
+    setTargetPages: (pages) => get().setTargetPages(pages),
+    info: () => get().info(),
+    requestStats: () => machine()?.devices.balloon?.requestStats() ?? false,
+  };
+}
+
+/** Builds the machine and runs it until poweroff or failure; a reboot builds it again from the same config. */
 export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo> {
+  const config = cfg.machine;
   let boots = 0;
   let instructions = 0;
   let quit = false;
   let current: Machine | undefined;
   let wake = (): void => {};
+  let console: StdioConsole | undefined;
+  // Device events and counters (`info devices` reads the devices' own counters; the log keeps reasons).
+  const log = cfg.backends?.log ?? new CountingLogger();
+  const backends = await openNodeBackends(config, {
+    ...cfg.backends,
+    log,
+    console: { write: (b) => console?.write(b) },
+    wake: () => wake(),
+  });
+  // Keystrokes go to the console the kernel reads: hvc0 (the virtio console) when the command
+  // line names it last, else the UART/SBI console.
+  const tap = backends.consoleTap;
+  const inputToHvc = config.devices.console === 'virtio' && kernelConsole(config.boot.cmdline)?.startsWith('hvc') === true;
   // Scripted input (stdin not a terminal) is held until the guest's serial driver listens:
   // bytes that arrive earlier would be lost in its FIFO reset. Typed input goes at once.
   const scripted = cfg.streams.stdin.isTTY !== true;
@@ -63,9 +85,9 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
   };
   let quitBy = 'Ctrl-A X';
   const monitor = new Monitor({
-    ramSizeBytes: cfg.ramSizeBytes,
+    ramSizeBytes: config.memoryBytes,
     machine: () => current,
-    ...(cfg.monitor?.balloon !== undefined ? { balloon: cfg.monitor.balloon } : {}),
+    ...(config.devices.balloon ? { balloon: currentBalloon(() => current) } : {}),
     sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
   });
   const execute = async (line: string): Promise<{ text: string; quit: boolean }> => {
@@ -77,47 +99,33 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     }
     return r;
   };
-  const socketPath = cfg.monitor?.socketPath;
-  const server = socketPath !== undefined ? await MonitorServer.listen(socketPath, execute) : undefined;
-  const console = new StdioConsole(
-    cfg.streams,
-    (bytes) => {
-      if (cfg.consoleInput !== undefined) cfg.consoleInput(bytes);
-      else {
-        held.push(Uint8Array.from(bytes));
-        release();
-      }
-      wake();
-    },
-    () => {
-      quit = true;
-      wake();
-    },
-    execute,
-  );
-  console.start();
+  let server: MonitorServer | undefined;
   try {
+    const socketPath = cfg.monitor?.socketPath;
+    server = socketPath !== undefined ? await MonitorServer.listen(socketPath, execute) : undefined;
+    console = new StdioConsole(
+      cfg.streams,
+      (bytes) => {
+        if (inputToHvc) tap?.input(bytes);
+        else {
+          held.push(Uint8Array.from(bytes));
+          release();
+        }
+        wake();
+      },
+      () => {
+        quit = true;
+        wake();
+      },
+      execute,
+    );
+    console.start();
+    const term = console;
     for (;;) {
       boots++;
-      const machine = new Machine({
-        mode: cfg.firmware !== undefined ? 'full' : 'pv',
-        ramSizeBytes: cfg.ramSizeBytes,
-        vcpus: cfg.vcpus,
-        clock: new HostClock(),
-        wallClockNs: hostWallClockNs,
-        console,
-        ...(cfg.virtio !== undefined ? { virtio: cfg.virtio(() => wake()) } : {}),
-        ...(cfg.pci !== undefined ? { pci: cfg.pci(() => wake()) } : {}),
-      });
-      const boot = {
-        kernel: cfg.kernel,
-        ...(cfg.initrd !== undefined ? { initrd: cfg.initrd } : {}),
-        bootargs: cfg.bootargs,
-        random: (b: Uint8Array) => randomFillSync(b),
-      };
-      if (cfg.firmware !== undefined) fullBoot(machine, { ...boot, firmware: cfg.firmware });
-      else pvBoot(machine, boot);
+      const machine = buildMachine(config, backends);
       current = machine;
+      cfg.onMachine?.(machine);
       const loop = startRunLoop<MachineExit | 'quit'>(
         () => {
           if (quit) return { done: 'quit', sleepMs: 0 };
@@ -126,7 +134,7 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
           if (machine.exit !== undefined) return { done: machine.exit, sleepMs: 0 };
           return { sleepMs: s.sleepMs };
         },
-        () => console.flush(),
+        () => term.flush(),
       );
       wake = loop.wake;
       const exit = await loop.done;
@@ -143,7 +151,8 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
       };
     }
   } finally {
-    console.stop();
+    console?.stop();
     server?.close();
+    await backends.close();
   }
 }

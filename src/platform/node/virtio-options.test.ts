@@ -4,11 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BanquiseError } from '../../base/errors.js';
-import { GuestMemory } from '../../memory/guest-memory.js';
-import { MockDriver, RecordingIrq } from '../../devices/virtio/mock-driver.js';
-import {
-  buildVirtioSlots, openDisks, parseDiskOption, parseVirtioOptions, parseVsockOption, type VirtioDevices,
-} from './virtio-options.js';
+import { ManualClock } from '../../base/clock.js';
+import { MockDriver } from '../../devices/virtio/mock-driver.js';
+import { buildMachine, validateMachineConfig, type MachineConfig } from '../../machine/index.js';
+import { parseDiskOption, parseVirtioOptions, parseVsockOption } from './virtio-options.js';
+import { openNodeBackends } from './node-host-backends.js';
 
 function rejects(fn: () => unknown, option: string): void {
   assert.throws(fn, (e: unknown) => e instanceof BanquiseError && e.message.includes(option) && !e.message.includes('\n') && e.exitCode === 64);
@@ -43,36 +43,57 @@ test('--console, --balloon, --no-rng and the slot limit', () => {
   rejects(() => parseVirtioOptions({ disk: ['a.img'] }, 7), '--disk');
 });
 
-test('buildVirtioSlots: one working slot per device; interrupts wake the host loop', async () => {
+/** A minimal Linux Image: the 64-byte RISC-V header, text_offset 0, image_size = file size. */
+function fakeImage(): Uint8Array {
+  const img = new Uint8Array(4096);
+  const v = new DataView(img.buffer);
+  v.setUint32(16, img.length, true); // image_size
+  img.set([0x52, 0x49, 0x53, 0x43, 0x56], 48); // "RISCV"
+  img.set([0x52, 0x53, 0x43, 0x05], 56); // "RSC\x05"
+  return img;
+}
+
+function configWith(dir: string, o: ReturnType<typeof parseVirtioOptions>): MachineConfig {
+  return validateMachineConfig({
+    mode: 'pv', memoryBytes: 16 << 20, vcpus: 1,
+    boot: { kernel: { path: 'Image' }, cmdline: 'console=ttyS0' },
+    devices: { disks: o.disks, console: o.virtioConsole ? 'virtio' : 'serial', balloon: o.balloon, rng: o.rng, ...(o.vsock ? { vsock: o.vsock } : {}) },
+  });
+}
+
+test('buildMachine on node backends: one working slot per device; interrupts wake the host loop', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'banquise-opt-'));
   writeFileSync(join(dir, 'd.img'), new Uint8Array(8192));
-  const cfg = parseVirtioOptions({ disk: [`${join(dir, 'd.img')},ro,serial=S1`], console: 'virtio', balloon: true });
-  const disks = await openDisks(cfg);
+  const opts = parseVirtioOptions({ disk: [`${join(dir, 'd.img')},ro,serial=S1`], console: 'virtio', balloon: true });
   let wakes = 0;
-  let devs: VirtioDevices | undefined;
   const input: ((d: Uint8Array) => void)[] = [];
-  const slots = buildVirtioSlots(cfg, {
-    disks,
-    ramSizeBytes: 1 << 20,
-    console: { write() {}, onInput: (h) => input.push(h) },
+  const backends = await openNodeBackends(configWith(dir, opts), {
+    console: { write() {} },
+    virtioConsole: { write() {}, onInput: (h) => input.push(h) },
+    blobs: { Image: fakeImage() },
+    clock: new ManualClock(),
     wake: () => wakes++,
     schedule: (fn) => fn(),
-  }, (d) => (devs = d));
-  assert.equal(slots.length, 4);
-  const mem = new GuestMemory({ ramBaseGpa: 0x8000_0000, ramSizeBytes: 1 << 20, stateSizeBytes: 0 });
-  const ids = slots.map((f) => f(mem, new RecordingIrq()).read(8, 4));
-  assert.deepEqual(ids, [2, 3, 4, 5]);
-  assert.equal(devs!.blocks[0]!.capacitySectors, 16);
-  const irq = new RecordingIrq();
-  const drv = new MockDriver(slots[3]!(mem, irq), mem);
-  drv.init(~0n, [8, 8, 8]);
-  devs!.balloon!.setTargetPages(10);
-  assert.equal(irq.level, true);
-  assert.equal(wakes, 1);
-  await disks[0]!.close();
+  });
+  try {
+    const m = buildMachine(configWith(dir, opts), backends);
+    assert.deepEqual(m.devices.all.map((d) => [d.name, d.slot]), [['virtio-blk.0', 0], ['virtio-console.0', 1], ['virtio-rng.0', 2], ['virtio-balloon.0', 3]]);
+    const ids = [0, 1, 2, 3].map((i) => m.virtio[i]!.read(8, 4));
+    assert.deepEqual(ids, [2, 3, 4, 5]);
+    assert.equal(m.virtio[4], undefined);
+    assert.equal(m.devices.blocks[0]!.capacitySectors, 16);
+    assert.equal(input.length, 1);
+    const drv = new MockDriver(m.virtio[3]!, m.mem);
+    drv.init(~0n, [8, 8, 8]);
+    m.devices.balloon!.setTargetPages(10);
+    assert.equal(wakes, 1);
+  } finally {
+    await backends.close();
+  }
 });
 
-test('openDisks: missing file names --disk', async () => {
-  const cfg = parseVirtioOptions({ disk: ['/nonexistent/disk.img'] });
-  await assert.rejects(openDisks(cfg), (e: unknown) => e instanceof BanquiseError && e.message.startsWith('--disk /nonexistent/disk.img'));
+test('openNodeBackends: a missing disk names --disk; a missing kernel names the kernel', async () => {
+  const cfg = configWith('/', parseVirtioOptions({ disk: ['/nonexistent/disk.img'] }));
+  await assert.rejects(openNodeBackends(cfg, { console: { write() {} }, blobs: { Image: fakeImage() } }), (e: unknown) => e instanceof BanquiseError && e.message.startsWith('--disk /nonexistent/disk.img'));
+  await assert.rejects(openNodeBackends(cfg, { console: { write() {} } }), (e: unknown) => e instanceof BanquiseError && e.message === 'cannot read kernel Image: no such file');
 });

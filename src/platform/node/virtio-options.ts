@@ -1,23 +1,8 @@
 // Command-line options for the virtio devices of `banquise run` (--disk, --console virtio,
-// --vsock, --balloon, --no-rng): parsing into validated configs, and the slot factories.
+// --vsock, --balloon, --no-rng), parsed into validated configs of the same shape as the
+// MachineConfig's (the builder makes the devices; node-host-backends.ts their host ends).
 import { BanquiseError } from '../../base/errors.js';
-import type { GuestMemory } from '../../memory/guest-memory.js';
-import type { IrqLine } from '../../memory/irq-line.js';
-import type { MmioDevice } from '../../memory/mmio-bus.js';
-import { virtioMmio } from '../../devices/virtio/virtio-mmio.js';
-import type { VirtioDevice } from '../../devices/virtio/virtio-device.js';
-import { VirtioBlockDevice, VIRTIO_BLK_ID_BYTES, type BlockBackend } from '../../devices/virtio/blk/block-device.js';
-import { VirtioConsoleDevice, type ConsoleBackend } from '../../devices/virtio/console/console-device.js';
-import { VirtioEntropyDevice, type EntropySource } from '../../devices/virtio/rng/entropy-device.js';
-import { VirtioBalloonDevice } from '../../devices/virtio/balloon/balloon-device.js';
-import { VirtioVsockDevice, type VsockBackend } from '../../devices/virtio/vsock/vsock-device.js';
-import { BlockFileBackend } from './virtio/block-file-backend.js';
-import { StreamConsoleBackend } from './virtio/console-backend.js';
-import { NodeEntropySource } from './virtio/entropy-source.js';
-import { VsockUnixBackend } from './virtio/vsock-unix-backend.js';
-
-/** Creates the device of one virtio-mmio slot (same shape as the machine's type). */
-export type VirtioSlotFactory = (mem: GuestMemory, irq: IrqLine) => MmioDevice;
+import { VIRTIO_BLK_ID_BYTES } from '../../devices/virtio/blk/block-device.js';
 
 /** One validated `--disk FILE[,ro][,serial=S][,if=virtio|nvme]`. */
 export interface DiskConfig {
@@ -126,72 +111,4 @@ export function parseVirtioOptions(raw: RawVirtioOptions, otherSlots = 0): Virti
 /** How many slots `cfg` uses. */
 export function virtioSlotCount(cfg: VirtioOptionsConfig): number {
   return cfg.disks.filter((d) => d.interface !== 'nvme').length + (cfg.virtioConsole ? 1 : 0) + (cfg.rng ? 1 : 0) + (cfg.balloon ? 1 : 0) + (cfg.vsock ? 1 : 0);
-}
-
-/** Host services the devices need. */
-export interface VirtioPlatformDeps {
-  /** Opened disk images, in `--disk` order (see `openDisks`). */
-  readonly disks: readonly BlockBackend[];
-  /** Guest RAM size (bounds the balloon). */
-  readonly ramSizeBytes: number;
-  /** Console backend for `--console virtio` (default: process stdin/stdout). */
-  readonly console?: ConsoleBackend;
-  /** Entropy source (default: node:crypto). */
-  readonly entropy?: EntropySource;
-  /** vsock backend (default: Unix sockets at the `uds` path). */
-  readonly vsock?: VsockBackend;
-  /** Called when a device raises its interrupt from outside a slice (wakes an idle run loop). */
-  readonly wake?: () => void;
-  /** Runs queue processing later (default: a microtask, i.e. after the current slice). */
-  readonly schedule?: (fn: () => void) => void;
-}
-
-/** Opens every `--disk` image (read-only ones with O_RDONLY). */
-export async function openDisks(cfg: VirtioOptionsConfig): Promise<BlockFileBackend[]> {
-  const out: BlockFileBackend[] = [];
-  try {
-    for (const d of cfg.disks) out.push(await BlockFileBackend.open(d.path, d.readOnly));
-  } catch (e) {
-    for (const b of out) await b.close();
-    throw e;
-  }
-  return out;
-}
-
-/** The devices behind the slots, for host control (balloon target, vsock connects, stats). */
-export interface VirtioDevices {
-  readonly blocks: readonly VirtioBlockDevice[];
-  readonly console?: VirtioConsoleDevice;
-  readonly rng?: VirtioEntropyDevice;
-  readonly balloon?: VirtioBalloonDevice;
-  readonly vsock?: VirtioVsockDevice;
-}
-
-/**
- * Creates the devices once and returns one slot factory per device (disks, console, rng,
- * balloon, vsock). Factories may be called again for a new machine (reboot): the devices are
- * reused and reset. `devices` gives the host-side handles.
- */
-export function buildVirtioSlots(cfg: VirtioOptionsConfig, deps: VirtioPlatformDeps, devices?: (d: VirtioDevices) => void): VirtioSlotFactory[] {
-  if (deps.disks.length !== cfg.disks.length) throw new Error('buildVirtioSlots: open the disks first (openDisks)');
-  const list: VirtioDevice[] = [];
-  const blocks = cfg.disks.flatMap((d, i) =>
-    d.interface === 'nvme' ? [] : [new VirtioBlockDevice(deps.disks[i]!, { readOnly: d.readOnly, ...(d.serial !== undefined ? { serial: d.serial } : {}) })],
-  );
-  list.push(...blocks);
-  const console = cfg.virtioConsole ? new VirtioConsoleDevice(deps.console ?? new StreamConsoleBackend()) : undefined;
-  if (console) list.push(console);
-  const rng = cfg.rng ? new VirtioEntropyDevice(deps.entropy ?? new NodeEntropySource()) : undefined;
-  if (rng) list.push(rng);
-  const balloon = cfg.balloon ? new VirtioBalloonDevice(Math.floor(deps.ramSizeBytes / 4096)) : undefined;
-  if (balloon) list.push(balloon);
-  const vsock = cfg.vsock ? new VirtioVsockDevice(cfg.vsock.guestCid, deps.vsock ?? new VsockUnixBackend(cfg.vsock.udsPath)) : undefined;
-  if (vsock) list.push(vsock);
-  devices?.({ blocks, ...(console ? { console } : {}), ...(rng ? { rng } : {}), ...(balloon ? { balloon } : {}), ...(vsock ? { vsock } : {}) });
-  const wake = deps.wake;
-  return list.map((dev) => {
-    const make = virtioMmio(dev, deps.schedule);
-    return (mem: GuestMemory, irq: IrqLine): MmioDevice =>
-      make(mem, wake === undefined ? irq : { set: (level: boolean) => { irq.set(level); if (level) wake(); } });
-  });
 }

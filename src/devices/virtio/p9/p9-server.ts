@@ -28,6 +28,11 @@ export interface P9ServerConfig {
   readonly maxMsize?: number;
   /** Most fids a client may hold. */
   readonly maxFids?: number;
+  /**
+   * Called with an error that is not a P9Error (a host bug: the backend maps every file-system
+   * failure to a P9Error). The client gets EIO either way; this makes the bug visible.
+   */
+  readonly onHostError?: (err: unknown) => void;
 }
 
 /** Counters of a server. */
@@ -84,7 +89,10 @@ export class P9Server {
   private session = 0;
   private readonly inflight = new Map<number, Promise<unknown>>();
 
+  private readonly onHostError: ((err: unknown) => void) | undefined;
+
   constructor(private readonly backend: P9Backend, config: P9ServerConfig = {}) {
+    this.onHostError = config.onHostError;
     this.maxMsize = Math.max(4096, Math.min(config.maxMsize ?? 512 * 1024, 16 << 20));
     this.maxFids = config.maxFids ?? 16384;
   }
@@ -126,7 +134,10 @@ export class P9Server {
     const body = new P9Reader(req, P9_HEADER_SIZE, size);
     const p = this.dispatch(type, tag, body, limit).then(
       (reply) => reply,
-      (err: unknown) => this.error(tag, errnoOf(err), limit),
+      (err: unknown) => {
+        if (!(err instanceof P9Error)) this.onHostError?.(err);
+        return this.error(tag, errnoOf(err), limit);
+      },
     );
     this.inflight.set(tag, p);
     void p.then(() => {

@@ -32,6 +32,11 @@ export class Virtio9pDevice extends VirtioDeviceBase {
   private readonly chain = new DescriptorChain(MAX_SEGMENTS);
   /** Requests handed to the server and not yet completed. */
   inflight = 0;
+
+  /** Requests the 9P server still works on (what a snapshot waits for: VirtioDevice.inFlight). */
+  get inFlight(): number {
+    return this.inflight;
+  }
   /** Processing stopped at MAX_INFLIGHT with chains left in the ring. */
   private stalled = false;
 

@@ -57,10 +57,15 @@ const ERRNO: Record<string, number> = {
 };
 
 /** A host error as the Linux errno the guest understands. */
-function toP9(err: unknown): P9Error {
+/**
+ * A file-system failure (a Node error with an errno `code`) as a P9Error; anything else (a
+ * TypeError…) is a host bug and passes through unchanged, for the server to report.
+ */
+function toP9(err: unknown): unknown {
   if (err instanceof P9Error) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  return new P9Error(typeof code === 'string' ? ERRNO[code] ?? E.EIO : E.EIO, String(code ?? err));
+  if (typeof code !== 'string') return err;
+  return new P9Error(ERRNO[code] ?? E.EIO, code);
 }
 
 async function wrap<R>(fn: () => Promise<R>): Promise<R> {

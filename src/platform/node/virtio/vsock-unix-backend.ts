@@ -5,6 +5,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { unlinkSync } from 'node:fs';
 import type { VirtioVsockDevice, VsockBackend, VsockConnection } from '../../../devices/virtio/vsock/vsock-device.js';
+import { NULL_LOGGER, type Logger } from '../../../base/logger.js';
 
 /** Longest `CONNECT <port>\n` line accepted. */
 const MAX_LINE = 64;
@@ -18,17 +19,19 @@ export class VsockUnixBackend implements VsockBackend {
   constructor(
     /** Path of the listening Unix socket; guest-initiated connections go to `${path}_${port}`. */
     readonly path: string,
+    /** Where a listening failure is reported (source `vsock`). */
+    private readonly log: Logger = NULL_LOGGER,
   ) {}
 
   start(device: VirtioVsockDevice): void {
     this.device = device;
-    try {
-      unlinkSync(this.path); // a stale socket from an earlier run
-    } catch {
-      // none
-    }
+    unlinkIfPresent(this.path); // a stale socket from an earlier run
     const server = createServer({ allowHalfOpen: true }, (s) => this.hostConnection(s));
-    server.on('error', () => {});
+    // Host programs cannot connect then; the guest runs on, the log says why.
+    server.on('error', (err) => {
+      this.log.count('vsock', 'hostError');
+      this.log.log('error', 'vsock', `cannot listen on ${this.path}: ${err.message}`);
+    });
     server.listen(this.path);
     // The guest's run loop, not this socket, decides when the process ends.
     server.unref();
@@ -124,10 +127,15 @@ export class VsockUnixBackend implements VsockBackend {
     this.server?.close();
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
-    try {
-      unlinkSync(this.path);
-    } catch {
-      // already gone
-    }
+    unlinkIfPresent(this.path);
+  }
+}
+
+/** Removes `path`; a missing file is fine, any other failure is not hidden. */
+function unlinkIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
