@@ -70,9 +70,10 @@ if (skipLinux) console.log(`# skipping full-mode Linux tests: ${skipLinux}`);
 
 describe('full mode: Linux through OpenSBI fw_dynamic, NVMe and e1000 on PCIe', { skip: skipLinux }, () => {
   const DISK_BYTES = 16 * 1024 * 1024;
-  let s, disk, server, httpPort;
+  let s, disk, server, httpPort, linuxDir;
   before(async () => {
-    disk = join(tmp(), 'nvme.img');
+    linuxDir = mkdtempSync(join(tmpdir(), 'banquise-full-linux-'));
+    disk = join(linuxDir, 'nvme.img');
     writeFileSync(disk, Buffer.alloc(DISK_BYTES));
     server = http.createServer((req, res) => res.end(`served ${req.url} over e1000\n`));
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -85,6 +86,7 @@ describe('full mode: Linux through OpenSBI fw_dynamic, NVMe and e1000 on PCIe', 
   after(() => {
     s?.kill();
     server?.close();
+    if (linuxDir) rmSync(linuxDir, { recursive: true, force: true });
   });
 
   test('the SBI is OpenSBI running in emulated M-mode', async () => {
