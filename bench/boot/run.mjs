@@ -12,7 +12,6 @@
 // (slow: its time is not reported); otherwise the split is sampled at slice boundaries.
 // Usage: node bench/boot/run.mjs [--vcpus N] [--memory MiB] [--runs N] [--no-qemu] [--exact-split] [--json]
 import { spawn, spawnSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -44,8 +43,8 @@ if (!existsSync(dist('machine/index.js'))) {
   console.error('bench:boot: build first (npm run build)');
   process.exit(1);
 }
-const { Machine, pvBoot } = await import(dist('machine/index.js'));
-const { HostClock, hostWallClockNs } = await import(dist('platform/node/host-clock.js'));
+const { buildMachine, validateMachineConfig } = await import(dist('machine/index.js'));
+const { openNodeBackends } = await import(dist('platform/node/node-host-backends.js'));
 const { ensureDefaultGuest } = await import(dist('platform/node/guest-images.js'));
 const { loadFile } = await import(dist('platform/node/file-loader.js'));
 
@@ -62,7 +61,7 @@ const INSTRET = /instret=(\d+)/;
 const SAMPLE_QUANTUM = 4096;
 
 /**
- * Boots Banquise in-process (the same Machine + pvBoot as `banquise run`), slice by slice, and
+ * Boots Banquise in-process (the same builder as `banquise run`, without virtio devices), slice by slice, and
  * stops at the first shell prompt after the guest's "ready" banner. Exact instruction count;
  * the S/U split is sampled at slice boundaries because the hart has no per-privilege counter.
  */
@@ -72,12 +71,13 @@ async function bootBanquise(exactSplit = false) {
   let prompt = false;
   let reported;
   const decoder = new TextDecoder();
-  const machine = new Machine({
-    mode: 'pv',
-    ramSizeBytes: memoryMiB * 1024 * 1024,
-    vcpus,
-    clock: new HostClock(),
-    wallClockNs: hostWallClockNs,
+  const config = validateMachineConfig({
+    mode: 'pv', memoryBytes: memoryMiB * 1024 * 1024, vcpus,
+    boot: { kernel: { path: 'Image' }, initrd: { path: 'initrd' }, cmdline: APPEND },
+    devices: { rng: false },
+  });
+  const backends = await openNodeBackends(config, {
+    blobs: { Image: kernel, initrd },
     console: {
       write(bytes) {
         text = (text + decoder.decode(bytes, { stream: true })).slice(-4096);
@@ -92,7 +92,7 @@ async function bootBanquise(exactSplit = false) {
     },
   });
   const t0 = performance.now();
-  pvBoot(machine, { kernel, initrd, bootargs: APPEND, random: (b) => randomFillSync(b) });
+  const machine = buildMachine(config, backends);
   const samples = [0, 0, 0, 0];
   const exact = [0, 0, 0, 0];
   if (exactSplit) for (const h of machine.harts) h.setTracer(() => { exact[h.priv]++; });
@@ -112,6 +112,7 @@ async function bootBanquise(exactSplit = false) {
     await new Promise((r) => setImmediate(r));
   }
   const ms = performance.now() - t0;
+  await backends.close();
   if (!prompt) throw new Error(`Banquise: the guest exited before the prompt: ${JSON.stringify(machine.exit)}`);
   const instructions = machine.instret();
   const su = samples[1] + samples[3] + samples[0];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { BanquiseError } from '../base/errors.js';
 import { parseLinuxImage } from './linux-image.js';
 
@@ -72,7 +72,8 @@ test('a real kernel Image (the default guest\'s, or a Debian one) parses', (t) =
   const cache = `${process.env.XDG_CACHE_HOME ?? `${process.env.HOME ?? ''}/.cache`}/banquise/guest`;
   const guestDirs = existsSync(cache) ? readdirSync(cache).map((d) => `${cache}/${d}`) : [];
   const dirs = [...guestDirs, '/usr/lib/linux-image-riscv64', '/boot'];
-  const found = dirs.filter(existsSync).flatMap((d) => readdirSync(d).filter((f) => /^(Image|vmlinux-.*riscv64)$/.test(f)).map((f) => `${d}/${f}`));
+  // Only directories: the cache also holds lock files while a guest build runs.
+  const found = dirs.filter((d) => existsSync(d) && statSync(d).isDirectory()).flatMap((d) => readdirSync(d).filter((f) => /^(Image|vmlinux-.*riscv64)$/.test(f)).map((f) => `${d}/${f}`));
   if (found.length === 0) {
     t.skip('no RISC-V kernel Image on this machine (run npm run guest)');
     return;

@@ -59,10 +59,13 @@ test('run loop: busy steps run back to back, idle steps sleep, wake() cuts a sle
   const loop = startRunLoop<number>(() => {
     steps++;
     if (steps < 3) return { sleepMs: 0 };
-    if (steps === 3) return { sleepMs: 60_000 };
+    if (steps === 3) {
+      // Woken once the loop sleeps (a wake during busy steps has nothing to cut short).
+      setTimeout(() => loop.wake(), 20);
+      return { sleepMs: 60_000 };
+    }
     return { done: steps, sleepMs: 0 };
   });
-  setTimeout(() => loop.wake(), 20);
   assert.equal(await loop.done, 4);
   assert.ok(performance.now() - t0 < 5_000, 'the 60 s sleep was cut short');
 });
