@@ -123,7 +123,8 @@ async function measure(label, args, command, servers) {
     await s.waitForShell(STEP_TIMEOUT_MS);
     const r = {};
     const run = (cmd) => s.run(cmd, STEP_TIMEOUT_MS);
-    await run('ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2');
+    // The guest's init configures eth0 by DHCP at boot (in the background): wait for the route.
+    await run('for i in $(seq 1 60); do ip route | grep -q "^default via 10.0.2.2" && break; sleep 1; done; ip route');
     log(`${label}: disk`);
     r.seqWrite = metric(await run(`bq-io seqwrite /dev/vda ${SIZES.seqMib}`), 'seqwrite_mib_s');
     r.seqRead = metric(await run(`sync; echo 3 > /proc/sys/vm/drop_caches; bq-io seqread /dev/vda ${SIZES.seqMib}`), 'seqread_mib_s');

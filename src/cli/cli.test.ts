@@ -1,7 +1,7 @@
 // The kernel command line `banquise run` builds for --console and --append.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_APPEND, effectiveCmdline, kernelConsole } from './cli.js';
+import { DEFAULT_APPEND, effectiveCmdline, kernelConsole, namesRootDevice } from './cli.js';
 
 test('kernelConsole: the last console= before "--", without its options', () => {
   assert.equal(kernelConsole('root=/dev/vda rw'), undefined);
@@ -21,4 +21,13 @@ test('effectiveCmdline: --console virtio adds console=hvc0 only when no console 
   assert.equal(effectiveCmdline('console=ttyS0 rw', true), 'console=ttyS0 rw');
   assert.equal(effectiveCmdline('console=hvc0', true), 'console=hvc0');
   assert.equal(effectiveCmdline('quiet -- init-arg', true), 'quiet console=hvc0 -- init-arg');
+});
+
+test('namesRootDevice: root= before any -- means the disk is the root (no default initramfs)', () => {
+  assert.equal(namesRootDevice('root=/dev/vda rw console=ttyS0'), true);
+  assert.equal(namesRootDevice('console=ttyS0  root=PARTUUID=1234'), true);
+  assert.equal(namesRootDevice('console=ttyS0'), false);
+  assert.equal(namesRootDevice(''), false);
+  assert.equal(namesRootDevice('console=ttyS0 -- root=/dev/vda'), false, 'after -- it is init\'s argument');
+  assert.equal(namesRootDevice('noroot=1 rootwait'), false);
 });

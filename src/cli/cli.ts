@@ -5,9 +5,12 @@ import { parseSize } from '../base/u64.js';
 import { loadFile } from '../platform/node/file-loader.js';
 import { runElfSession } from '../platform/node/elf-session.js';
 import { runPvSession } from '../platform/node/pv-session.js';
+import { loadMachineFile, restoreBlobs } from '../platform/node/snapshot-session.js';
 import { parseVirtioOptions } from '../platform/node/virtio-options.js';
 import { nicConfigOf, parseNetOption, parseShareOption, shareConfigsOf } from '../platform/node/net-options.js';
 import { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, validateMachineConfig, type MachineConfig } from '../machine/index.js';
+import { packageVersion } from '../platform/node/daemon-paths.js';
+import { addToolstackVerbs } from './toolstack-verbs.js';
 
 export { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES };
 /** The firmware `--bios default` names: Debian's OpenSBI fw_dynamic (package `opensbi`). */
@@ -21,6 +24,19 @@ export function parseModeOption(text: string): 'pv' | 'full' {
 
 /** Kernel command line when --append is not given. */
 export const DEFAULT_APPEND = 'console=ttyS0';
+
+/**
+/**
+ * True if the kernel command line names a root device (`root=`, before any `--`): the user boots
+ * a disk, so the default guest's initramfs (which would become the root) is not added.
+ */
+export function namesRootDevice(cmdline: string): boolean {
+  for (const word of cmdline.trim().split(/\s+/)) {
+    if (word === '--') break;
+    if (word.startsWith('root=')) return true;
+  }
+  return false;
+}
 
 /**
  * The command line a guest boots with: `--append` (or DEFAULT_APPEND), and with
@@ -88,7 +104,12 @@ interface RunOptions {
   rng: boolean;
   net: string[];
   share: string[];
+  saveOnExit?: string;
+  restore?: string;
 }
+
+/** `run` options that describe the machine: a restore takes them from the save file instead. */
+const RESTORE_CONFLICTS = ['mode', 'bios', 'kernel', 'initrd', 'append', 'memory', 'vcpus', 'disk', 'console', 'vsock', 'balloon', 'rng', 'net', 'share'];
 
 /** Commander reducer for repeatable options. */
 function collect(value: string, previous: string[]): string[] {
@@ -128,6 +149,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .name('banquise')
     .description('A hypervisor in TypeScript: RISC-V RV64GC `virt` machines, paravirtualized (pv) or fully virtualized.')
+    .version(packageVersion(), '-V, --version', 'print the version of Banquise')
     .addHelpText('after', CONSOLE_HELP)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
@@ -142,9 +164,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--mode <pv|full>', 'pv: paravirtualized; full: firmware from reset, PCIe devices available').default('pv').argParser(parseModeOption))
     .option('--bios <default|file>', `firmware for --mode full, loaded at 0x80000000 (default: ${DEFAULT_BIOS}, Debian's OpenSBI fw_dynamic)`)
     .option('--kernel <file>', 'RISC-V Linux Image to boot, or in full mode any next stage such as U-Boot (default: the default guest, built on first use)')
-    .option('--initrd <file>', 'initial ramdisk (cpio, optionally compressed)')
+    .option('--initrd <file>', 'initial ramdisk (cpio, optionally compressed); default: the default guest\'s, unless --append names a root= device')
     .option('--append <cmdline>', `kernel command line (default: "${DEFAULT_APPEND}"; with --console virtio, console=hvc0 is added when it names no console)`)
-    .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G (at least 16M)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
+    .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G: at least 16M, at most 2G (RAM, at guest address 0x80000000, is kept below the 4 GiB line, and shares one 32-bit WebAssembly.Memory with the harts\' state)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
     .addOption(new Option('--vcpus <n>', 'number of virtual CPUs, 1 to 8').default(1).argParser(parseVcpusOption))
     .option('--disk <file[,ro][,serial=S][,if=virtio|nvme]>', 'disk backed by a raw image file: virtio-blk, or with if=nvme an NVMe controller on PCIe (--mode full) (repeatable)', collect, [])
     .option('--console <uart|virtio>', 'guest console: uart (ttyS0, the default) or virtio (a virtio console, hvc0, made the kernel console)')
@@ -154,15 +176,37 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
     .option('--net <spec>', 'network interface: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P; add ,model=e1000 for an Intel e1000 on PCIe instead of virtio-net (--mode full) (repeatable)', collect, [])
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
+    .option('--save-on-exit <file>', 'when you quit (Ctrl-A X, monitor quit), save the guest to file instead of discarding it')
+    .option('--restore <file>', 'resume a guest saved with --save-on-exit or the monitor\'s save (its machine comes from the file)')
     .addHelpText('after', CONSOLE_HELP)
-    .action(async (opts: RunOptions) => {
+    .addHelpText('after', '\nExit status: 0 after poweroff, 101 when the guest kernel panics (pvpanic), the code a guest\nwrites to the test device, 130 after Ctrl-A X, 64 for a bad command line.')
+    .action(async (opts: RunOptions, cmd: Command) => {
+      if (opts.restore !== undefined) {
+        const given = RESTORE_CONFLICTS.filter((o) => cmd.getOptionValueSource(o) === 'cli');
+        if (given.length > 0) {
+          throw new BanquiseError(`--restore takes the machine from the save file: drop ${given.map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`, 64);
+        }
+        const saved = await loadMachineFile(opts.restore);
+        const info = await runPvSession({
+          machine: saved.state.config,
+          restore: saved.state,
+          backends: { blobs: restoreBlobs(saved.state.config) },
+          streams: { stdin: process.stdin, stdout: process.stdout },
+          ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
+          ...(opts.saveOnExit !== undefined ? { saveOnExit: opts.saveOnExit } : {}),
+        });
+        if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
+        setExit(info.exitCode);
+        return;
+      }
       if (opts.bios !== undefined && opts.mode !== 'full') throw new BanquiseError('--bios needs --mode full', 64);
       let kernelPath = opts.kernel;
       let initrdPath = opts.initrd;
       if (kernelPath === undefined) {
         const guest = await defaultGuest();
         kernelPath = guest.kernel;
-        initrdPath ??= guest.initrd;
+        // With root= the disk is the root: the default initramfs would shadow it.
+        if (!namesRootDevice(opts.append ?? '')) initrdPath ??= guest.initrd;
       }
       const nets = opts.net.map(parseNetOption);
       const shares = shareConfigsOf(opts.share.map(parseShareOption));
@@ -197,7 +241,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         },
         devices: {
           disks: virtioCfg.disks,
-          nics: nets.map(nicConfigOf),
+          nics: nets.map((n, i) => nicConfigOf(n, i)),
           shares,
           console: virtioCfg.virtioConsole ? 'virtio' : 'serial',
           ...(virtioCfg.vsock !== undefined ? { vsock: virtioCfg.vsock } : {}),
@@ -209,6 +253,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         machine,
         streams: { stdin: process.stdin, stdout: process.stdout },
         ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
+        ...(opts.saveOnExit !== undefined ? { saveOnExit: opts.saveOnExit } : {}),
       });
       if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
       setExit(info.exitCode);
@@ -232,6 +277,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       if (info.message !== undefined) process.stderr.write(`${info.message}\n`);
       setExit(info.exitCode);
     });
+  addToolstackVerbs(program, setExit);
   return program;
 }
 

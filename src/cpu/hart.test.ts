@@ -310,3 +310,20 @@ test('PAUSE ends the slice early (the machine then runs another hart)', () => {
   assert.equal(r.hart.instret, 2);
   assert.equal(r.hart.getPc(), B + 8n);
 });
+
+test('2 GiB of RAM: loads, stores and fetches in the top page (buffer offsets past 2^31)', () => {
+  const r = makeHartRig({ ramSizeBytes: 2 ** 31 });
+  const top = RAM_BASE + 2 ** 31 - 4096; // 0xffff_f000: its buffer offset is above 2^31
+  // At the top page: x3 = [x1 + 8]; x3 again (now through the TLB); wfi.
+  r.load([rv.ld(3, 1, 8), rv.ld(4, 1, 8), rv.sd(3, 1, 16), rv.ld(5, 1, 16), rv.wfi()], top + 0x100);
+  // At RAM_BASE: x1 = top; [x1 + 8] = x2 (stored twice: the second store hits the TLB); jump to top + 0x100.
+  r.hart.setX(1, BigInt(top));
+  r.hart.setX(2, 0x1122_3344_5566_7788n);
+  r.hart.setX(6, BigInt(top + 0x100));
+  r.load([rv.sd(2, 1, 8), rv.sd(2, 1, 8), rv.jalr(0, 6, 0)]);
+  assert.equal(r.hart.run(100), StopReason.Wfi);
+  assert.equal(r.hart.getX(3), 0x1122_3344_5566_7788n);
+  assert.equal(r.hart.getX(4), 0x1122_3344_5566_7788n);
+  assert.equal(r.hart.getX(5), 0x1122_3344_5566_7788n);
+  assert.equal(r.mem.readU64(top + 8), 0x1122_3344_5566_7788n);
+});

@@ -16,7 +16,7 @@ import { HartSlot as S, HART_STATE_BYTES, TLB_BANKS, TLB_ENTRIES } from './hart-
 import { Mstatus, MstatusHi } from './csr-bits.js';
 import { csrRead, csrWrite, writeMstatus } from './csr.js';
 import { Flow } from './flow.js';
-import { Acc, TlbTag, flushIcache, flushTlb, selectBanks } from './mmu.js';
+import { Acc, TlbTag, flushIcache, flushStoreTlb, flushTlb, selectBanks } from './mmu.js';
 import { Pmp } from './pmp.js';
 import { fetchSlow, loadSlow, storeSlow } from './slow-access.js';
 import { exception, illegal, mipValue, pendingInterrupt, trap, updateSstc } from './trap.js';
@@ -124,7 +124,7 @@ export class Hart {
   /** @internal */
   readonly tlbTagHi: Int32Array[];
   /** @internal */
-  readonly tlbOff: Int32Array[];
+  readonly tlbOff: Uint32Array[];
   /** @internal Derived PMP ranges (rebuilt from the CSRs on every pmp write). */
   readonly pmp: Pmp;
   /** @internal undefined when the soft-float module is a contract stub without SoftFloat. */
@@ -187,7 +187,7 @@ export class Hart {
       const base = stateOffset + (S.TLB + t * 3 * TLB_ENTRIES) * 4;
       this.tlbTag.push(new Int32Array(buf, base, TLB_ENTRIES));
       this.tlbTagHi.push(new Int32Array(buf, base + TLB_ENTRIES * 4, TLB_ENTRIES));
-      this.tlbOff.push(new Int32Array(buf, base + TLB_ENTRIES * 8, TLB_ENTRIES));
+      this.tlbOff.push(new Uint32Array(buf, base + TLB_ENTRIES * 8, TLB_ENTRIES));
     }
     this.pmp = new Pmp(this.st);
     this.mulDiv = new MulDiv(this);
@@ -310,6 +310,14 @@ export class Hart {
    *  on every fetch, so only the cached fetch page (re-derived at each block boundary) matters. */
   flushIcache(): void {
     flushIcache(this);
+  }
+
+  /**
+   * Drops the cached store translations: the next store to each page marks it dirty in
+   * GuestMemory.dirty again (a dirty-tracking round starts; see machine/dirty-tracking.ts).
+   */
+  dropStoreTranslations(): void {
+    flushStoreTlb(this);
   }
 
   /** Architectural reset: M-mode, pc = resetPc, CSRs at reset values, not waiting. */

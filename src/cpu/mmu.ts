@@ -36,6 +36,14 @@ export function flushIcache(h: Hart): void {
   for (let b = 0; b < TLB_BANKS; b++) h.tlbTag[b * 3 + Acc.Fetch]!.fill(TlbTag.INVALID);
 }
 
+/**
+ * Drops every store translation of every bank. The next store to each page then misses, and
+ * the fill (fillTlb) marks the page dirty: how a dirty-tracking round starts (live migration).
+ */
+export function flushStoreTlb(h: Hart): void {
+  for (let b = 0; b < TLB_BANKS; b++) h.tlbTag[b * 3 + Acc.Store]!.fill(TlbTag.INVALID);
+}
+
 /** Picks the TLB banks of the current context (privilege, MPRV/MPP, SUM); no flush needed. */
 export function selectBanks(h: Hart): void {
   const st = h.st;

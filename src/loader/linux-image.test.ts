@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { BanquiseError } from '../base/errors.js';
-import { parseLinuxImage } from './linux-image.js';
+import { MIN_FILE_FRACTION_OF_IMAGE_SIZE, parseLinuxImage } from './linux-image.js';
 
 function header(textOffset: bigint, imageSize: bigint, opts: { magic2?: boolean; magic?: boolean; len?: number } = {}) {
   const b = new Uint8Array(opts.len ?? 4096);
@@ -25,9 +25,9 @@ function rejects(bytes: Uint8Array, re: RegExp): void {
 }
 
 test('reads text_offset, image_size and version', () => {
-  const img = parseLinuxImage(header(0x200000n, 0x1400000n));
+  const img = parseLinuxImage(header(0x200000n, 0x1800n));
   assert.equal(img.textOffset, 0x200000);
-  assert.equal(img.imageSizeBytes, 0x1400000);
+  assert.equal(img.imageSizeBytes, 0x1800);
   assert.equal(img.version, 2);
   assert.equal(img.bytes.length, 4096);
 });
@@ -36,6 +36,15 @@ test('image_size is at least the file length; either magic is accepted', () => {
   assert.equal(parseLinuxImage(header(0x200000n, 0n)).imageSizeBytes, 4096);
   assert.equal(parseLinuxImage(header(0n, 0n, { magic2: false })).textOffset, 0);
   assert.equal(parseLinuxImage(header(0n, 0n, { magic: false })).textOffset, 0);
+});
+
+test('a file cut short of the header\'s image_size is refused as truncated', () => {
+  const full = header(0x200000n, 0x10000n, { len: 0xf000 });
+  assert.equal(parseLinuxImage(full).imageSizeBytes, 0x10000, 'a .bss of 4 KiB past the file is normal');
+  assert.throws(
+    () => parseLinuxImage(full.subarray(0, 0x1000)),
+    (e: unknown) => e instanceof BanquiseError && e.exitCode === 64 && /truncated.*4096 bytes.*65536/.test(e.message),
+  );
 });
 
 test('other files are refused with a message saying what they are', () => {
@@ -48,7 +57,7 @@ test('other files are refused with a message saying what they are', () => {
 });
 
 test('fuzz: flips and truncations give BanquiseError or a sane image', () => {
-  const good = header(0x200000n, 0x10000n);
+  const good = header(0x200000n, 0x1000n);
   let seed = 7;
   const rnd = (n: number) => {
     seed = (Math.imul(seed, 48271) + 1) >>> 0;
@@ -70,7 +79,10 @@ test('fuzz: flips and truncations give BanquiseError or a sane image', () => {
 test('a real kernel Image (the default guest\'s, or a Debian one) parses', (t) => {
   // The default guest's cache (npm run guest; CI builds it before the tests), then Debian's.
   const cache = `${process.env.XDG_CACHE_HOME ?? `${process.env.HOME ?? ''}/.cache`}/banquise/guest`;
-  const guestDirs = existsSync(cache) ? readdirSync(cache).map((d) => `${cache}/${d}`) : [];
+  // Only finished builds: skip `.lock-*` files and `.work-*` folders of a build in progress.
+  const guestDirs = existsSync(cache)
+    ? readdirSync(cache, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => `${cache}/${d.name}`)
+    : [];
   const dirs = [...guestDirs, '/usr/lib/linux-image-riscv64', '/boot'];
   // Only directories: the cache also holds lock files while a guest build runs.
   const found = dirs.filter((d) => existsSync(d) && statSync(d).isDirectory()).flatMap((d) => readdirSync(d).filter((f) => /^(Image|vmlinux-.*riscv64)$/.test(f)).map((f) => `${d}/${f}`));
@@ -81,4 +93,5 @@ test('a real kernel Image (the default guest\'s, or a Debian one) parses', (t) =
   const bytes = new Uint8Array(readFileSync(found[0]));
   const img = parseLinuxImage(bytes);
   assert.equal(img.textOffset % 4096, 0);
+  assert.ok(bytes.length >= img.imageSizeBytes * MIN_FILE_FRACTION_OF_IMAGE_SIZE);
 });

@@ -23,6 +23,12 @@ export const RISCV_IMAGE_MAGIC2 = 0x05435352;
 export const RISCV_IMAGE_MAGIC = 0x5643534952n;
 /** Refuse sizes beyond anything a domain's RAM (2 GiB) can hold. */
 const MAX_IMAGE_BYTES = 2 ** 31;
+/**
+ * The Image file holds the whole kernel but its zero-filled `.bss` (image_size counts both), and
+ * `.bss` is a small part of any kernel (7% of the default guest's image_size). A file holding less
+ * than this fraction of image_size is cut short: an interrupted download or copy.
+ */
+export const MIN_FILE_FRACTION_OF_IMAGE_SIZE = 0.5;
 
 function notRiscv(why: string): never {
   throw new BanquiseError(`the kernel file is not a RISC-V Linux Image: ${why}`, 64);
@@ -48,6 +54,13 @@ export function parseLinuxImage(bytes: Uint8Array): LinuxImage {
   const version = view.getUint32(0x20, true);
   if (textOffset >= BigInt(MAX_IMAGE_BYTES)) notRiscv(`text_offset 0x${textOffset.toString(16)} is absurd`);
   if (imageSize > BigInt(MAX_IMAGE_BYTES)) notRiscv(`image_size ${imageSize} is larger than any guest RAM`);
+  if (bytes.length < Number(imageSize) * MIN_FILE_FRACTION_OF_IMAGE_SIZE) {
+    throw new BanquiseError(
+      `the kernel file is truncated: it is ${bytes.length} bytes, but its header says the kernel occupies ` +
+        `${imageSize} bytes (the file holds all of it but .bss); copy or download it again`,
+      64,
+    );
+  }
   const imageSizeBytes = Math.max(Number(imageSize), bytes.length);
   return { textOffset: Number(textOffset), imageSizeBytes, bytes, version };
 }

@@ -7,6 +7,7 @@ export type BoardDeviceKind =
   | 'boot-rom'
   | 'test'
   | 'rtc'
+  | 'pvpanic'
   | 'clint'
   | 'plic'
   | 'uart'
@@ -72,6 +73,8 @@ export const BOARD_LAYOUT: readonly BoardSlot[] = Object.freeze([
   slot('boot-rom', 'boot-rom', 0x0000_1000, 0xf000, []),
   slot('test', 'test', 0x0010_0000, 0x1000, ['sifive,test1', 'sifive,test0', 'syscon']),
   slot('rtc', 'rtc', 0x0010_1000, 0x1000, ['google,goldfish-rtc'], 11),
+  // Not on QEMU's riscv virt (which has no pvpanic): a free page after the RTC.
+  slot('pvpanic-mmio', 'pvpanic', 0x0010_2000, 0x1000, ['qemu,pvpanic-mmio']),
   slot('clint', 'clint', 0x0200_0000, 0x1_0000, ['sifive,clint0', 'riscv,clint0']),
   slot('pcie-pio', 'pcie-pio', 0x0300_0000, 0x1_0000, []),
   slot('plic', 'plic', 0x0c00_0000, 0x60_0000, ['sifive,plic-1.0.0', 'riscv,plic0']),

@@ -110,7 +110,7 @@ test('pv boot places kernel, initrd and DTB in RAM and enters S-mode with a0/a1'
     console: { write: () => {} },
   });
   // A minimal RISC-V Image: header with text_offset 2 MiB, image_size 3 MiB, magic "RISCV\0\0\0", "RSC\x05".
-  const kernel = new Uint8Array(4096);
+  const kernel = new Uint8Array(0x20_0000); // 2 MiB of the 3 MiB image: the rest is .bss
   const v = new DataView(kernel.buffer);
   v.setBigUint64(8, 0x20_0000n, true);
   v.setBigUint64(16, 0x30_0000n, true);
@@ -148,7 +148,7 @@ test('pv boot refuses a kernel that is not an Image and RAM that is too small', 
     console: { write: () => {} },
   });
   assert.throws(() => pvBoot(m, { kernel: new Uint8Array(4096), bootargs: '', random: () => {} }), /Image|magic/i);
-  const kernel = new Uint8Array(4096);
+  const kernel = new Uint8Array(0x20_0000); // 2 MiB of the 3 MiB image: the rest is .bss
   const v = new DataView(kernel.buffer);
   v.setBigUint64(8, 0x20_0000n, true);
   v.setBigUint64(16, 0x30_0000n, true);
@@ -187,6 +187,17 @@ test('same tree shape as QEMU virt (when dtc and qemu-system-riscv64 are install
     assert.deepEqual(m.cells('reg'), n.cells('reg'), n.name);
     assert.deepEqual(m.strings('compatible'), n.strings('compatible'), n.name);
     assert.deepEqual(m.cells('interrupts'), n.cells('interrupts'), n.name);
+  }
+  // Ours adds the pvpanic-mmio device at an address QEMU leaves free.
+  const pvpanic = mine.child('soc')!.child('pvpanic-mmio@102000');
+  assert.ok(pvpanic !== undefined);
+  assert.deepEqual(pvpanic.strings('compatible'), ['qemu,pvpanic-mmio']);
+  for (const n of qemu.child('soc')!.children) {
+    const reg = n.cells('reg');
+    if (reg === undefined || reg.length < 4) continue;
+    const base = reg[0]! * 2 ** 32 + reg[1]!;
+    const size = reg[2]! * 2 ** 32 + reg[3]!;
+    assert.ok(base + size <= 0x102000 || base >= 0x103000, `${n.name} does not overlap pvpanic`);
   }
   for (const name of ['poweroff', 'reboot']) {
     assert.equal(mine.child(name)!.u32('value'), qemu.child(name)!.u32('value'));

@@ -149,6 +149,12 @@ export function buildDeviceTree(cfg: DeviceTreeConfig): Uint8Array {
         fdt.propStrings('compatible', slot.compatible);
         fdt.endNode();
         break;
+      case 'pvpanic':
+        fdt.beginNode(nodeName(slot));
+        fdt.propCells('reg', reg(slot));
+        fdt.propStrings('compatible', slot.compatible);
+        fdt.endNode();
+        break;
       case 'rtc':
       case 'uart':
         fdt.beginNode(nodeName(slot));

@@ -16,6 +16,7 @@ export type { MachineDevices, NamedVirtioDevice } from './machine-devices.js';
 export { kernelConsole } from './kernel-cmdline.js';
 export { MACHINE_STATE_VERSION, RAM_PAGE_BYTES, ramPages } from './machine-state.js';
 export type { MachineState, HartEntryState, RamPage } from './machine-state.js';
+export { GUEST_PANIC_EXIT_CODE } from './machine.js';
 export { buildDeviceTree, HART_ISA } from './device-tree.js';
 export type { DeviceTreeConfig } from './device-tree.js';
 export { pvBoot } from './pv-boot.js';

@@ -21,6 +21,7 @@ import { e1000PciFunction } from '../devices/e1000/e1000-pci.js';
 import { nvmePciFunction } from '../devices/nvme/nvme-pci.js';
 import type { NetBackend } from '../devices/virtio/net/net-backend.js';
 import { fullBoot } from './full-boot.js';
+import { VirtioInputDevice } from '../devices/virtio/input/input-device.js';
 import type { HostBackends } from './host-backends.js';
 import { Machine, type MachineExit, type PciSlotFactory, type VirtioSlotFactory } from './machine.js';
 import type { MachineConfig } from './machine-config.js';
@@ -37,6 +38,12 @@ export interface BuildOptions {
    * of booting: RAM, harts and every device continue where the snapshot was taken.
    */
   readonly state?: MachineState;
+  /**
+   * false: neither boot nor restore; RAM stays zero and the harts in reset, for a caller that
+   * fills RAM itself and then calls `machine.restore` (a migration destination, built before
+   * the pages arrive so that the stop does not wait for a 256 MiB allocation). Default true.
+   */
+  readonly boot?: boolean;
 }
 
 /** Default MAC of interface `index`: QEMU's 52:54:00:12:34:56, last byte + index. */
@@ -50,7 +57,7 @@ function macBytes(mac: string): Uint8Array {
 
 /**
  * The virtio devices of `config`, in slot order: disks, virtio console, rng, balloon, vsock,
- * nics, shares. Slot order is guest-visible (probe order: vda, vdb…, eth0…): keep it stable.
+ * nics, shares, input. Slot order is guest-visible (probe order: vda, vdb…, eth0…): keep it stable.
  * NVMe disks and e1000 NICs (full mode) are PCI functions: see pciFactories.
  */
 function createDevices(config: MachineConfig, backends: HostBackends): MachineDevices {
@@ -78,6 +85,7 @@ function createDevices(config: MachineConfig, backends: HostBackends): MachineDe
     };
     return add('9p', i, new Virtio9pDevice(new P9Server(backends.share(i, s), { onHostError }), s.tag));
   });
+  const input = d.input === true ? add('input', 0, new VirtioInputDevice()) : undefined;
   return {
     all,
     blocks,
@@ -87,6 +95,7 @@ function createDevices(config: MachineConfig, backends: HostBackends): MachineDe
     ...(rng !== undefined ? { rng } : {}),
     ...(balloon !== undefined ? { balloon } : {}),
     ...(vsock !== undefined ? { vsock } : {}),
+    ...(input !== undefined ? { input } : {}),
   };
 }
 
@@ -164,6 +173,7 @@ export function buildMachine(config: MachineConfig, backends: HostBackends, opti
     machine.restore(options.state);
     return machine;
   }
+  if (options.boot === false) return machine;
   const boot = config.boot;
   const files = {
     kernel: backends.blob(boot.kernel),

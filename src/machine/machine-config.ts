@@ -92,6 +92,11 @@ export interface DevicesConfig {
   readonly balloon: boolean;
   /** virtio-rng. */
   readonly rng: boolean;
+  /**
+   * virtio-input keyboard with the power and restart keys: how the host asks the guest to shut
+   * down or reboot gracefully (domains have one). Last slot, after the shares. Default false.
+   */
+  readonly input?: boolean;
 }
 
 /** Smallest RAM a machine may have. */

@@ -8,6 +8,7 @@ import type { VirtioNetDevice } from '../devices/virtio/net/virtio-net.js';
 import type { Virtio9pDevice } from '../devices/virtio/p9/virtio-9p.js';
 import type { VirtioEntropyDevice } from '../devices/virtio/rng/entropy-device.js';
 import type { VirtioVsockDevice } from '../devices/virtio/vsock/vsock-device.js';
+import type { VirtioInputDevice } from '../devices/virtio/input/input-device.js';
 
 /** One virtio device with the name it reports under (`virtio-blk.0`) and its slot. */
 export interface NamedVirtioDevice {
@@ -26,6 +27,8 @@ export interface MachineDevices {
   readonly rng?: VirtioEntropyDevice;
   readonly balloon?: VirtioBalloonDevice;
   readonly vsock?: VirtioVsockDevice;
+  /** The power/restart keys (devices.input). */
+  readonly input?: VirtioInputDevice;
 }
 
 /** A machine without virtio devices. */

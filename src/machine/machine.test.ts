@@ -5,10 +5,10 @@ import { BanquiseError } from '../base/errors.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import type { IrqLine } from '../memory/irq-line.js';
 import type { MmioDevice } from '../memory/mmio-bus.js';
-import { BOARD_LAYOUT, RAM_BASE_GPA } from './board-layout.js';
+import { BOARD_LAYOUT, RAM_BASE_GPA, boardSlot } from './board-layout.js';
 import { ElfRunner } from './elf-runner.js';
 import { fullBoot } from './full-boot.js';
-import { Machine, MAX_IDLE_SLEEP_MS, type BoardDeps, type MachineExit } from './machine.js';
+import { GUEST_PANIC_EXIT_CODE, Machine, MAX_IDLE_SLEEP_MS, type BoardDeps, type MachineExit } from './machine.js';
 import { enterSupervisor } from './supervisor-entry.js';
 
 // ---- a tiny RV64 assembler (just what the programs below use) ----
@@ -419,4 +419,39 @@ test('pv: HSM retentive suspend sleeps until the armed timer fires, then the cal
   assert.deepEqual(exits, [{ kind: 'poweroff' }]);
   assert.equal(m.mem.readU64(FLAG + 8), 1n, 'resumed after the ecall');
   assert.equal(m.mem.readU64(FLAG), 0n, 'hart_suspend returned SBI_SUCCESS');
+});
+
+test('pvpanic: the guest reads the supported events and a PANICKED write ends the run with GUEST_PANIC_EXIT_CODE', () => {
+  const { m, exits } = machine();
+  const slot = boardSlot('pvpanic');
+  const r = m.bus.find(slot.baseGpa)!;
+  assert.equal(r.device.read(0, 1), 3, 'PANICKED | CRASH_LOADED');
+  r.device.write(0, 1, 2);
+  assert.equal(exits.length, 0, 'crash-loaded alone does not stop the guest');
+  r.device.write(0, 1, 1);
+  assert.equal(exits.length, 1);
+  const e = exits[0] as MachineExit;
+  assert.ok(e.kind === 'fail' && e.code === GUEST_PANIC_EXIT_CODE && /panicked/.test(e.message ?? ''), JSON.stringify(e));
+});
+
+test('yieldSlice: a device kick ends the slice at once; the run goes on in the next slice', () => {
+  let m!: Machine;
+  let kicks = 0;
+  const kicked = (_mem: GuestMemory, _irq: IrqLine): MmioDevice => ({
+    read: () => 0,
+    write: () => {
+      kicks++;
+      m.yieldSlice();
+    },
+  });
+  ({ m } = machine({ virtio: [kicked] }));
+  // Kick the device (slot 0 at 0x10001000), then spin forever, as Linux's hvc waits for its buffer.
+  load(m, [...li(T0, 0x1000_1000n), sw(0, T0, 0x50), J_SELF]);
+  m.resetHarts(BigInt(BASE));
+  const s = m.runSlice(1_000_000);
+  assert.equal(kicks, 1);
+  assert.equal(s.reason, 'budget');
+  assert.ok(s.instructions < 1000, `the slice ended right after the kick (${s.instructions} instructions)`);
+  const next = m.runSlice(100_000);
+  assert.ok(next.instructions >= 99_000, `the next slice runs its whole budget (${next.instructions})`);
 });

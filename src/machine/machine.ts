@@ -12,6 +12,7 @@ import { Plic } from '../devices/plic/plic.js';
 import { PciConfigSpace } from '../devices/pci/pci-config.js';
 import { PCI_SLOT_COUNT, PciHost, hostBridgeFunction } from '../devices/pci/pci-host.js';
 import { SifiveTest } from '../devices/sifive-test/sifive-test.js';
+import { Pvpanic } from '../devices/pvpanic/pvpanic.js';
 import { UART_IER, UART_IER_ERBFI, UART_LCR, UART_LCR_DLAB, Uart16550 } from '../devices/uart16550/uart16550.js';
 import { GuestMemory } from '../memory/guest-memory.js';
 import type { IrqLine } from '../memory/irq-line.js';
@@ -37,7 +38,10 @@ export type VirtioSlotFactory = (mem: GuestMemory, irq: IrqLine) => MmioDevice;
 /** Creates one PCI function (full mode), given guest memory for its DMA. */
 export type PciSlotFactory = (mem: GuestMemory) => PciConfigSpace;
 
-/** How a machine run ended. */
+/** Exit code of a run whose guest kernel panicked (pvpanic), distinct from poweroff (0) and usage errors. */
+export const GUEST_PANIC_EXIT_CODE = 101;
+
+/** How a run ended. */
 export type MachineExit = { kind: 'poweroff' } | { kind: 'reboot' } | { kind: 'fail'; code: number; message?: string };
 
 /** What the board is built from: its shape and its host dependencies (closures, host objects). */
@@ -116,6 +120,8 @@ export class Machine implements SbiHost {
   readonly uart: Uart16550;
   readonly rtc: GoldfishRtc;
   readonly test: SifiveTest;
+  /** The guest's panic notifier (pvpanic-mmio): a panic ends the run with GUEST_PANIC_EXIT_CODE. */
+  readonly pvpanic: Pvpanic;
   /** virtio-mmio devices by slot (undefined = empty slot, no device-tree node). */
   readonly virtio: (MmioDevice | undefined)[] = [];
   /** The PCIe host bridge (full mode only). */
@@ -136,6 +142,7 @@ export class Machine implements SbiHost {
   private sbiInputHead = 0;
   private sbiInputCount = 0;
   private nextHart = 0;
+  private yieldRequested = false;
 
   constructor(config: BoardDeps) {
     if (!Number.isInteger(config.vcpus) || config.vcpus < 1 || config.vcpus > 8) {
@@ -210,6 +217,11 @@ export class Machine implements SbiHost {
     } else {
       this.pci = undefined;
     }
+    this.pvpanic = new Pvpanic((e) => {
+      if (e === 'panicked') {
+        this.requestExit({ kind: 'fail', code: GUEST_PANIC_EXIT_CODE, message: 'the guest kernel panicked (reported through pvpanic; its console shows why)' });
+      }
+    });
     const factories = config.virtio ?? [];
     for (const slot of BOARD_LAYOUT) {
       let device: MmioDevice | undefined;
@@ -217,6 +229,7 @@ export class Machine implements SbiHost {
         case 'boot-rom': device = this.bootRom; break;
         case 'test': device = this.test; break;
         case 'rtc': device = this.rtc; break;
+        case 'pvpanic': device = this.pvpanic; break;
         case 'clint': device = this.clint; break;
         case 'plic': device = this.plic; break;
         case 'uart': device = this.uart; break;
@@ -253,6 +266,16 @@ export class Machine implements SbiHost {
     let n = 0;
     for (const h of this.harts) n += h.steps;
     return n;
+  }
+
+  /**
+   * Ends the current slice at the next block boundary without ending the run: host work the
+   * guest waits for (a virtqueue kick processed between slices) then runs at once, instead of
+   * after the rest of a slice in which the guest only spins (Linux's hvc waits so for each write).
+   */
+  yieldSlice(): void {
+    this.yieldRequested = true;
+    for (const h of this.harts) h.requestStop();
   }
 
   /** Ends the run (first request wins): every hart stops at its next block boundary. */
@@ -296,12 +319,13 @@ export class Machine implements SbiHost {
     const quantum = n === 1 ? UP_QUANTUM : SMP_QUANTUM;
     let executed = 0; // retired
     let spent = 0; // retired + trapped: a guest looping on faults must still use up its budget
-    while (spent < budget && this.exit === undefined) {
+    this.yieldRequested = false;
+    while (spent < budget && this.exit === undefined && !this.yieldRequested) {
       this.clint.update();
       this.rtc.update();
       this.wakeHarts();
       let allWaiting = true;
-      for (let i = 0; i < n && this.exit === undefined; i++) {
+      for (let i = 0; i < n && this.exit === undefined && !this.yieldRequested; i++) {
         const h = (this.nextHart + i) % n;
         if (this.hsm[h] !== HsmState.STARTED) continue;
         const hart = this.harts[h]!;
@@ -412,8 +436,10 @@ export class Machine implements SbiHost {
    * The whole machine as plain data (machine-state.ts), RAM copied. Take it between slices.
    * Throws BanquiseError when the machine was not made by `buildMachine` (no config to rebuild
    * from) or a device still has I/O in flight at its host backend (retry after a slice).
+   * With `withoutRam`, `ram` is empty: the snapshot stream sends RAM page by page from `mem`
+   * (a 256 MiB copy would add to a migration's downtime).
    */
-  save(): MachineState {
+  save(options: { readonly withoutRam?: boolean } = {}): MachineState {
     const config = this.config;
     if (config === undefined) throw new BanquiseError('this machine was not built from a MachineConfig: it cannot be saved', 64);
     if (config.mode === 'full') throw new BanquiseError('saving a full-mode machine is not supported yet (PCI devices have no snapshot)', 64);
@@ -447,7 +473,7 @@ export class Machine implements SbiHost {
       test: this.test.save(),
       virtio,
       ...(this.exit !== undefined ? { exit: this.exit } : {}),
-      ram: this.mem.u8.slice(ramStart, ramStart + this.mem.ramSizeBytes),
+      ram: options.withoutRam === true ? new Uint8Array(0) : this.mem.u8.slice(ramStart, ramStart + this.mem.ramSizeBytes),
     };
   }
 
@@ -490,7 +516,8 @@ export class Machine implements SbiHost {
     const exit = state.exit;
     if (exit !== undefined && !(exit.kind === 'poweroff' || exit.kind === 'reboot' || (exit.kind === 'fail' && Number.isInteger(exit.code)))) bad('exit is malformed');
 
-    this.mem.u8.set(state.ram, this.mem.ramOffset);
+    // A state whose RAM is this machine's own (filled in place by a migration) needs no copy.
+    if (state.ram.buffer !== this.mem.buffer || state.ram.byteOffset !== this.mem.ramOffset) this.mem.u8.set(state.ram, this.mem.ramOffset);
     this.plic.restore(state.plic);
     this.clint.restore(state.clint);
     this.uart.restore(state.uart);

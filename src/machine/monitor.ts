@@ -53,6 +53,12 @@ export interface MonitorDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Longest wait for fresh guest statistics (default 1000 ms). */
   readonly statsTimeoutMs?: number;
+  /**
+   * Saves the domain to the save file `path` (the guest is paused while it is captured) and
+   * returns a line for the user; throws a BanquiseError saying what went wrong. Without it,
+   * `save` is not offered.
+   */
+  readonly save?: (path: string) => Promise<string>;
 }
 
 /** The answer to one command line. */
@@ -80,6 +86,8 @@ const HELP = [
   'info sbi             SBI calls per extension and function',
   'info cpus            each hart: pc, privilege, instructions retired, waiting in wfi',
   'info devices         each virtio device: state, malformed chains, bad requests, resets and why',
+  'save [-c] <file>     save the domain to a file and end banquise (-c: checkpoint, keep running);\n' +
+    '                     banquise run --restore <file> resumes it',
   'quit                 stop the domain and end banquise',
 ];
 
@@ -120,6 +128,20 @@ export function formatBytes(bytes: number | bigint): string {
 export class Monitor {
   constructor(private readonly deps: MonitorDeps) {}
 
+  /** `save [-c] FILE`: the file name is the rest of the line (it may hold spaces). */
+  private async saveCommand(rest: string): Promise<MonitorReply> {
+    if (this.deps.save === undefined) return reply('error: this domain cannot be saved from the monitor');
+    const checkpoint = rest === '-c' || rest.startsWith('-c ');
+    const path = checkpoint ? rest.slice(2).trim() : rest;
+    if (path === '' || path.startsWith('-')) return reply('error: usage: save [-c] <file>');
+    try {
+      const text = await this.deps.save(path);
+      return checkpoint ? reply(text) : { text: `${text}\nstopping the domain`, quit: true };
+    } catch (err) {
+      return reply(`error: ${(err as Error).message}`);
+    }
+  }
+
   /** Runs one command line; errors are replies (starting with "error: "), never exceptions. */
   async execute(line: string): Promise<MonitorReply> {
     if (line.length > MONITOR_MAX_LINE) return reply(`error: command line longer than ${MONITOR_MAX_LINE} characters`);
@@ -133,6 +155,8 @@ export class Monitor {
       case 'quit':
       case 'q':
         return { text: 'stopping the domain', quit: true };
+      case 'save':
+        return this.saveCommand(line.trim().slice(4).trim());
       case 'balloon':
         return reply(this.balloon(args));
       case 'info':

@@ -213,7 +213,7 @@ function vsock(raw: unknown, path: string): VsockConfig {
 }
 
 function devices(raw: unknown, path: string): DevicesConfig {
-  const o = object(raw === undefined ? {} : raw, path, ['disks', 'nics', 'shares', 'console', 'vsock', 'balloon', 'rng']);
+  const o = object(raw === undefined ? {} : raw, path, ['disks', 'nics', 'shares', 'console', 'vsock', 'balloon', 'rng', 'input']);
   const disks = list(o, 'disks', path).map((d, i) => disk(d, `${join(path, 'disks')}[${i}]`));
   const nics = list(o, 'nics', path).map((n, i) => nic(n, `${join(path, 'nics')}[${i}]`));
   const shares = list(o, 'shares', path).map((s, i) => share(s, `${join(path, 'shares')}[${i}]`));
@@ -231,6 +231,7 @@ function devices(raw: unknown, path: string): DevicesConfig {
     ...(v !== undefined ? { vsock: v } : {}),
     balloon: boolean(o, 'balloon', path, false),
     rng: boolean(o, 'rng', path, true),
+    ...(o['input'] !== undefined ? { input: boolean(o, 'input', path, false) } : {}),
   };
 }
 
@@ -238,7 +239,7 @@ function devices(raw: unknown, path: string): DevicesConfig {
 export function virtioDeviceCount(d: DevicesConfig): number {
   const disks = d.disks.filter((x) => x.interface !== 'nvme').length;
   const nics = d.nics.filter((x) => x.model !== 'e1000').length;
-  return disks + (d.console === 'virtio' ? 1 : 0) + (d.rng ? 1 : 0) + (d.balloon ? 1 : 0) + (d.vsock ? 1 : 0) + nics + d.shares.length;
+  return disks + (d.console === 'virtio' ? 1 : 0) + (d.rng ? 1 : 0) + (d.balloon ? 1 : 0) + (d.vsock ? 1 : 0) + nics + d.shares.length + (d.input === true ? 1 : 0);
 }
 
 /** PCI functions beyond the host bridge a machine may have (bus 0 has 32 device numbers). */

@@ -88,6 +88,16 @@ export class GuestMemory {
     for (let p = first; p <= last; p++) this.dirty[p >>> 5] |= 1 << (p & 31);
   }
 
+  /**
+   * Copies the dirty bitmap into `into` (bit p of word p >> 5 = page p) and clears it. Only the
+   * CPU's store-TLB fills and the writers here mark pages; see machine/dirty-tracking.ts.
+   */
+  takeDirty(into: Uint32Array = new Uint32Array(this.dirty.length)): Uint32Array {
+    into.set(this.dirty);
+    this.dirty.fill(0);
+    return into;
+  }
+
   /** Copies `data` into RAM at `gpa`; false (nothing written) if it does not fit. */
   write(gpa: number, data: Uint8Array): boolean {
     if (!this.contains(gpa, data.length)) return false;

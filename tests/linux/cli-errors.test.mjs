@@ -40,6 +40,35 @@ test('--help lists the commands and the console escape', () => {
   assert.match(banquise('run', '--help').stdout, /--memory/);
 });
 
+test('--version prints the version of package.json', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+  for (const flag of ['--version', '-V']) {
+    const r = banquise(flag);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), version);
+  }
+});
+
+test('run: a hostfwd host port already in use is refused at start, naming the port', async () => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = busy.address().port;
+  try {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'run', '--kernel', notAnImage, '--net', `user,hostfwd=tcp::${port}-:22`], { cwd: REPO });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 75, stderr);
+    assert.match(stderr, new RegExp(`host port ${port}.*already in use`));
+    assert.ok(stderr.trim().split('\n').length === 1, stderr);
+  } finally {
+    busy.close();
+  }
+});
+
 test('unknown command or option', () => {
   assertUsageError(banquise('frobnicate'), /unknown command/);
   assertUsageError(banquise('run', '--bogus'), /unknown option/);
@@ -57,6 +86,8 @@ test('run: memory too small or not a size', () => {
   assertUsageError(banquise('run', '--kernel', notAnImage, '--memory', '8M'), /too small/);
   assertUsageError(banquise('run', '--kernel', notAnImage, '--memory', 'lots'), /not a size/);
   assertUsageError(banquise('run', '--kernel', notAnImage, '--memory', '3G'), /too large/);
+  assert.match(banquise('run', '--help').stdout.replace(/\s+/g, ' '), /at most 2G \(RAM/, '--help says the limit and why');
+  assert.match(banquise('run', '--help').stdout, /101 when the guest kernel panics/);
 });
 
 test('run: vcpus out of range', () => {

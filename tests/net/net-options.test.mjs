@@ -39,7 +39,9 @@ test('nicConfigOf: the MachineConfig form of --net', () => {
     mac: '52:54:00:aa:bb:cc',
     backend: { kind: 'user', hostForwards: [{ hostAddress: '', hostPort: 2222, guestPort: 22 }], dnsServer: '10.1.1.1' },
   });
-  assert.deepEqual(nicConfigOf(parseNetOption('socket,connect=10.1.2.3:99')), { backend: { kind: 'socket', mode: 'connect', host: '10.1.2.3', port: 99 } });
+  const socket = nicConfigOf(parseNetOption('socket,connect=10.1.2.3:99'));
+  assert.deepEqual(socket.backend, { kind: 'socket', mode: 'connect', host: '10.1.2.3', port: 99 });
+  assert.match(socket.mac, /^52:54:00(:[0-9a-f]{2}){3}$/, 'a socket nic gets its own MAC');
 });
 
 test('the builder gives one virtio-mmio net device per nic, with its MAC', async () => {
@@ -60,4 +62,47 @@ test('the builder gives one virtio-mmio net device per nic, with its MAC', async
   } finally {
     await backends.close();
   }
+});
+
+/** A validated pv config with the given nics (a fake kernel: nothing boots). */
+function configWith(nics) {
+  return validateMachineConfig({ mode: 'pv', memoryBytes: 16 << 20, vcpus: 1, boot: { kernel: { path: 'Image' } }, devices: { rng: false, nics } });
+}
+
+test('a hostfwd whose host port is taken is an error naming the port before the guest starts', async () => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = busy.address().port;
+  const cfg = configWith([nicConfigOf(parseNetOption(`user,hostfwd=tcp::${port}-:22`))]);
+  const opts = { console: { write() {} }, blobs: { Image: fakeLinuxImage() } };
+  try {
+    await assert.rejects(openNodeBackends(cfg, opts), (e) => e.name === 'BanquiseError' && e.exitCode === 75 && e.message.includes(`host port ${port}`) && /already in use/.test(e.message));
+  } finally {
+    await new Promise((resolve) => busy.close(resolve));
+  }
+  const backends = await openNodeBackends(cfg, opts); // the same port, now free, binds
+  await backends.close();
+});
+
+test('guests on --net socket get distinct MACs unless mac= is given', async () => {
+  const macOf = async (spec) => {
+    const cfg = configWith([nicConfigOf(parseNetOption(spec), 0)]);
+    const backends = await openNodeBackends(cfg, { console: { write() {} }, blobs: { Image: fakeLinuxImage() } });
+    try {
+      const dev = buildMachine(cfg, backends).virtio[0];
+      return Array.from({ length: 6 }, (_, i) => dev.read(0x100 + i, 1));
+    } finally {
+      await backends.close();
+    }
+  };
+  const macs = new Set();
+  for (let i = 0; i < 8; i++) {
+    const mac = await macOf('socket,listen=:0');
+    assert.deepEqual(mac.slice(0, 3), [0x52, 0x54, 0x00]);
+    macs.add(mac.join(':'));
+  }
+  assert.ok(macs.size >= 7, `8 guests, ${macs.size} distinct MACs`);
+  assert.deepEqual(await macOf('socket,listen=:0,mac=52:54:00:01:02:03'), [0x52, 0x54, 0, 1, 2, 3]);
+  assert.deepEqual(await macOf('user'), [0x52, 0x54, 0, 0x12, 0x34, 0x56], 'user keeps QEMU\'s default');
 });

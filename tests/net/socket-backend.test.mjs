@@ -50,3 +50,29 @@ test('a peer announcing an impossible frame length is disconnected; frames witho
     a.close();
   }
 });
+
+test('connect= to a port where nothing listens says so once, retries, and says when the peer is there', async () => {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = probe.address().port;
+  await new Promise((resolve) => probe.close(resolve));
+  const lines = [];
+  const b = new SocketNetBackend({ mode: 'connect', host: '127.0.0.1', port }, (l) => lines.push(l));
+  try {
+    while (lines.length === 0) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], new RegExp(`connect=127\\.0\\.0\\.1:${port}: nothing listens there yet; retrying`));
+    const peer = new SocketNetBackend({ mode: 'listen', host: '127.0.0.1', port });
+    try {
+      await peer.port();
+      while (!b.connected()) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(lines.length, 2);
+      assert.match(lines[1], /connected to the peer/);
+    } finally {
+      peer.close();
+    }
+  } finally {
+    b.close();
+  }
+});

@@ -86,6 +86,12 @@ export interface VirtioDevice {
   reset(): void;
   /** Queue `q` was reset on its own (VIRTIO_F_RING_RESET). */
   resetQueue?(q: number): void;
+  /**
+   * True while work started before the last reset may still write guest memory (host I/O that
+   * writes straight into RAM and cannot be cancelled). Until it is false the transport does not
+   * let the reset complete: Status reads non-zero (§2.4: the driver waits for 0).
+   */
+  busy?(): boolean;
   /** Process available buffers of queue `q` (called from the scheduler, never inside MMIO). */
   processQueue(q: number): void;
   /** Error counters. */

@@ -18,6 +18,12 @@ import {
 import { Virtqueue, type VirtqueueState } from './virtqueue.js';
 
 /** Register offsets of the virtio-mmio window (§4.2.2, Table "MMIO Device Register Layout"). */
+/**
+ * Status read back while a reset waits for in-flight host I/O of the previous life (any non-zero
+ * value tells the driver the reset is not complete, §2.4); DEVICE_NEEDS_RESET says why.
+ */
+const RESET_IN_PROGRESS = VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+
 export const enum VirtioMmioReg {
   VIRTIO_MMIO_MAGIC_VALUE = 0x000,
   VIRTIO_MMIO_VERSION = 0x004,
@@ -169,7 +175,7 @@ export class VirtioMmioTransport implements MmioDevice {
       case VirtioMmioReg.VIRTIO_MMIO_QUEUE_NUM: return q ? q.size : 0;
       case VirtioMmioReg.VIRTIO_MMIO_QUEUE_READY: return q?.ready ? 1 : 0;
       case VirtioMmioReg.VIRTIO_MMIO_INTERRUPT_STATUS: return this.interruptStatus;
-      case VirtioMmioReg.VIRTIO_MMIO_STATUS: return this.status;
+      case VirtioMmioReg.VIRTIO_MMIO_STATUS: return this.status === 0 && this.device.busy?.() === true ? RESET_IN_PROGRESS : this.status;
       case VirtioMmioReg.VIRTIO_MMIO_QUEUE_DESC_LOW: return q ? lo(q.descGpa) : 0;
       case VirtioMmioReg.VIRTIO_MMIO_QUEUE_DESC_HIGH: return q ? hi(q.descGpa) : 0;
       case VirtioMmioReg.VIRTIO_MMIO_QUEUE_AVAIL_LOW: return q ? lo(q.availGpa) : 0;
@@ -288,6 +294,8 @@ export class VirtioMmioTransport implements MmioDevice {
       this.reset();
       return;
     }
+    // A reset still draining I/O of the previous life: the driver must wait for Status 0 (§2.4).
+    if (this.status === 0 && this.device.busy?.() === true) return;
     const old = this.status;
     // The driver only sets bits; DEVICE_NEEDS_RESET belongs to the device.
     let next = (old | value) & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET;

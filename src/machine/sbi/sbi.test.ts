@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Hart } from '../../cpu/hart.js';
 import { GuestMemory } from '../../memory/guest-memory.js';
 import { Sbi } from './sbi.js';
+import { MAX_KEYS_PER_EXTENSION, OTHER_KEY } from './sbi-stats.js';
 import { HsmState, SbiEid, SbiError, SBI_IMPL_ID_BANQUISE } from './sbi-constants.js';
 import type { SbiHost, SbiResetKind } from './sbi-extension.js';
 
@@ -103,6 +104,19 @@ test('unknown extensions and functions are SBI_ERR_NOT_SUPPORTED and counted', (
   assert.equal(BigInt.asIntN(64, h0.x[10]!), -2n, 'FIDs are 32-bit');
   assert.equal(sbi.sbiStats.total('unknown'), 3);
   assert.equal(sbi.sbiStats.get('TIME', 1), 1);
+});
+
+test('a guest calling thousands of distinct IDs cannot grow the host\'s counters without bound', () => {
+  const { sbi, h0 } = setup();
+  for (let i = 0; i < 5000; i++) {
+    call(sbi, h0, 0x4000_0000 + i, 0);
+    call(sbi, h0, SbiEid.TIME, 1000 + i);
+  }
+  assert.equal(sbi.sbiStats.total('unknown'), 5000, 'every call is still counted');
+  assert.equal(sbi.sbiStats.total('TIME'), 5000);
+  assert.ok(sbi.sbiStats.keys('unknown') <= MAX_KEYS_PER_EXTENSION + 1, `${sbi.sbiStats.keys('unknown')} counters`);
+  assert.ok(sbi.sbiStats.keys('TIME') <= MAX_KEYS_PER_EXTENSION + 1, `${sbi.sbiStats.keys('TIME')} counters`);
+  assert.ok(sbi.sbiStats.get('unknown', OTHER_KEY) > 0);
 });
 
 test('TIME and legacy set_timer program stimecmp', () => {

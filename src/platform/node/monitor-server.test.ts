@@ -117,6 +117,9 @@ test('a stale socket file is replaced; a live socket or any other file is an err
     writeFileSync(plain, 'keep me');
     await assert.rejects(MonitorServer.listen(plain, async () => ({ text: '', quit: false })), /--monitor .*plain: the file exists and is not a socket/);
     assert.ok(existsSync(plain));
+    const missing = join(dir, 'missing', 'm.sock');
+    await assert.rejects(MonitorServer.listen(missing, async () => ({ text: '', quit: false })), (e: Error) =>
+      e.name === 'BanquiseError' && /--monitor .*m\.sock: the folder .*missing does not exist/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

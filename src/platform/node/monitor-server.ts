@@ -3,6 +3,7 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { BanquiseError } from '../../base/errors.js';
+import { socketPathError } from './socket-path-error.js';
 import { MONITOR_MAX_LINE, type MonitorReply } from '../../machine/monitor.js';
 
 /** Prompt written after the greeting and after every reply. */
@@ -43,7 +44,7 @@ export class MonitorServer {
     const self = new MonitorServer(server, path);
     server.on('connection', (sock) => self.serve(sock, execute));
     await new Promise<void>((res, rej) => {
-      server.once('error', (err) => rej(new BanquiseError(`--monitor ${path}: ${err.message}`, 64)));
+      server.once('error', (err) => rej(socketPathError('--monitor', path, err)));
       server.listen(path, () => res());
     });
     server.on('error', () => {});

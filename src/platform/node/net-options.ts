@@ -1,5 +1,6 @@
 // Command-line options for paravirtual I/O: `--net` (virtio-net with a user-mode network or a
 // socket backend) and `--share` (virtio-9p over a host directory), parsed into validated
+import { randomFillSync } from 'node:crypto';
 // configs and turned into the MachineConfig's NicConfig / ShareConfig (the builder and
 // node-host-backends.ts make the devices and their host ends).
 import { BanquiseError } from '../../base/errors.js';
@@ -143,9 +144,21 @@ export function parseShareOption(value: string): ShareOptionConfig {
   return { hostDir, tag, readOnly };
 }
 
-/** The MachineConfig form of one `--net` option. */
-export function nicConfigOf(n: NetOptionConfig): NicConfig {
-  const mac = n.mac === undefined ? undefined : [...n.mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+/**
+ * Default MAC of interface `index` without `mac=`. On `user` (a private NAT, one guest) QEMU's
+ * 52:54:00:12:34:56, last byte + index. On `socket` several guests share one segment, so each
+ * gets 52:54:00 and three random bytes (the chance two of n guests collide is about n²/2^25).
+ */
+export function defaultNetMac(kind: NetOptionConfig['kind'], index: number, random: (bytes: Uint8Array) => void = randomFillSync): Uint8Array {
+  const mac = new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, (0x56 + index) & 0xff]);
+  if (kind === 'socket') random(mac.subarray(3));
+  return mac;
+}
+
+/** The MachineConfig form of `--net` option number `index`. */
+export function nicConfigOf(n: NetOptionConfig, index = 0): NicConfig {
+  const macBytes = n.mac ?? (n.kind === 'socket' ? defaultNetMac(n.kind, index) : undefined);
+  const mac = macBytes === undefined ? undefined : [...macBytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
   const backend: NicConfig['backend'] =
     n.kind === 'user'
       ? {

@@ -45,12 +45,19 @@ export interface NodeBackendOptions {
   readonly vsock?: (cfg: VsockConfig) => VsockBackend;
   /** Event and counter sink (default: none). */
   readonly log?: Logger;
+  /** One-line notices of host-side network events (a socket peer not reachable yet, then reached). */
+  readonly notice?: (line: string) => void;
 }
 
 /** Node host backends prepared for one config; `close()` releases files and sockets. */
 export interface NodeHostBackends extends HostBackends {
   /** The default virtio console end (undefined when `virtioConsole` was given). */
   readonly consoleTap: ConsoleTap | undefined;
+  /**
+   * Settles once the host listeners made by the last build listen (the vsock Unix socket);
+   * rejects naming the path when one cannot (call after buildMachine, before running).
+   */
+  listening(): Promise<void>;
   /** Closes disk images, listeners and sockets. Idempotent. */
   close(): Promise<void>;
 }
@@ -60,15 +67,33 @@ function blobLabel(config: MachineConfig, ref: BlobRef): string {
   return ref === b.kernel ? 'kernel' : ref === b.initrd ? 'initrd' : 'firmware';
 }
 
-function netBackend(nic: NicConfig): NetBackend {
+/**
+ * The host end of one nic. `starting` gets a promise per host listener (forwarded ports, a
+ * socket `listen=`) that settles once it listens, or rejects naming the port.
+ */
+function netBackend(nic: NicConfig, starting: Promise<unknown>[], notice?: (line: string) => void): NetBackend {
   const b = nic.backend;
   if (b.kind === 'user') {
-    return new UserNet(new NodeHostSockets(), {
+    const sockets = new NodeHostSockets();
+    const net = new UserNet(sockets, {
       hostForwards: b.hostForwards.map((f) => ({ protocol: 'tcp' as const, hostAddr: f.hostAddress, hostPort: f.hostPort, guestPort: f.guestPort })),
       ...(b.dnsServer !== undefined ? { dnsServer: b.dnsServer } : {}),
     });
+    starting.push(sockets.listening()); // after the UserNet opened its forwards
+    return net;
   }
-  if (b.kind === 'socket') return new SocketNetBackend({ mode: b.mode, host: b.host, port: b.port });
+  if (b.kind === 'socket') {
+    const socket = new SocketNetBackend({ mode: b.mode, host: b.host, port: b.port }, notice);
+    if (b.mode === 'listen') {
+      starting.push(
+        socket.port().catch((err: NodeJS.ErrnoException) => {
+          const why = err.code === 'EADDRINUSE' ? 'the port is already in use on the host' : err.message;
+          throw new BanquiseError(`--net socket,listen=${b.host}:${b.port}: cannot listen: ${why}`, 75);
+        }),
+      );
+    }
+    return socket;
+  }
   throw new BanquiseError(`network bridge ${b.bridge}: bridged networking is not built yet (use a user or socket network)`, 64);
 }
 
@@ -97,7 +122,9 @@ export async function openNodeBackends(config: MachineConfig, opts: NodeBackendO
     }
     for (const d of config.devices.disks) disks.push(await BlockFileBackend.open(d.path, d.readOnly));
     for (const s of config.devices.shares) shares.push(new HostDirBackend({ root: s.hostDir, readOnly: s.readOnly }));
-    for (const n of config.devices.nics) nets.push(netBackend(n));
+    const starting: Promise<unknown>[] = [];
+    for (const n of config.devices.nics) nets.push(netBackend(n, starting, opts.notice));
+    await Promise.all(starting);
   } catch (err) {
     await closeAll();
     throw err;
@@ -131,6 +158,9 @@ export async function openNodeBackends(config: MachineConfig, opts: NodeBackendO
     ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
     log: opts.log ?? NULL_LOGGER,
     consoleTap,
+    listening: async () => {
+      if (vsock instanceof VsockUnixBackend) await vsock.listening();
+    },
     close: closeAll,
   };
 }

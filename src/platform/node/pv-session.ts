@@ -6,6 +6,9 @@ import { StdioConsole, type StdioStreams } from './stdio-console.js';
 import { Monitor, type MonitorBalloon } from '../../machine/monitor.js';
 import { MonitorServer } from './monitor-server.js';
 import { openNodeBackends, type NodeBackendOptions } from './node-host-backends.js';
+import { BanquiseError } from '../../base/errors.js';
+import type { MachineState } from '../../machine/machine-state.js';
+import { saveMachineFile } from './snapshot-session.js';
 import { CountingLogger } from '../../base/logger.js';
 
 /** Instructions per slice: long enough to amortize the loop, short enough for responsive I/O. */
@@ -20,11 +23,15 @@ export interface PvSessionConfig {
    * Host backend overrides: boot files already in memory, another virtio console end, time
    * sources… (the serial console and the wake-up are the session's own).
    */
-  readonly backends?: Omit<NodeBackendOptions, 'console' | 'wake'>;
+  readonly backends?: Omit<NodeBackendOptions, 'console' | 'wake' | 'schedule'>;
   /** The host monitor (Ctrl-A C on a terminal; a Unix socket at `socketPath` if given). */
   readonly monitor?: { readonly socketPath?: string };
   /** Called with each machine the session builds (first boot and every reboot). */
   readonly onMachine?: (machine: Machine) => void;
+  /** Resume this saved machine (of the same config) instead of booting (`--restore`). */
+  readonly restore?: MachineState;
+  /** Save the machine to this file when the user quits (Ctrl-A X, monitor `quit`). */
+  readonly saveOnExit?: string;
 }
 
 /** How a session ended, with what the guest did. */
@@ -69,6 +76,12 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     log,
     console: { write: (b) => console?.write(b) },
     wake: () => wake(),
+    // A queue kick is processed right after the guest's current block, not a whole slice later
+    // (Linux's hvc driver spins until its buffer comes back).
+    schedule: (fn) => {
+      queueMicrotask(fn);
+      wake();
+    },
   });
   // Keystrokes go to the console the kernel reads: hvc0 (the virtio console) when the command
   // line names it last, else the UART/SBI console.
@@ -84,11 +97,18 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     held = [];
   };
   let quitBy = 'Ctrl-A X';
+  const saveCurrent = async (path: string): Promise<string> => {
+    const m = current;
+    if (m === undefined) throw new BanquiseError('the guest is between boots: try again', 75);
+    const info = await saveMachineFile(m, path);
+    return `saved to ${path}: ${(info.bytes / 1048576).toFixed(1)} MiB (${info.pages} pages) in ${info.ms.toFixed(0)} ms`;
+  };
   const monitor = new Monitor({
     ramSizeBytes: config.memoryBytes,
     machine: () => current,
     ...(config.devices.balloon ? { balloon: currentBalloon(() => current) } : {}),
     sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
+    save: (path) => saveCurrent(path),
   });
   const execute = async (line: string): Promise<{ text: string; quit: boolean }> => {
     const r = await monitor.execute(line);
@@ -123,7 +143,9 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
     const term = console;
     for (;;) {
       boots++;
-      const machine = buildMachine(config, backends);
+      const machine = buildMachine(config, backends, boots === 1 && cfg.restore !== undefined ? { state: cfg.restore } : {});
+      // A host socket that cannot listen is an error before the guest runs, not a log line.
+      if (boots === 1) await backends.listening();
       current = machine;
       cfg.onMachine?.(machine);
       const loop = startRunLoop<MachineExit | 'quit'>(
@@ -136,9 +158,17 @@ export async function runPvSession(cfg: PvSessionConfig): Promise<PvSessionInfo>
         },
         () => term.flush(),
       );
-      wake = loop.wake;
+      // Input or device work for the guest: cut a sleep short, or end the running slice early.
+      wake = () => {
+        loop.wake();
+        machine.yieldSlice();
+      };
       const exit = await loop.done;
       instructions += machine.instret();
+      if (exit === 'quit' && cfg.saveOnExit !== undefined) {
+        const saved = await saveCurrent(cfg.saveOnExit);
+        return { exitCode: 0, message: `banquise: quit (${quitBy}); ${saved}`, boots, instructions };
+      }
       current = undefined;
       if (exit === 'quit') return { exitCode: 130, message: `banquise: quit (${quitBy})`, boots, instructions };
       if (exit.kind === 'reboot') continue;

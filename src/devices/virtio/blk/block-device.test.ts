@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlockFileBackend } from '../../../platform/node/virtio/block-file-backend.js';
+import { BlockFileBackend, diskOpenError } from '../../../platform/node/virtio/block-file-backend.js';
 import { mockHarness, type MockHarness, type MockUsed } from '../mock-driver.js';
 import { VIRTIO_F_VERSION_1, VIRTIO_STATUS_DEVICE_NEEDS_RESET } from '../virtio-device.js';
 import {
-  VirtioBlockDevice, VIRTIO_BLK_F_DISCARD, VIRTIO_BLK_F_FLUSH, VIRTIO_BLK_F_RO, VIRTIO_BLK_F_WRITE_ZEROES,
+  VirtioBlockDevice, type BlockBackend, VIRTIO_BLK_F_DISCARD, VIRTIO_BLK_F_FLUSH, VIRTIO_BLK_F_RO, VIRTIO_BLK_F_WRITE_ZEROES,
   VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_T_DISCARD, VIRTIO_BLK_T_FLUSH,
   VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_WRITE_ZEROES,
 } from './block-device.js';
@@ -183,11 +183,54 @@ test('completions after a reset are dropped', async () => {
   h.drv.post(0, [{ data: hdr(VIRTIO_BLK_T_IN, 0) }, { writableBytes: 512 }, { writableBytes: 1 }]);
   h.drv.notify(0);
   h.sched.run();
+  h.drv.setReg(0x070, 0); // reset, then wait for Status 0 as the driver must (§2.4)
+  for (let i = 0; i < 1000 && h.drv.status() !== 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(h.drv.status(), 0);
   h.drv.init(VIRTIO_F_VERSION_1, [16]);
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   assert.equal(h.drv.reap(0).length, 0);
   assert.equal(h.irq.level, false);
   await be.close();
+});
+
+test('a reset completes only once reads in flight stopped writing guest memory', async () => {
+  // A backend whose reads land in guest RAM only when the test releases them (as a slow disk would).
+  const pending: (() => void)[] = [];
+  const gated: BlockBackend = {
+    sizeBytes: DISK, readOnly: false,
+    read: (_off, dst) => new Promise<void>((resolve) => pending.push(() => { dst.fill(0xab); resolve(); })),
+    write: async () => undefined, flush: async () => undefined, discard: async () => undefined, writeZeroes: async () => undefined,
+  };
+  const h = mockHarness(new VirtioBlockDevice(gated, {}));
+  h.drv.init(~0n, [16]);
+  for (let i = 0; i < 4; i++) h.drv.post(0, [{ data: hdr(VIRTIO_BLK_T_IN, i * 8) }, { writableBytes: 4096 }, { writableBytes: 1 }]);
+  h.drv.notify(0);
+  h.sched.run();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(pending.length, 4, 'four reads in flight');
+  h.drv.setReg(0x070, 0); // reset
+  assert.notEqual(h.drv.status(), 0, 'reset not complete while reads can still write RAM');
+  h.drv.setReg(0x070, 1); // a driver that does not wait: ignored
+  for (const release of pending.splice(0, 3)) release();
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.notEqual(h.drv.status(), 0, 'one read left');
+  pending.shift()!();
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(h.drv.status(), 0, 'reset complete: nothing of the old life can touch RAM now');
+  assert.equal(h.drv.reap(0).length, 0, 'no completion of the old life');
+  h.drv.init(~0n, [16]);
+  assert.ok(h.drv.status() & 4, 'the device comes up again (DRIVER_OK)');
+});
+
+test('a disk that cannot be opened for writing suggests ,ro', async () => {
+  assert.match(diskOpenError('d.img', false, 'EACCES').message, /--disk d\.img: cannot open \(EACCES\): .*use --disk d\.img,ro/);
+  assert.match(diskOpenError('d.img', false, 'EROFS').message, /d\.img,ro/);
+  assert.doesNotMatch(diskOpenError('d.img', true, 'EACCES').message, /,ro/);
+  if (process.getuid?.() === 0) return; // root opens a mode-0444 file for writing anyway
+  const path = image();
+  chmodSync(path, 0o444);
+  await assert.rejects(BlockFileBackend.open(path, false), /,ro to give it to the guest read-only/);
+  await (await BlockFileBackend.open(path, true)).close();
 });
 
 test('bad path is a BanquiseError naming --disk', async () => {

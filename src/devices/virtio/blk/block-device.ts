@@ -118,6 +118,11 @@ export class VirtioBlockDevice extends VirtioDeviceBase {
     return QUEUE_SIZE;
   }
 
+  /** Reads of any life write guest RAM straight from the host file: a reset waits for them. */
+  busy(): boolean {
+    return this.inFlight > 0;
+  }
+
   processQueue(q: number): void {
     const ctx = this.ctx;
     if (ctx === undefined) return;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VsockUnixBackend } from '../../../platform/node/virtio/vsock-unix-backend.js';
@@ -195,6 +195,20 @@ test('bad CONNECT line closes the host socket', async () => {
   backend.close();
 });
 
+test('closing the device removes the Unix socket; a socket in a missing folder is a clear error', async () => {
+  const path = tmpSock();
+  const backend = new VsockUnixBackend(path);
+  const dev = new VirtioVsockDevice(CID, backend);
+  await backend.listening();
+  assert.ok(existsSync(path));
+  dev.close();
+  assert.ok(!existsSync(path), 'socket file removed');
+  const missing = join(tmpdir(), `banquise-no-such-dir-${process.pid}`, 'v.sock');
+  const bad = new VsockUnixBackend(missing);
+  new VirtioVsockDevice(CID, bad);
+  await assert.rejects(bad.listening(), (e: Error) => e.name === 'BanquiseError' && /--vsock uds= .*v\.sock: the folder .* does not exist/.test(e.message));
+});
+
 /** A backend that accepts every guest connection and records what happens. */
 function recorder() {
   const conns: VsockConnection[] = [];
@@ -343,4 +357,18 @@ test('restore sends VIRTIO_VSOCK_EVENT_TRANSPORT_RESET on the event queue', asyn
   const [u] = g.h.drv.reap(2);
   assert.equal(u!.len, 4);
   assert.deepEqual([...g.h.drv.written(u!)], [0, 0, 0, 0]);
+});
+
+test('a guest opening more than 1024 connections is refused with RST and counted; the table stays bounded', () => {
+  const r = recorder();
+  const dev = new VirtioVsockDevice(CID, r.be);
+  const g = new Guest(mockHarness(dev, 64 << 20)); // the mock driver never frees its buffers
+  let refused = 0;
+  for (let i = 0; i < 1100; i++) {
+    g.send(pkt(VsockOp.VIRTIO_VSOCK_OP_REQUEST, 10_000 + i, 80));
+    for (const p of g.rx.splice(0)) if (p.op === VsockOp.VIRTIO_VSOCK_OP_RST) refused++;
+  }
+  assert.equal(r.conns.length, 1024, 'connections handed to the host');
+  assert.equal(refused, 1100 - 1024);
+  assert.equal(dev.counters.badRequests, 1100 - 1024);
 });

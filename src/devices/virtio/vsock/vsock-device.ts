@@ -52,6 +52,8 @@ export interface VsockBackend {
    * `conn.accept()` or `conn.reject()` (now or later).
    */
   onGuestConnect(conn: VsockConnection): void;
+  /** The domain is gone: release host resources (listening socket and its file). */
+  close?(): void;
 }
 
 const enum ConnState {
@@ -185,6 +187,11 @@ export class VirtioVsockDevice extends VirtioDeviceBase {
 
   queueMaxSize(): number {
     return QUEUE_SIZE;
+  }
+
+  /** The domain ended for good: the backend releases its host resources (e.g. removes its socket). */
+  close(): void {
+    this.backend.close?.();
   }
 
   /** Number of open connections. */
@@ -543,6 +550,7 @@ export class VirtioVsockDevice extends VirtioDeviceBase {
     switch (op) {
       case VsockOp.VIRTIO_VSOCK_OP_REQUEST: {
         if (conn !== undefined || this.conns.size >= MAX_CONNECTIONS) {
+          this.counters.badRequests++; // a duplicate, or the table is full (MAX_CONNECTIONS)
           this.queueControl(VsockOp.VIRTIO_VSOCK_OP_RST, hostPort, guestPort, 0, undefined);
           return;
         }

@@ -1,12 +1,18 @@
 // Host sockets for the user-mode network, with node:net and node:dgram.
 import { createConnection, createServer, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
+import { BanquiseError } from '../../../base/errors.js';
 import type { HostListener, HostSockets, HostTcpEvents, HostTcpSocket, HostTimer, HostUdpSocket } from '../../../devices/net-user/host-sockets.js';
 
 /** `HostSockets` over Node's TCP/UDP sockets and timers. */
 export class NodeHostSockets implements HostSockets {
-  /** Listening sockets that failed to bind, with the reason (for the front end to report). */
-  readonly listenErrors: string[] = [];
+  /** One promise per listenTcp: resolves once bound, rejects with a BanquiseError naming the port. */
+  private readonly binds: Promise<void>[] = [];
+
+  /** Resolves once every listener is bound; rejects (exit 75) naming the first host port that could not be bound. */
+  listening(): Promise<void> {
+    return Promise.all(this.binds).then(() => undefined);
+  }
 
   /** @inheritdoc */
   connectTcp(host: string, port: number, events: HostTcpEvents): HostTcpSocket {
@@ -21,7 +27,13 @@ export class NodeHostSockets implements HostSockets {
       sock.setNoDelay(true);
       onAccept((events) => wrapTcp(sock, events, false));
     });
-    server.on('error', (err) => this.listenErrors.push(`${host}:${port}: ${err.message}`));
+    this.binds.push(
+      new Promise<void>((resolve, reject) => {
+        server.once('listening', resolve);
+        server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(host, port, err)));
+      }),
+    );
+    server.on('error', () => undefined); // reported once through listening()
     server.listen(port, host);
     server.unref(); // a forward alone does not keep the process alive
     return { close: () => server.close() };
@@ -53,6 +65,16 @@ export class NodeHostSockets implements HostSockets {
     t.unref();
     return { cancel: () => clearTimeout(t) };
   }
+}
+
+/** The user-facing error of a port forward that cannot listen. */
+function listenError(host: string, port: number, err: NodeJS.ErrnoException): BanquiseError {
+  const why =
+    err.code === 'EADDRINUSE' ? 'the port is already in use on the host (pick another host port)'
+    : err.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges; pick another host port)'
+    : err.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this host`
+    : err.message;
+  return new BanquiseError(`--net user,hostfwd: cannot listen on host port ${port} (${host}): ${why}`, 75);
 }
 
 function wrapTcp(sock: Socket, events: HostTcpEvents, outgoing: boolean): HostTcpSocket {

@@ -44,7 +44,13 @@ export class SocketNetBackend implements NetBackend {
   private frameHave = 0;
   private readonly listening: Promise<number>;
 
-  constructor(private readonly config: SocketNetConfig) {
+  private failedConnects = 0;
+
+  /** `notice` gets one line when the peer cannot be reached (then retries every second) and when it is. */
+  constructor(
+    private readonly config: SocketNetConfig,
+    private readonly notice: (line: string) => void = () => undefined,
+  ) {
     if (config.mode === 'listen') {
       const server = createServer((sock) => {
         if (this.peer !== undefined || this.closed) {
@@ -82,8 +88,17 @@ export class SocketNetBackend implements NetBackend {
   private connect(): void {
     if (this.closed) return;
     const sock = createConnection({ host: this.config.host, port: this.config.port });
-    sock.once('connect', () => this.attach(sock));
-    sock.once('error', () => undefined);
+    sock.once('connect', () => {
+      if (this.failedConnects > 0) this.notice(`--net socket,connect=${this.config.host}:${this.config.port}: connected to the peer`);
+      this.failedConnects = 0;
+      this.attach(sock);
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) => {
+      if (this.failedConnects++ === 0) {
+        const why = err.code === 'ECONNREFUSED' ? 'nothing listens there yet' : err.message;
+        this.notice(`--net socket,connect=${this.config.host}:${this.config.port}: ${why}; retrying every second (start the peer with --net socket,listen=…)`);
+      }
+    });
     sock.once('close', () => {
       if (this.peer === undefined && !this.closed) this.scheduleReconnect();
     });

@@ -26,7 +26,7 @@ export class BlockFileBackend implements BlockBackend {
     try {
       fh = await open(path, readOnly ? 'r' : 'r+');
     } catch (e) {
-      throw new BanquiseError(`--disk ${path}: cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 66);
+      throw diskOpenError(path, readOnly, (e as NodeJS.ErrnoException).code ?? String(e));
     }
     const st = await fh.stat();
     if (!st.isFile() && !st.isBlockDevice()) {
@@ -79,4 +79,13 @@ export class BlockFileBackend implements BlockBackend {
   async close(): Promise<void> {
     await this.fh.close();
   }
+}
+
+/** The error of a disk image that cannot be opened; suggests `,ro` when only writing is refused. */
+export function diskOpenError(path: string, readOnly: boolean, code: string): BanquiseError {
+  const hint =
+    code === 'ENOENT' ? ': no such file'
+    : !readOnly && (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') ? `: it cannot be opened for writing; use --disk ${path},ro to give it to the guest read-only`
+    : '';
+  return new BanquiseError(`--disk ${path}: cannot open (${code})${hint}`, 66);
 }

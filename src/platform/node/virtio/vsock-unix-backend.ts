@@ -4,6 +4,7 @@
 //  - guest → host: a guest connection to host port P is relayed to the Unix socket `PATH_P`.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { unlinkSync } from 'node:fs';
+import { socketPathError } from '../socket-path-error.js';
 import type { VirtioVsockDevice, VsockBackend, VsockConnection } from '../../../devices/virtio/vsock/vsock-device.js';
 import { NULL_LOGGER, type Logger } from '../../../base/logger.js';
 
@@ -15,6 +16,7 @@ export class VsockUnixBackend implements VsockBackend {
   private server: Server | undefined;
   private device: VirtioVsockDevice | undefined;
   private readonly sockets = new Set<Socket>();
+  private bound: Promise<void> = Promise.resolve();
 
   constructor(
     /** Path of the listening Unix socket; guest-initiated connections go to `${path}_${port}`. */
@@ -27,10 +29,15 @@ export class VsockUnixBackend implements VsockBackend {
     this.device = device;
     unlinkIfPresent(this.path); // a stale socket from an earlier run
     const server = createServer({ allowHalfOpen: true }, (s) => this.hostConnection(s));
-    // Host programs cannot connect then; the guest runs on, the log says why.
+    this.bound = new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', (err: NodeJS.ErrnoException) => reject(socketPathError('--vsock uds=', this.path, err)));
+    });
+    this.bound.catch(() => undefined); // reported through listening()
+    // After listening, errors are logged (the guest runs on; host programs cannot connect).
     server.on('error', (err) => {
       this.log.count('vsock', 'hostError');
-      this.log.log('error', 'vsock', `cannot listen on ${this.path}: ${err.message}`);
+      this.log.log('error', 'vsock', `${this.path}: ${err.message}`);
     });
     server.listen(this.path);
     // The guest's run loop, not this socket, decides when the process ends.
@@ -38,11 +45,9 @@ export class VsockUnixBackend implements VsockBackend {
     this.server = server;
   }
 
-  /** Resolves once the listening socket exists. */
+  /** Resolves once the listening socket exists; rejects with a BanquiseError saying why it cannot. */
   listening(): Promise<void> {
-    const s = this.server;
-    if (s === undefined || s.listening) return Promise.resolve();
-    return new Promise((resolve) => s.once('listening', () => resolve()));
+    return this.bound;
   }
 
   onGuestConnect(conn: VsockConnection): void {

@@ -1,0 +1,174 @@
+// Every route of api/openapi.json exercised through fastify's inject, every answer checked
+// against the file's response schema (ajv); bad input gets 4xx with a JSON error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Ajv } from 'ajv';
+import { DomainController } from '../control/domain-controller.js';
+import type { DomainHandle, DomainHost, DomainHostEvents } from '../control/domain-host.js';
+import { buildApiServer, API_BODY_LIMIT_BYTES } from './api-server.js';
+import { inlineRefs, loadOpenApi } from './openapi.js';
+
+const MIB = 1 << 20;
+const doc = loadOpenApi();
+const ajv = new Ajv({ strict: false, allErrors: true });
+
+function setup(budgetMiB = 1024) {
+  const events: DomainHostEvents[] = [];
+  const keys: string[] = [];
+  const host: DomainHost = {
+    start: (_s, ev): DomainHandle => {
+      events.push(ev);
+      return { pause() {}, unpause() {}, input() {}, pressKey: (k) => void keys.push(k), setMemoryTarget() {}, kill: async () => {}, injectFault: () => ev.exit({ kind: 'crash', reason: 'injected' }) };
+    },
+  };
+  let n = 0;
+  const controller = new DomainController({ host, maxMemoryBytes: budgetMiB * MIB, maxDomains: 4, newUuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`, log: () => {}, allowFaults: true });
+  const app = buildApiServer({ controller, version: '0.1.0', startedAtMs: Date.now(), socketPath: '/tmp/x.sock', logLines: () => ['a line'] });
+  return { app, controller, events, keys };
+}
+
+function config(name: string, memMiB = 256): unknown {
+  return {
+    name,
+    machine: { version: 1, mode: 'pv', memoryBytes: memMiB * MIB, vcpus: 1, boot: { kernel: { path: '/k' }, cmdline: 'console=ttyS0' }, devices: { disks: [], nics: [], shares: [], console: 'serial', balloon: true, rng: true } },
+    memoryBytes: memMiB * MIB,
+    maxMemoryBytes: memMiB * MIB,
+    onPoweroff: 'destroy',
+    onReboot: 'restart',
+    onCrash: 'preserve',
+  };
+}
+
+const covered = new Set<string>();
+
+/** Sends a request and checks the answer against the operation's response schema in the file. */
+async function call(app: ReturnType<typeof setup>['app'], method: string, path: string, template: string, body?: unknown, raw?: { payload: string; type: string }) {
+  const r = await app.inject({
+    method: method as 'GET',
+    url: path,
+    ...(raw !== undefined ? { payload: raw.payload, headers: { 'content-type': raw.type } } : body !== undefined ? { payload: body as object } : {}),
+  });
+  const op = (doc.paths[template] as Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>)[method.toLowerCase()];
+  assert.ok(op, `${method} ${template} is in the file`);
+  const resp = op.responses[String(r.statusCode)];
+  assert.ok(resp, `${method} ${path} answered ${r.statusCode}, which the file does not list for ${template}: ${r.body}`);
+  const schema = resp.content?.['application/json']?.schema;
+  if (schema !== undefined) {
+    const validate = ajv.compile(inlineRefs(doc, schema) as object);
+    const json = JSON.parse(r.body);
+    assert.ok(validate(json), `${method} ${path} ${r.statusCode}: ${ajv.errorsText(validate.errors)} in ${r.body}`);
+  } else assert.equal(r.body, '', `${method} ${path} ${r.statusCode} has no body`);
+  covered.add(`${method.toLowerCase()} ${template}`);
+  return { status: r.statusCode, json: r.body === '' ? undefined : JSON.parse(r.body) };
+}
+
+test('every route answers as api/openapi.json says', async () => {
+  const { app, events, keys } = setup();
+  const D = '/v1/domains';
+  let r = await call(app, 'POST', D, D, config('web1'));
+  assert.equal(r.status, 201);
+  assert.equal(r.json.name, 'web1');
+  events[0]!.stats({ instructions: 10, cpuMs: 5, idle: false, blockReadBytes: 0, blockWriteBytes: 0, netRxFrames: 0, netTxFrames: 0 });
+  r = await call(app, 'GET', D, D);
+  assert.deepEqual(r.json.map((d: { name: string }) => d.name), ['web1']);
+  r = await call(app, 'GET', `${D}/web1`, `${D}/{ref}`);
+  assert.equal(r.json.instructions, 10);
+  r = await call(app, 'GET', `${D}/1`, `${D}/{ref}`);
+  assert.equal(r.json.name, 'web1');
+  r = await call(app, 'POST', `${D}/web1/action`, `${D}/{ref}/action`, { action: 'pause' });
+  assert.equal(r.json.state, 'paused');
+  r = await call(app, 'POST', `${D}/web1/action`, `${D}/{ref}/action`, { action: 'pause' });
+  assert.equal(r.status, 409);
+  r = await call(app, 'POST', `${D}/web1/action`, `${D}/{ref}/action`, { action: 'unpause' });
+  assert.equal(r.json.state, 'running');
+  r = await call(app, 'PUT', `${D}/web1/memory`, `${D}/{ref}/memory`, { target_mib: 128 });
+  assert.equal(r.json.memory, 128);
+  r = await call(app, 'GET', `${D}/web1/devices`, `${D}/{ref}/devices`);
+  assert.deepEqual(r.json, []);
+  events[0]!.stats({ instructions: 11, cpuMs: 5, idle: true, blockReadBytes: 0, blockWriteBytes: 0, netRxFrames: 0, netTxFrames: 0, devices: [{ name: 'virtio-blk.0', slot: 0, state: 'needs-reset', malformed: 1, badRequests: 0, needsReset: 1, lastNeedsResetReason: 'queue 0: loop' }] });
+  r = await call(app, 'GET', `${D}/web1/devices`, `${D}/{ref}/devices`);
+  assert.equal(r.json[0].lastNeedsResetReason, 'queue 0: loop');
+  r = await call(app, 'GET', `${D}/web1/console`, `${D}/{ref}/console`);
+  assert.equal(r.status, 426);
+  r = await call(app, 'GET', '/v1/info', '/v1/info');
+  assert.equal(r.json.domains.count, 1);
+  r = await call(app, 'GET', '/v1/log', '/v1/log');
+  assert.deepEqual(r.json.lines, ['a line']);
+  // shutdown -w: answered once the guest powered off (on_poweroff = destroy → 204).
+  const waiting = call(app, 'POST', `${D}/web1/action`, `${D}/{ref}/action`, { action: 'shutdown', wait: true });
+  while (keys.length === 0) await new Promise((res) => setTimeout(res, 5)); // the power key was pressed
+  events[0]!.exit({ kind: 'poweroff' });
+  assert.equal((await waiting).status, 204);
+  await call(app, 'POST', D, D, config('web2'));
+  r = await call(app, 'POST', `${D}/web2/fault`, `${D}/{ref}/fault`, { kind: 'throw' });
+  assert.equal(r.status, 200);
+  await new Promise((res) => setImmediate(res));
+  r = await call(app, 'GET', `${D}/web2`, `${D}/{ref}`);
+  assert.equal(r.json.state, 'crashed');
+  assert.equal(r.json.reason, 'injected');
+  r = await call(app, 'DELETE', `${D}/web2`, `${D}/{ref}`);
+  assert.equal(r.status, 204);
+  r = await call(app, 'DELETE', `${D}/web2`, `${D}/{ref}`);
+  assert.equal(r.status, 404);
+  await app.close();
+
+  const all: string[] = [];
+  for (const [p, item] of Object.entries(doc.paths)) for (const m of Object.keys(item)) if (m !== 'parameters') all.push(`${m} ${p}`);
+  assert.deepEqual(all.filter((k) => !covered.has(k)), [], 'every operation of the file was exercised');
+});
+
+test('bad input gets 4xx with a JSON error that says what to fix; the server keeps answering', async () => {
+  const { app } = setup(300);
+  const D = '/v1/domains';
+  let r = await call(app, 'POST', D, D, undefined, { payload: '{"name": "x",', type: 'application/json' });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /malformed|JSON/i);
+  r = await call(app, 'POST', D, D, { ...(config('a') as object), colour: 'blue' });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /remove 'colour'/);
+  r = await call(app, 'POST', D, D, { ...(config('a') as object), onCrash: 'explode' });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /onCrash.*one of destroy, restart, preserve/);
+  r = await call(app, 'POST', D, D, { ...(config('a') as object), name: 'has space' });
+  assert.equal(r.status, 400);
+  r = await call(app, 'POST', D, D, undefined, { payload: 'x'.repeat(API_BODY_LIMIT_BYTES + 10), type: 'application/json' });
+  assert.equal(r.status, 413);
+  r = await call(app, 'POST', D, D, undefined, { payload: 'name=a', type: 'text/plain' });
+  assert.equal(r.status, 415);
+  r = await call(app, 'GET', `${D}/bad%20id`, `${D}/{ref}`);
+  assert.equal(r.status, 400);
+  r = await call(app, 'GET', `${D}/nosuch`, `${D}/{ref}`);
+  assert.equal(r.status, 404);
+  assert.match(r.json.error.message, /no domain 'nosuch'/);
+  r = await call(app, 'POST', `${D}/nosuch/action`, `${D}/{ref}/action`, { action: 'fly' });
+  assert.equal(r.status, 400);
+  r = await call(app, 'POST', `${D}/nosuch/action`, `${D}/{ref}/action`, { action: 'pause', wait: true });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /wait applies to shutdown only/);
+  r = await call(app, 'PUT', `${D}/nosuch/memory`, `${D}/{ref}/memory`, { target_mib: '128' });
+  assert.equal(r.status, 400, 'no type coercion');
+  r = await call(app, 'POST', D, D, config('big', 512));
+  assert.equal(r.status, 422);
+  assert.match(r.json.error.message, /not enough memory.*--max-memory/);
+  r = await call(app, 'POST', D, D, config('a'));
+  assert.equal(r.status, 201);
+  r = await call(app, 'POST', D, D, config('a'));
+  assert.equal(r.status, 409);
+  const nf = await app.inject({ method: 'GET', url: '/v2/nothing' });
+  assert.equal(nf.statusCode, 404);
+  assert.match(JSON.parse(nf.body).error.message, /no route/);
+  await app.close();
+});
+
+test('a TCP listener needs the bearer token', async () => {
+  const { controller } = setup();
+  const app = buildApiServer({ controller, version: '0', startedAtMs: 0, socketPath: '/x', logLines: () => [] }, { token: 'secret' });
+  let r = await app.inject({ method: 'GET', url: '/v1/domains' });
+  assert.equal(r.statusCode, 401);
+  assert.match(JSON.parse(r.body).error.message, /banquise token/);
+  r = await app.inject({ method: 'GET', url: '/v1/domains', headers: { authorization: 'Bearer wrong!' } });
+  assert.equal(r.statusCode, 401);
+  r = await app.inject({ method: 'GET', url: '/v1/domains', headers: { authorization: 'Bearer secret' } });
+  assert.equal(r.statusCode, 200);
+  await app.close();
+});

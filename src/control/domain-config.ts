@@ -1,0 +1,30 @@
+// A domain as data: the machine it runs plus what the toolstack does around it (xl.cfg's name,
+// maxmem and on_* actions). JSON-safe: the CLI sends it to the daemon, the daemon to a worker.
+import type { MachineConfig } from '../machine/machine-config.js';
+
+/** What happens when the guest powers off, reboots or crashes (xl.cfg `on_poweroff` etc.). */
+export type LifecycleAction = 'destroy' | 'restart' | 'preserve';
+
+/** Every lifecycle action, for validation and help texts. */
+export const LIFECYCLE_ACTIONS: readonly LifecycleAction[] = ['destroy', 'restart', 'preserve'];
+
+/** A validated domain description. */
+export interface DomainConfig {
+  /** Unique name: 1..64 of [A-Za-z0-9_.-], not all digits (a number is a domain id). */
+  readonly name: string;
+  readonly machine: MachineConfig;
+  /** Guest memory at boot (xl `memory`): the balloon holds back the rest of the RAM. */
+  readonly memoryBytes: number;
+  /** Balloon ceiling (xl `maxmem`): the machine's RAM size (machine.memoryBytes). */
+  readonly maxMemoryBytes: number;
+  readonly onPoweroff: LifecycleAction;
+  readonly onReboot: LifecycleAction;
+  readonly onCrash: LifecycleAction;
+}
+
+/** Checks a domain name; returns what is wrong, or undefined when it is fine. */
+export function domainNameProblem(name: string): string | undefined {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) return `name ${JSON.stringify(name)} must be 1 to 64 letters, digits, '_', '.' or '-'`;
+  if (/^\d+$/.test(name)) return `name ${JSON.stringify(name)} is all digits, which would read as a domain id`;
+  return undefined;
+}

@@ -1,0 +1,342 @@
+// The one controller every front end goes through (Firecracker's model: the API is data): an
+// action is checked against the domain's lifecycle state, then carried out on its host handle.
+// Exits from the host apply the domain's on_poweroff / on_reboot / on_crash.
+import { ConsoleRing } from './console-ring.js';
+import { ControlError } from './control-error.js';
+import { domainNameProblem, type DomainConfig, type LifecycleAction } from './domain-config.js';
+import type { DomainHandle, DomainHost, InjectedFault } from './domain-host.js';
+import type { DomainExit, DomainState, DomainStats } from './domain-state.js';
+import type { DeviceInfo } from '../machine/machine-devices.js';
+
+/** Everything a front end can ask of the controller. */
+export type DomainAction =
+  | { readonly kind: 'create'; readonly config: DomainConfig }
+  | { readonly kind: 'pause'; readonly ref: string }
+  | { readonly kind: 'unpause'; readonly ref: string }
+  | { readonly kind: 'shutdown'; readonly ref: string }
+  | { readonly kind: 'reboot'; readonly ref: string }
+  | { readonly kind: 'destroy'; readonly ref: string }
+  | { readonly kind: 'mem-set'; readonly ref: string; readonly bytes: number }
+  | { readonly kind: 'fault'; readonly ref: string; readonly fault: InjectedFault };
+
+/** A domain as reported (the API's Domain object). */
+export interface DomainInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly uuid: string;
+  readonly state: DomainState;
+  /** Current memory target in MiB (xl list's Mem). */
+  readonly memory: number;
+  readonly maxmem: number;
+  readonly vcpus: number;
+  /** Seconds of host time spent running the guest. */
+  readonly cpu_time: number;
+  readonly instructions: number;
+  /** Boots so far (a restart after reboot adds one). */
+  readonly boots: number;
+  /** Why the domain crashed or shut down, when it did. */
+  readonly reason?: string;
+  readonly block_read_bytes: number;
+  readonly block_write_bytes: number;
+  readonly net_rx_frames: number;
+  readonly net_tx_frames: number;
+}
+
+/** Limits and services of a controller. */
+export interface ControllerOptions {
+  readonly host: DomainHost;
+  /** Sum of the RAM (maxmem) of live domains may not exceed this. */
+  readonly maxMemoryBytes: number;
+  readonly maxDomains: number;
+  /** Fresh UUIDs (crypto.randomUUID on every platform). */
+  readonly newUuid: () => string;
+  /** The daemon's log (`banquise dmesg`). */
+  readonly log: (line: string) => void;
+  /** Whether `fault` actions are accepted (a daemon started for isolation tests). */
+  readonly allowFaults?: boolean;
+}
+
+const MIB = 1024 * 1024;
+const ZERO_STATS: DomainStats = { instructions: 0, cpuMs: 0, idle: false, blockReadBytes: 0, blockWriteBytes: 0, netRxFrames: 0, netTxFrames: 0 };
+
+interface Domain {
+  readonly id: number;
+  readonly uuid: string;
+  readonly config: DomainConfig;
+  state: DomainState;
+  handle: DomainHandle | undefined;
+  /** Counters of previous boots plus the current one. */
+  base: DomainStats;
+  stats: DomainStats;
+  boots: number;
+  memoryTargetBytes: number;
+  /** A `reboot` was asked for: the next poweroff counts as a reboot. */
+  rebootRequested: boolean;
+  reason: string | undefined;
+  readonly console: ConsoleRing;
+  /** Called when the domain is gone or stopped (console followers, shutdown -w). */
+  readonly stopWaiters: Set<() => void>;
+}
+
+/** Owns the domains of one daemon. */
+export class DomainController {
+  private readonly domains = new Map<number, Domain>();
+  private nextId = 1;
+
+  constructor(private readonly opts: ControllerOptions) {}
+
+  /** Carries out an action; resolves with the domain's info (undefined once destroyed). */
+  async execute(action: DomainAction): Promise<DomainInfo | undefined> {
+    if (action.kind === 'create') return this.create(action.config);
+    const d = this.find(action.ref);
+    switch (action.kind) {
+      case 'pause':
+        this.expect(d, ['running', 'blocked'], 'pause');
+        d.handle!.pause();
+        d.state = 'paused';
+        break;
+      case 'unpause':
+        this.expect(d, ['paused'], 'unpause');
+        d.handle!.unpause();
+        d.state = 'running';
+        break;
+      case 'shutdown':
+      case 'reboot':
+        this.expect(d, ['running', 'blocked'], action.kind);
+        // The guest's own shutdown or reboot runs on a key press (the default guest's acpid
+        // maps KEY_POWER to poweroff and KEY_RESTART to reboot). A guest that answers a reboot
+        // request by powering off still counts as rebooted (on_reboot applies).
+        d.rebootRequested = action.kind === 'reboot';
+        d.handle!.pressKey(action.kind === 'reboot' ? 'restart' : 'power');
+        this.opts.log(`domain ${d.config.name} (${d.id}): ${action.kind} requested (${action.kind === 'reboot' ? 'restart' : 'power'} key)`);
+        break;
+      case 'destroy':
+        await this.remove(d, 'destroyed');
+        return undefined;
+      case 'mem-set': {
+        this.expect(d, ['running', 'blocked', 'paused'], 'mem-set');
+        if (!Number.isSafeInteger(action.bytes) || action.bytes < 16 * MIB || action.bytes > d.config.maxMemoryBytes) {
+          throw new ControlError('invalid', `mem-set: the target must be between 16M and the domain's maxmem (${d.config.maxMemoryBytes / MIB}M)`);
+        }
+        d.memoryTargetBytes = action.bytes;
+        d.handle!.setMemoryTarget(action.bytes);
+        break;
+      }
+      case 'fault':
+        if (this.opts.allowFaults !== true) throw new ControlError('forbidden', 'fault injection is off: start the daemon with --allow-fault-injection (tests only)');
+        this.expect(d, ['running', 'blocked', 'paused'], 'fault');
+        d.handle!.injectFault(action.fault);
+        this.opts.log(`domain ${d.config.name} (${d.id}): injected fault '${action.fault}'`);
+        break;
+    }
+    return this.info(d);
+  }
+
+  /** Every domain, by id. */
+  list(): DomainInfo[] {
+    return [...this.domains.values()].sort((a, b) => a.id - b.id).map((d) => this.info(d));
+  }
+
+  /** One domain by name or id (ControlError not-found otherwise). */
+  get(ref: string): DomainInfo {
+    return this.info(this.find(ref));
+  }
+
+  /** The console of a domain: its ring (output so far) and a way to type into it. */
+  console(ref: string): { ring: ConsoleRing; input: (bytes: Uint8Array) => void; onStop: (fn: () => void) => () => void; running: () => boolean } {
+    const d = this.find(ref);
+    return {
+      ring: d.console,
+      input: (bytes) => d.handle?.input(bytes),
+      onStop: (fn) => {
+        d.stopWaiters.add(fn);
+        return () => d.stopWaiters.delete(fn);
+      },
+      running: () => d.handle !== undefined && this.domains.get(d.id) === d,
+    };
+  }
+
+  /** Resolves when the domain is gone, shut down or crashed (`shutdown -w`). */
+  waitStopped(ref: string): Promise<DomainInfo | undefined> {
+    const d = this.find(ref);
+    if (d.handle === undefined) return Promise.resolve(this.info(d));
+    return new Promise((res) => {
+      const done = (): void => {
+        d.stopWaiters.delete(done);
+        res(this.domains.get(d.id) === d ? this.info(d) : undefined);
+      };
+      d.stopWaiters.add(done);
+    });
+  }
+
+  /** Each virtio device of a domain with its state and error counters (as last reported). */
+  devices(ref: string): readonly DeviceInfo[] {
+    return this.find(ref).stats.devices ?? [];
+  }
+
+  /** Memory in use by live domains and the budget (bytes). */
+  memoryUse(): { usedBytes: number; budgetBytes: number; domains: number; maxDomains: number } {
+    let used = 0;
+    for (const d of this.domains.values()) if (d.handle !== undefined) used += d.config.maxMemoryBytes;
+    return { usedBytes: used, budgetBytes: this.opts.maxMemoryBytes, domains: this.domains.size, maxDomains: this.opts.maxDomains };
+  }
+
+  /** Destroys every domain (daemon shutdown). */
+  async destroyAll(): Promise<void> {
+    for (const d of [...this.domains.values()]) await this.remove(d, 'daemon stopping');
+  }
+
+  private create(config: DomainConfig): DomainInfo {
+    const problem = domainNameProblem(config.name);
+    if (problem !== undefined) throw new ControlError('invalid', problem);
+    for (const d of this.domains.values()) {
+      if (d.config.name === config.name) throw new ControlError('conflict', `a domain named '${config.name}' exists already (id ${d.id}): pick another name or destroy it first`);
+    }
+    if (config.maxMemoryBytes !== config.machine.memoryBytes) throw new ControlError('invalid', 'maxMemoryBytes must equal machine.memoryBytes (the RAM the balloon can give back)');
+    if (config.memoryBytes > config.maxMemoryBytes) throw new ControlError('invalid', `memory (${config.memoryBytes / MIB}M) is above maxmem (${config.maxMemoryBytes / MIB}M)`);
+    const use = this.memoryUse();
+    let live = 0;
+    for (const d of this.domains.values()) if (d.handle !== undefined) live++;
+    if (live >= this.opts.maxDomains) throw new ControlError('limit', `the daemon runs at most ${this.opts.maxDomains} domains (--max-domains): destroy one first`);
+    if (use.usedBytes + config.maxMemoryBytes > use.budgetBytes) {
+      throw new ControlError(
+        'limit',
+        `not enough memory: '${config.name}' needs ${config.maxMemoryBytes / MIB}M (maxmem), ${Math.floor((use.budgetBytes - use.usedBytes) / MIB)}M of the daemon's ${Math.floor(use.budgetBytes / MIB)}M budget is free (--max-memory)`,
+      );
+    }
+    const d: Domain = {
+      id: this.nextId++,
+      uuid: this.opts.newUuid(),
+      config,
+      state: 'running',
+      handle: undefined,
+      base: ZERO_STATS,
+      stats: ZERO_STATS,
+      boots: 0,
+      memoryTargetBytes: config.memoryBytes,
+      rebootRequested: false,
+      reason: undefined,
+      console: new ConsoleRing(),
+      stopWaiters: new Set(),
+    };
+    this.domains.set(d.id, d);
+    this.boot(d);
+    this.opts.log(`domain ${config.name} (${d.id}) created: ${config.memoryBytes / MIB}M of ${config.maxMemoryBytes / MIB}M, ${config.machine.vcpus} vCPU(s)`);
+    return this.info(d);
+  }
+
+  private boot(d: Domain): void {
+    d.boots++;
+    d.state = 'running';
+    d.rebootRequested = false;
+    d.reason = undefined;
+    d.base = d.stats;
+    let live = true;
+    const handle = this.opts.host.start({ id: d.id, uuid: d.uuid, config: d.config }, {
+      output: (bytes) => {
+        if (live) d.console.write(bytes);
+      },
+      stats: (s) => {
+        if (!live) return;
+        d.stats = add(d.base, s);
+        if (d.state === 'running' || d.state === 'blocked') d.state = s.idle ? 'blocked' : 'running';
+      },
+      log: (line) => {
+        if (live) this.opts.log(`domain ${d.config.name} (${d.id}): ${line}`);
+      },
+      exit: (e) => {
+        if (!live) return;
+        live = false;
+        void this.exited(d, handle, e);
+      },
+    });
+    d.handle = handle;
+    if (d.memoryTargetBytes < d.config.maxMemoryBytes) handle.setMemoryTarget(d.memoryTargetBytes);
+  }
+
+  private async exited(d: Domain, handle: DomainHandle, e: DomainExit): Promise<void> {
+    if (this.domains.get(d.id) !== d || d.handle !== handle) return;
+    const kind = e.kind === 'poweroff' && d.rebootRequested ? 'reboot' : e.kind;
+    const action: LifecycleAction = kind === 'poweroff' ? d.config.onPoweroff : kind === 'reboot' ? d.config.onReboot : d.config.onCrash;
+    d.reason = e.kind === 'crash' ? e.reason : kind;
+    this.opts.log(`domain ${d.config.name} (${d.id}): ${e.kind === 'crash' ? `crashed: ${e.reason}` : kind}; ${kind === 'crash' ? 'on_crash' : `on_${kind}`} = ${action}`);
+    d.state = 'dying';
+    d.handle = undefined;
+    await handle.kill();
+    if (action === 'destroy') {
+      this.domains.delete(d.id);
+      d.state = 'dying';
+      this.wakeStopped(d);
+    } else if (action === 'restart') {
+      d.console.write(new TextEncoder().encode(`\r\n[banquise: domain ${d.config.name} ${kind === 'crash' ? 'crashed' : kind === 'reboot' ? 'rebooting' : 'powered off'}; restarting]\r\n`));
+      this.boot(d);
+    } else {
+      d.state = kind === 'crash' ? 'crashed' : 'shutdown';
+      this.wakeStopped(d);
+    }
+  }
+
+  private async remove(d: Domain, why: string): Promise<void> {
+    d.state = 'dying';
+    const h = d.handle;
+    d.handle = undefined;
+    this.domains.delete(d.id);
+    if (h !== undefined) await h.kill();
+    this.opts.log(`domain ${d.config.name} (${d.id}) ${why}`);
+    this.wakeStopped(d);
+  }
+
+  private wakeStopped(d: Domain): void {
+    for (const w of [...d.stopWaiters]) w();
+  }
+
+  private find(ref: string): Domain {
+    if (/^\d+$/.test(ref)) {
+      const d = this.domains.get(Number(ref));
+      if (d !== undefined) return d;
+    } else {
+      for (const d of this.domains.values()) if (d.config.name === ref) return d;
+    }
+    throw new ControlError('not-found', `no domain '${ref}' (see banquise list)`);
+  }
+
+  private expect(d: Domain, states: DomainState[], what: string): void {
+    if (!states.includes(d.state) || d.handle === undefined) {
+      throw new ControlError('conflict', `cannot ${what} '${d.config.name}': it is ${d.state}${d.state === 'paused' ? ' (unpause it first)' : ''}`);
+    }
+  }
+
+  private info(d: Domain): DomainInfo {
+    const s = d.stats;
+    return {
+      id: d.id,
+      name: d.config.name,
+      uuid: d.uuid,
+      state: d.state,
+      memory: Math.round(d.memoryTargetBytes / MIB),
+      maxmem: Math.round(d.config.maxMemoryBytes / MIB),
+      vcpus: d.config.machine.vcpus,
+      cpu_time: Math.round(s.cpuMs) / 1000,
+      instructions: s.instructions,
+      boots: d.boots,
+      ...(d.reason !== undefined ? { reason: d.reason } : {}),
+      block_read_bytes: s.blockReadBytes,
+      block_write_bytes: s.blockWriteBytes,
+      net_rx_frames: s.netRxFrames,
+      net_tx_frames: s.netTxFrames,
+    };
+  }
+}
+
+function add(a: DomainStats, b: DomainStats): DomainStats {
+  return {
+    instructions: a.instructions + b.instructions,
+    cpuMs: a.cpuMs + b.cpuMs,
+    idle: b.idle,
+    blockReadBytes: a.blockReadBytes + b.blockReadBytes,
+    blockWriteBytes: a.blockWriteBytes + b.blockWriteBytes,
+    netRxFrames: a.netRxFrames + b.netRxFrames,
+    netTxFrames: a.netTxFrames + b.netTxFrames,
+    ...(b.devices !== undefined ? { devices: b.devices } : {}),
+  };
+}

@@ -1,0 +1,43 @@
+// What the controller needs from the platform to run a domain's machine (DESIGN.md §4: each
+// domain in its own worker). platform/node implements it with worker threads; tests with fakes.
+import type { DomainConfig } from './domain-config.js';
+import type { DomainExit, DomainStats } from './domain-state.js';
+
+/** A key the host can press on the domain's virtio-input device. */
+export type HostKey = 'power' | 'restart';
+
+/** A fault a test can inject into a domain's host to prove isolation (daemon option only). */
+export type InjectedFault = 'throw' | 'oom' | 'hang';
+
+/** Control of one running machine. Every method returns at once; effects are reported as events. */
+export interface DomainHandle {
+  /** Stops instruction progress (the guest's clock keeps running, as in Xen). */
+  pause(): void;
+  /** Resumes after `pause`. */
+  unpause(): void;
+  /** Console input (bytes typed on an attached console). */
+  input(bytes: Uint8Array): void;
+  /** Presses and releases a key of the domain's virtio-input device. */
+  pressKey(key: HostKey): void;
+  /** Sets the balloon target: the guest memory the guest should keep. */
+  setMemoryTarget(bytes: number): void;
+  /** Stops the machine now and frees its memory; resolves once it is gone. */
+  kill(): Promise<void>;
+  /** Makes the domain's host fail (tests of isolation). */
+  injectFault(kind: InjectedFault): void;
+}
+
+/** What a running machine reports. `exit` is the last event of a handle. */
+export interface DomainHostEvents {
+  output(bytes: Uint8Array): void;
+  stats(stats: DomainStats): void;
+  /** A device event worth the daemon's log (bounded per boot by the host). */
+  log(line: string): void;
+  exit(exit: DomainExit): void;
+}
+
+/** Starts machines. */
+export interface DomainHost {
+  /** Boots `config` (identity in `id`/`uuid`); events arrive until `exit`. */
+  start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig }, events: DomainHostEvents): DomainHandle;
+}

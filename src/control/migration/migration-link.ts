@@ -1,0 +1,64 @@
+// The byte channel a live migration runs over: a duplex stream (a TCP socket between daemons,
+// a MessagePort, or an in-process pair in tests).
+import type { SnapshotSink } from '../snapshot/snapshot-writer.js';
+
+/** One end of a duplex byte channel. */
+export interface MigrationLink {
+  /** Sends bytes to the other end (await it: backpressure). Rejects once the link is broken. */
+  readonly send: SnapshotSink;
+  /** Bytes from the other end, in order; ends when the other end closes. */
+  readonly receive: AsyncIterable<Uint8Array>;
+  /** Closes this end (the other end's `receive` ends). */
+  close(): void;
+}
+
+/** An unbounded in-order byte queue: push on one side, async-iterate on the other. */
+class ByteQueue implements AsyncIterable<Uint8Array> {
+  private readonly chunks: Uint8Array[] = [];
+  private waiter: (() => void) | undefined;
+  closed = false;
+
+  push(chunk: Uint8Array): void {
+    if (this.closed) throw new Error('migration link is closed');
+    this.chunks.push(chunk.slice());
+    this.wakeUp();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const c = this.chunks.shift();
+      if (c !== undefined) {
+        yield c;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+  }
+}
+
+/**
+ * Two connected in-process ends. `send` resolves on a macrotask-free microtask, so a sender
+ * that never awaits anything else would starve the event loop: the migration engine yields.
+ */
+export function linkPair(): [MigrationLink, MigrationLink] {
+  const ab = new ByteQueue();
+  const ba = new ByteQueue();
+  const end = (out: ByteQueue, inp: ByteQueue): MigrationLink => ({
+    send: (chunk) => out.push(chunk),
+    receive: inp,
+    close: () => out.close(),
+  });
+  return [end(ab, ba), end(ba, ab)];
+}

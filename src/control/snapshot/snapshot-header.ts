@@ -1,0 +1,60 @@
+// The HEADER record: what a stream holds and the machine it was taken from.
+import type { MachineConfig } from '../../machine/machine-config.js';
+import { decodePlain, encodePlain, type PlainData } from './plain-codec.js';
+import { SnapshotError } from './snapshot-error.js';
+
+/** Why the stream was written. */
+export type SnapshotPurpose = 'save' | 'migration' | 'fork';
+
+/** Contents of the HEADER record (a CBOR map with these keys). */
+export interface SnapshotHeader {
+  /** Version of the Banquise that wrote the stream (package.json `version`). */
+  readonly banquiseVersion: string;
+  readonly purpose: SnapshotPurpose;
+  /** Host wall-clock time when the machine stopped, ns since the Unix epoch. */
+  readonly savedAtNs: bigint;
+  /** The machine, as it was built: the reader builds the same one. */
+  readonly config: MachineConfig;
+}
+
+/** Largest guest RAM a header may announce (one WebAssembly.Memory). */
+export const HEADER_MAX_MEMORY_BYTES = 2 ** 31;
+
+/** Encodes a header payload. */
+export function encodeHeader(h: SnapshotHeader): Uint8Array {
+  return encodePlain({
+    banquiseVersion: h.banquiseVersion,
+    purpose: h.purpose,
+    savedAtNs: h.savedAtNs,
+    config: h.config as unknown as PlainData,
+  });
+}
+
+/**
+ * Decodes and checks a header payload: the keys and types above and a RAM size the reader can
+ * bound page numbers with. The MachineConfig itself is validated by whoever builds from it.
+ */
+export function decodeHeader(payload: Uint8Array): SnapshotHeader {
+  const v = decodePlain(payload, 'snapshot HEADER record');
+  const fail = (why: string): never => {
+    throw new SnapshotError(`snapshot HEADER record: ${why}`);
+  };
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) return fail('not a map');
+  const h = v as Record<string, PlainData>;
+  if (typeof h['banquiseVersion'] !== 'string') fail('banquiseVersion is not a string');
+  const purpose = h['purpose'];
+  if (purpose !== 'save' && purpose !== 'migration' && purpose !== 'fork') fail(`unknown purpose ${String(purpose)}`);
+  if (typeof h['savedAtNs'] !== 'bigint') fail('savedAtNs is not an integer');
+  const c = h['config'];
+  if (c === null || typeof c !== 'object' || Array.isArray(c) || ArrayBuffer.isView(c)) return fail('config is not a map');
+  const mem = (c as Record<string, PlainData>)['memoryBytes'];
+  if (typeof mem !== 'number' || !Number.isSafeInteger(mem) || mem <= 0 || mem % 4096 !== 0 || mem > HEADER_MAX_MEMORY_BYTES) {
+    fail(`config.memoryBytes ${String(mem)} is not a positive multiple of 4 KiB up to 2 GiB`);
+  }
+  return {
+    banquiseVersion: h['banquiseVersion'] as string,
+    purpose: purpose as SnapshotPurpose,
+    savedAtNs: h['savedAtNs'] as bigint,
+    config: c as unknown as MachineConfig,
+  };
+}

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseXlConfig, resolvePath, XlConfigError } from './xl-config.js';
+
+const files = new Set(['/cfg/Image', '/cfg/initrd.gz', '/cfg/disk.img', '/srv/share', '/data/b.img']);
+const opts = { file: '/cfg/web1.cfg', dir: '/cfg', exists: (p: string) => files.has(p) };
+
+const SAMPLE = `
+name    = "web1"
+type    = "pv"            # comment
+memory  = 256             # MiB
+maxmem  = 512
+vcpus   = 2
+kernel  = "Image"
+ramdisk = "./initrd.gz"
+extra = "console=ttyS0 root=/dev/vda rw"
+disk    = [ "/data/b.img,raw,vdb,ro",
+            "target=disk.img,vdev=vda,access=rw" ]
+vif     = [ "type=user,hostfwd=tcp::8080-:80" ]
+p9      = [ "tag=share,path=/srv/share,security_model=none" ]
+vsock   = 3
+on_poweroff = "destroy"
+on_reboot   = "restart"
+on_crash    = "preserve"
+`;
+
+test('the xl.cfg sample of issue 8 parses into a DomainConfig; relative paths against the folder', () => {
+  const { config, usesDefaultGuest } = parseXlConfig(SAMPLE, opts);
+  assert.equal(usesDefaultGuest, false);
+  assert.equal(config.name, 'web1');
+  assert.equal(config.memoryBytes, 256 << 20);
+  assert.equal(config.maxMemoryBytes, 512 << 20);
+  assert.equal(config.machine.memoryBytes, 512 << 20);
+  assert.equal(config.machine.vcpus, 2);
+  assert.equal(config.machine.boot.kernel.path, '/cfg/Image');
+  assert.equal(config.machine.boot.initrd?.path, '/cfg/initrd.gz');
+  assert.equal(config.machine.boot.cmdline, 'console=ttyS0 root=/dev/vda rw');
+  assert.deepEqual(config.machine.devices.disks, [
+    { path: '/cfg/disk.img', readOnly: false },
+    { path: '/data/b.img', readOnly: true },
+  ]);
+  assert.deepEqual(config.machine.devices.nics, [{ backend: { kind: 'user', hostForwards: [{ hostAddress: '127.0.0.1', hostPort: 8080, guestPort: 80 }] } }]);
+  assert.deepEqual(config.machine.devices.shares, [{ hostDir: '/srv/share', tag: 'share', readOnly: false }]);
+  assert.deepEqual(config.machine.devices.vsock, { guestCid: 3 });
+  assert.equal(config.onCrash, 'preserve');
+  assert.equal(config.onPoweroff, 'destroy');
+});
+
+test('without kernel the default guest is asked for; overrides replace keys', () => {
+  const r = parseXlConfig('name = "a"\nmemory = 128\n', { ...opts, overrides: ['name=b', 'vcpus=2', 'on_crash=preserve'] });
+  assert.equal(r.usesDefaultGuest, true);
+  assert.equal(r.config.name, 'b');
+  assert.equal(r.config.machine.vcpus, 2);
+  assert.equal(r.config.onCrash, 'preserve');
+  assert.equal(r.config.machine.boot.cmdline, 'console=ttyS0');
+});
+
+function fails(text: string, re: RegExp, extra: Partial<typeof opts> & { overrides?: string[] } = {}): void {
+  assert.throws(() => parseXlConfig(text, { ...opts, ...extra }), (e: unknown) => {
+    assert.ok(e instanceof XlConfigError, String(e));
+    assert.match(e.message, re);
+    return true;
+  });
+}
+
+test('errors name the file, the line and what is wrong', () => {
+  fails('name = "a"\n\nmemroy = 12\n', /^\/cfg\/web1\.cfg:3: unknown key 'memroy'/);
+  fails('name = "a"\nmemory = "lots"\n', /web1\.cfg:2: memory must be a whole number from 16 to 2048/);
+  fails('name = "a"\nkernel = "nope"\n', /web1\.cfg:2: kernel file \/cfg\/nope does not exist/);
+  fails('name = "a"\ntype = "full"\n', /web1\.cfg:2: type "full" .* not available yet/);
+  fails('name = "a"\ndisk = [ "disk.img,qcow2,vda" ]\n', /:2: disk "disk.img,qcow2,vda": format 'qcow2'/);
+  fails('name = "a"\ndisk = [ "disk.img,raw,vda", "/data/b.img,raw,vda" ]\n', /:2: disk vdev a is used twice/);
+  fails('name = "a"\nvif = [ "bridge=br0" ]\n', /:2: vif .*bridges arrive/);
+  fails('name = "a"\non_crash = "explode"\n', /:2: on_crash must be one of destroy, restart, preserve/);
+  fails('memory = 64\n', /name = "\.\.\." is missing/);
+  fails('name = "12"\n', /:1: name "12" is all digits/);
+  fails('name = "a"\nvcpus = 2 3\n', /:2: unexpected text after the value of vcpus/);
+  fails('name = "a\n', /:1: string not closed/);
+  fails('name = "a"\ndisk = [ "x",\n', /list of disk not closed/);
+  fails('name = "a"\nmemory = 256\nmaxmem = 128\n', /:3: maxmem \(128\) is below memory \(256\)/);
+  fails('name = "a"\n', /override vcpus.*vcpus must be a whole number/, { overrides: ['vcpus=99'] });
+});
+
+test('resolvePath joins and normalizes', () => {
+  assert.equal(resolvePath('/a/b', '../c/./d'), '/a/c/d');
+  assert.equal(resolvePath('/a/b', '/x'), '/x');
+});

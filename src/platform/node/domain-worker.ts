@@ -1,0 +1,166 @@
+// Entry of a domain's worker thread: builds the domain's machine and runs it in budgeted
+// slices (pause stops the slices), forwarding console output and stats to the main thread.
+// Anything thrown here ends this worker only; the main thread marks the domain crashed.
+import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import type { DomainExit, DomainStats } from '../../control/domain-state.js';
+import { buildDomainMachine } from './domain-machine.js';
+import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
+import { startRunLoop } from './run-loop.js';
+
+/** Instructions per slice (as `banquise run`). */
+const SLICE_INSTRUCTIONS = 2_000_000;
+/** Console output is sent in chunks of at most this many bytes. */
+const CONSOLE_CHUNK_BYTES = 16 * 1024;
+/** Device events forwarded to the daemon's log per boot. */
+const LOG_EVENTS_MAX = 100;
+
+const port = parentPort!;
+const data = workerData as DomainWorkerData;
+const post = (m: FromWorker): void => port.postMessage(m);
+
+let out: Uint8Array[] = [];
+let outBytes = 0;
+const flush = (): void => {
+  if (outBytes === 0) return;
+  const all = new Uint8Array(outBytes);
+  let o = 0;
+  for (const b of out) {
+    all.set(b, o);
+    o += b.length;
+  }
+  out = [];
+  outBytes = 0;
+  for (let i = 0; i < all.length; i += CONSOLE_CHUNK_BYTES) post({ type: 'console', bytes: all.slice(i, i + CONSOLE_CHUNK_BYTES) });
+};
+
+let wakeLoop = (): void => {};
+let logged = 0;
+const dm = await buildDomainMachine(data.config.machine, {
+  console: {
+    write: (bytes) => {
+      out.push(Uint8Array.from(bytes));
+      outBytes += bytes.length;
+    },
+  },
+  wake: () => wakeLoop(),
+  runtimeDir: data.runtimeDir,
+  // Device warnings and errors go to the daemon's log, at most LOG_EVENTS_MAX per boot (a
+  // guest that provokes errors in a loop must not flood it; the counters keep counting).
+  onEvent: (e) => {
+    if (e.level !== 'warn' && e.level !== 'error') return;
+    if (++logged <= LOG_EVENTS_MAX) post({ type: 'log', line: `${e.source}: ${e.message}${logged === LOG_EVENTS_MAX ? ' (further device events not logged)' : ''}` });
+  },
+});
+const machine = dm.machine;
+const devices = machine.devices;
+let paused = false;
+let cpuMs = 0;
+let idle = false;
+let held: Uint8Array[] = [];
+const release = (): void => {
+  // Input typed before the guest's serial driver listens would be lost in its FIFO reset.
+  if (held.length === 0 || !machine.serialReaderPresent()) return;
+  for (const b of held) machine.consoleInput(b);
+  held = [];
+};
+
+const stats = (): DomainStats => {
+  let blockReadBytes = 0;
+  let blockWriteBytes = 0;
+  for (const b of devices.blocks) {
+    blockReadBytes += b.stats.readBytes;
+    blockWriteBytes += b.stats.writeBytes;
+  }
+  let netRxFrames = 0;
+  let netTxFrames = 0;
+  for (const n of devices.nets) {
+    netRxFrames += n.stats.rxFrames;
+    netTxFrames += n.stats.txFrames;
+  }
+  const balloon = devices.balloon?.info();
+  return {
+    instructions: machine.instret(),
+    cpuMs,
+    idle,
+    blockReadBytes,
+    blockWriteBytes,
+    netRxFrames,
+    netTxFrames,
+    devices: machine.deviceInfo(),
+    ...(balloon !== undefined ? { balloonTargetBytes: data.config.machine.memoryBytes - balloon.targetPages * 4096 } : {}),
+  };
+};
+const heartbeat = setInterval(() => post({ type: 'stats', stats: stats() }), data.statsIntervalMs);
+
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'pause':
+      paused = true;
+      break;
+    case 'unpause':
+      paused = false;
+      break;
+    case 'input':
+      held.push(m.bytes);
+      release();
+      break;
+    case 'key':
+      devices.input?.pressKey(m.key);
+      break;
+    case 'memory-target':
+      devices.balloon?.setTargetBytes(data.config.machine.memoryBytes - m.bytes);
+      break;
+    case 'fault':
+      injectFault(m.fault);
+      break;
+  }
+  wakeLoop();
+});
+
+/** Test-only failures, each a different way a domain can die (see DomainHandle.injectFault). */
+function injectFault(kind: 'throw' | 'oom' | 'hang'): void {
+  if (kind === 'throw') {
+    setImmediate(() => {
+      throw new Error('injected fault: a device model threw');
+    });
+  } else if (kind === 'oom') {
+    setImmediate(() => {
+      const hog: unknown[] = [];
+      for (;;) hog.push(new Array(1 << 20).fill(hog.length));
+    });
+  } else {
+    setImmediate(() => {
+      for (;;) {
+        // A guest-triggered host loop: the heartbeat stops, the main thread's watchdog acts.
+      }
+    });
+  }
+}
+
+post({ type: 'ready' });
+const loop = startRunLoop<DomainExit>(
+  () => {
+    if (paused) return { sleepMs: 1000 };
+    release();
+    const t0 = performance.now();
+    const s = machine.runSlice(SLICE_INSTRUCTIONS);
+    cpuMs += performance.now() - t0;
+    idle = s.reason === 'idle';
+    const e = machine.exit;
+    if (e !== undefined) {
+      if (e.kind === 'fail') return { done: { kind: 'crash', reason: e.message ?? `guest failed with code ${e.code}` }, sleepMs: 0 };
+      return { done: { kind: e.kind }, sleepMs: 0 };
+    }
+    return { sleepMs: s.sleepMs };
+  },
+  flush,
+);
+wakeLoop = loop.wake;
+const exit = await loop.done;
+flush();
+clearInterval(heartbeat);
+post({ type: 'stats', stats: stats() });
+post({ type: 'exit', exit });
+await dm.close();
+port.close();
