@@ -14,6 +14,15 @@ import { addToolstackVerbs } from './toolstack-verbs.js';
 import { registerWebCommand } from './web-command.js';
 
 export { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES };
+/** The firmware `--bios default` names: Debian's OpenSBI fw_dynamic (package `opensbi`). */
+export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
+
+/** Parses --mode: pv (default) or full. */
+export function parseModeOption(text: string): 'pv' | 'full' {
+  if (text === 'pv' || text === 'full') return text;
+  throw new InvalidArgumentError(`'${text}' is not a mode: pv (kernel in S-mode, SBI in Banquise) or full (firmware from reset)`);
+}
+
 /** Kernel command line when --append is not given. */
 export const DEFAULT_APPEND = 'console=ttyS0';
 
@@ -88,6 +97,8 @@ function parseThresholdOption(text: string): number {
 }
 
 interface RunOptions {
+  mode: 'pv' | 'full';
+  bios?: string;
   kernel?: string;
   initrd?: string;
   append?: string;
@@ -108,7 +119,7 @@ interface RunOptions {
 }
 
 /** `run` options that describe the machine: a restore takes them from the save file instead. */
-const RESTORE_CONFLICTS = ['kernel', 'initrd', 'append', 'memory', 'vcpus', 'disk', 'console', 'vsock', 'balloon', 'rng', 'net', 'share'];
+const RESTORE_CONFLICTS = ['mode', 'bios', 'kernel', 'initrd', 'append', 'memory', 'vcpus', 'disk', 'console', 'vsock', 'balloon', 'rng', 'net', 'share'];
 
 /** Commander reducer for repeatable options. */
 function collect(value: string, previous: string[]): string[] {
@@ -157,19 +168,25 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('run')
-    .description('Boot a Linux guest in pv mode (the kernel runs in S-mode; Banquise answers its SBI calls).')
-    .option('--kernel <file>', 'RISC-V Linux Image to boot (default: the default guest, built on first use)')
+    .description(
+      'Boot a Linux guest: in pv mode (default) the kernel runs in S-mode and Banquise answers its SBI calls; ' +
+        'in full mode (--mode full) every hart starts in M-mode at the boot ROM, the firmware (OpenSBI) answers them, ' +
+        'and --kernel is its next stage at 0x80200000.',
+    )
+    .addOption(new Option('--mode <pv|full>', 'pv: paravirtualized; full: firmware from reset, PCIe devices available').default('pv').argParser(parseModeOption))
+    .option('--bios <default|file>', `firmware for --mode full, loaded at 0x80000000 (default: ${DEFAULT_BIOS}, Debian's OpenSBI fw_dynamic)`)
+    .option('--kernel <file>', 'RISC-V Linux Image to boot, or in full mode any next stage such as U-Boot (default: the default guest, built on first use)')
     .option('--initrd <file>', 'initial ramdisk (cpio, optionally compressed); default: the default guest\'s, unless --append names a root= device')
     .option('--append <cmdline>', `kernel command line (default: "${DEFAULT_APPEND}"; with --console virtio, console=hvc0 is added when it names no console)`)
     .addOption(new Option('--memory <size>', 'guest RAM, e.g. 256M or 1G: at least 16M, at most 2G (RAM, at guest address 0x80000000, is kept below the 4 GiB line, and shares one 32-bit WebAssembly.Memory with the harts\' state)').default(256 * 1024 * 1024, '256M').argParser(parseMemoryOption))
     .addOption(new Option('--vcpus <n>', 'number of virtual CPUs, 1 to 8').default(1).argParser(parseVcpusOption))
-    .option('--disk <file[,ro][,serial=S]>', 'virtio-blk disk backed by a raw image file (repeatable)', collect, [])
+    .option('--disk <file[,ro][,serial=S][,if=virtio|nvme]>', 'disk backed by a raw image file: virtio-blk, or with if=nvme an NVMe controller on PCIe (--mode full) (repeatable)', collect, [])
     .option('--console <uart|virtio>', 'guest console: uart (ttyS0, the default) or virtio (a virtio console, hvc0, made the kernel console)')
     .option('--vsock <cid,uds=path>', 'virtio-vsock with this guest CID; host connections through Unix sockets at path_PORT')
     .option('--balloon', 'virtio-balloon device (driven from the monitor: balloon <size>, info balloon)')
     .option('--monitor <path>', 'host monitor on a Unix socket at path (command lines in, replies out)')
     .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
-    .option('--net <spec>', 'virtio-net: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P (repeatable)', collect, [])
+    .option('--net <spec>', 'network interface: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P; add ,model=e1000 for an Intel e1000 on PCIe instead of virtio-net (--mode full) (repeatable)', collect, [])
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
     .option('--jit', 'translate hot guest code to WebAssembly (experimental, off by default: docs/jit.md)')
     .option('--no-jit', 'interpret only (the default)')
@@ -199,6 +216,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         setExit(info.exitCode);
         return;
       }
+      if (opts.bios !== undefined && opts.mode !== 'full') throw new BanquiseError('--bios needs --mode full', 64);
       let kernelPath = opts.kernel;
       let initrdPath = opts.initrd;
       if (kernelPath === undefined) {
@@ -217,18 +235,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
           balloon: opts.balloon === true,
           rng: opts.rng,
         },
-        nets.length + shares.length,
+        nets.filter((n) => n.model !== 'e1000').length + shares.length,
       );
+      if (opts.mode !== 'full' && virtioCfg.disks.some((d) => d.interface === 'nvme')) {
+        throw new BanquiseError('--disk ...,if=nvme needs --mode full (NVMe sits on PCIe, which pv mode does not have)', 64);
+      }
+      if (opts.mode !== 'full' && nets.some((n) => n.model === 'e1000')) {
+        throw new BanquiseError('--net ...,model=e1000 needs --mode full (the e1000 sits on PCIe, which pv mode does not have)', 64);
+      }
+      const bios = opts.mode === 'full' ? (opts.bios === undefined || opts.bios === 'default' ? DEFAULT_BIOS : opts.bios) : undefined;
       // The flags as a machine: the builder does the rest (and again at every guest reboot).
       const machine: MachineConfig = validateMachineConfig({
         version: 1,
-        mode: 'pv',
+        mode: opts.mode,
         memoryBytes: opts.memory,
         vcpus: opts.vcpus,
         boot: {
           kernel: { path: kernelPath },
           ...(initrdPath !== undefined ? { initrd: { path: initrdPath } } : {}),
           cmdline: effectiveCmdline(opts.append, virtioCfg.virtioConsole),
+          ...(bios !== undefined ? { bios: { path: bios } } : {}),
         },
         devices: {
           disks: virtioCfg.disks,

@@ -13,6 +13,7 @@ export type BoardDeviceKind =
   | 'uart'
   | 'virtio'
   | 'pcie-ecam'
+  | 'pcie-pio'
   | 'pcie-mmio';
 
 /** One row of the board table. */
@@ -35,6 +36,9 @@ export const VIRTIO_SLOT_COUNT = 8;
 
 /** Interrupt sources the PLIC offers (`riscv,ndev`), as QEMU's virt (VIRT_IRQCHIP_NUM_SOURCES). */
 export const PLIC_SOURCE_COUNT = 96;
+
+/** PLIC source of the PCIe INTA wire; INTB..INTD follow (QEMU virt's PCIE_IRQ). */
+export const PCIE_INTX_BASE_IRQ = 32;
 
 /** Guest-physical address of the first RAM byte. */
 export const RAM_BASE_GPA = 0x8000_0000;
@@ -72,6 +76,7 @@ export const BOARD_LAYOUT: readonly BoardSlot[] = Object.freeze([
   // Not on QEMU's riscv virt (which has no pvpanic): a free page after the RTC.
   slot('pvpanic-mmio', 'pvpanic', 0x0010_2000, 0x1000, ['qemu,pvpanic-mmio']),
   slot('clint', 'clint', 0x0200_0000, 0x1_0000, ['sifive,clint0', 'riscv,clint0']),
+  slot('pcie-pio', 'pcie-pio', 0x0300_0000, 0x1_0000, []),
   slot('plic', 'plic', 0x0c00_0000, 0x60_0000, ['sifive,plic-1.0.0', 'riscv,plic0']),
   slot('serial', 'uart', 0x1000_0000, 0x100, ['ns16550a'], 10),
   ...Array.from({ length: VIRTIO_SLOT_COUNT }, (_, n) =>

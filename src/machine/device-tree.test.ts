@@ -205,3 +205,27 @@ test('same tree shape as QEMU virt (when dtc and qemu-system-riscv64 are install
   assert.deepEqual(mine.child('cpus')!.u32('timebase-frequency'), qemu.child('cpus')!.u32('timebase-frequency'));
   assert.deepEqual(mine.child('memory@80000000')!.cells('reg'), qemu.child('memory@80000000')!.cells('reg'));
 });
+
+test('full mode: the PCIe host node as QEMU virt publishes it (ECAM reg, ranges, interrupt-map swizzle)', () => {
+  assert.equal(tree().child('soc')!.child('pci@30000000'), undefined, 'no PCIe node in pv mode');
+  const pci = tree({ pci: true }).child('soc')!.child('pci@30000000')!;
+  const plic = tree({ pci: true }).child('soc')!.child('plic@c000000')!.cells('phandle')![0]!;
+  assert.deepEqual(pci.cells('reg'), [0, 0x3000_0000, 0, 0x1000_0000]);
+  assert.deepEqual(pci.cells('bus-range'), [0, 0xff]);
+  assert.deepEqual(pci.cells('#address-cells'), [3]);
+  assert.deepEqual(pci.cells('interrupt-map-mask'), [0x1800, 0, 0, 7]);
+  // QEMU 7.2's ranges: I/O 64 KiB at 0x300_0000, 32-bit memory 1 GiB at 0x4000_0000 (its 64-bit window left out)
+  assert.deepEqual(pci.cells('ranges'), [
+    0x0100_0000, 0, 0, 0, 0x0300_0000, 0, 0x1_0000,
+    0x0200_0000, 0, 0x4000_0000, 0, 0x4000_0000, 0, 0x4000_0000,
+  ]);
+  // QEMU's interrupt-map, entry by entry (docs/reference: slot 1 INTA -> 0x21, slot 3 INTD -> 0x22)
+  const map = pci.cells('interrupt-map')!;
+  assert.equal(map.length, 16 * 6);
+  const irqOf = (slot: number, pin: number): number => {
+    const e = map.findIndex((_, i) => i % 6 === 0 && map[i] === slot << 11 && map[i + 3] === pin);
+    assert.equal(map[e + 4], plic);
+    return map[e + 5]!;
+  };
+  assert.deepEqual([irqOf(0, 1), irqOf(1, 1), irqOf(2, 1), irqOf(3, 4), irqOf(1, 4)], [0x20, 0x21, 0x22, 0x22, 0x20]);
+});

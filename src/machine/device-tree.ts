@@ -4,6 +4,7 @@ import { FdtBuilder } from '../loader/fdt-builder.js';
 import { TIMEBASE_HZ } from '../base/clock.js';
 import {
   BOARD_LAYOUT,
+  PCIE_INTX_BASE_IRQ,
   PLIC_SOURCE_COUNT,
   TEST_POWEROFF_VALUE,
   TEST_REBOOT_VALUE,
@@ -32,6 +33,19 @@ export interface DeviceTreeConfig {
   readonly rngSeed: Uint8Array;
   /** virtio-mmio slots that hold a device (only those get a node). */
   readonly virtioSlots: readonly number[];
+  /** The PCIe host bridge (full mode): a `pci-host-ecam-generic` node as QEMU's. */
+  readonly pci?: boolean;
+}
+
+/** QEMU virt's `interrupt-map`: device slots 0..3 (mask 0x1800), pins 1..4, swizzled onto the PLIC. */
+function pciInterruptMap(plicPhandle: number): number[] {
+  const out: number[] = [];
+  for (let slot = 0; slot < 4; slot++) {
+    for (let pin = 1; pin <= 4; pin++) {
+      out.push(slot << 11, 0, 0, pin, plicPhandle, PCIE_INTX_BASE_IRQ + ((slot + pin - 1) % 4));
+    }
+  }
+  return out;
 }
 
 function hex(n: number): string {
@@ -182,6 +196,30 @@ export function buildDeviceTree(cfg: DeviceTreeConfig): Uint8Array {
         fdt.propStrings('compatible', slot.compatible);
         fdt.endNode();
         break;
+      case 'pcie-ecam': {
+        if (cfg.pci !== true) break;
+        const pio = boardSlot('pcie-pio');
+        const mmio = boardSlot('pcie-mmio');
+        fdt.beginNode(nodeName(slot));
+        fdt.propCells('interrupt-map-mask', [0x1800, 0, 0, 7]);
+        fdt.propCells('interrupt-map', pciInterruptMap(plicPhandle));
+        // (space flags, PCI address hi lo) (CPU address) (size): I/O from 0, 32-bit memory 1:1.
+        fdt.propCells('ranges', [
+          0x0100_0000, 0, 0, ...cells64(pio.baseGpa), ...cells64(pio.sizeBytes),
+          0x0200_0000, ...cells64(mmio.baseGpa), ...cells64(mmio.baseGpa), ...cells64(mmio.sizeBytes),
+        ]);
+        fdt.propCells('reg', reg(slot));
+        fdt.propEmpty('dma-coherent');
+        fdt.propCells('bus-range', [0, 0xff]);
+        fdt.propU32('linux,pci-domain', 0);
+        fdt.propString('device_type', 'pci');
+        fdt.propStrings('compatible', slot.compatible);
+        fdt.propU32('#size-cells', 2);
+        fdt.propU32('#interrupt-cells', 1);
+        fdt.propU32('#address-cells', 3);
+        fdt.endNode();
+        break;
+      }
       default:
         break;
     }

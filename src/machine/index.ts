@@ -4,7 +4,7 @@ export type { BoardSlot, BoardDeviceKind } from './board-layout.js';
 export { Machine, MAX_IDLE_SLEEP_MS } from './machine.js';
 export { DEFAULT_JIT_CONFIG } from '../jit/jit.js';
 export type { JitInfo } from '../jit/jit.js';
-export type { BoardDeps, MachineExit, VirtioSlotFactory, SliceInfo, SliceReason } from './machine.js';
+export type { BoardDeps, MachineExit, VirtioSlotFactory, PciSlotFactory, SliceInfo, SliceReason } from './machine.js';
 export { MIN_MEMORY_BYTES, MAX_MEMORY_BYTES, MAX_VCPUS } from './machine-config.js';
 export type {
   MachineConfig, MachineMode, DevicesConfig, DiskConfig, NicConfig, NicBackendConfig, HostForwardConfig, ShareConfig,
@@ -22,6 +22,8 @@ export { GUEST_PANIC_EXIT_CODE } from './machine.js';
 export { buildDeviceTree, HART_ISA } from './device-tree.js';
 export type { DeviceTreeConfig } from './device-tree.js';
 export { pvBoot } from './pv-boot.js';
+export { fullBoot, NEXT_STAGE_OFFSET } from './full-boot.js';
+export type { FullBootConfig, FullBootInfo } from './full-boot.js';
 export type { PvBootConfig, PvBootInfo } from './pv-boot.js';
 export { ElfRunner, ELF_DEFAULT_RAM_BYTES } from './elf-runner.js';
 export type { ElfRunConfig, ElfRunInfo, ElfSliceInfo } from './elf-runner.js';

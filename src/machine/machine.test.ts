@@ -7,6 +7,7 @@ import type { IrqLine } from '../memory/irq-line.js';
 import type { MmioDevice } from '../memory/mmio-bus.js';
 import { BOARD_LAYOUT, RAM_BASE_GPA, boardSlot } from './board-layout.js';
 import { ElfRunner } from './elf-runner.js';
+import { fullBoot } from './full-boot.js';
 import { GUEST_PANIC_EXIT_CODE, Machine, MAX_IDLE_SLEEP_MS, type BoardDeps, type MachineExit } from './machine.js';
 import { enterSupervisor } from './supervisor-entry.js';
 
@@ -232,7 +233,7 @@ test('wiring follows BOARD_LAYOUT: every device of the table, at its address', (
   const mapped = new Map(m.bus.list().map((r) => [r.baseGpa, r]));
   for (const slot of BOARD_LAYOUT) {
     const r = mapped.get(slot.baseGpa);
-    if (slot.kind === 'boot-rom' || slot.kind === 'pcie-ecam' || slot.kind === 'pcie-mmio' || (slot.kind === 'virtio' && slot.index > 0)) {
+    if (slot.kind === 'boot-rom' || slot.kind === 'pcie-ecam' || slot.kind === 'pcie-pio' || slot.kind === 'pcie-mmio' || (slot.kind === 'virtio' && slot.index > 0)) {
       assert.equal(r, undefined, `${slot.name} ${slot.index} is not mapped in pv/bare`);
     } else {
       assert.ok(r !== undefined, `${slot.name}@${slot.baseGpa.toString(16)} mapped`);
@@ -242,6 +243,31 @@ test('wiring follows BOARD_LAYOUT: every device of the table, at its address', (
   assert.equal(m.virtio.filter((d) => d !== undefined).length, 1);
   assert.throws(() => machine({ vcpus: 0 }), BanquiseError);
   assert.throws(() => machine({ vcpus: 9 }), BanquiseError);
+});
+
+test('full mode: boot ROM and PCIe windows mapped; the ROM sends every hart to the firmware with a0/a1/a2 as QEMU', () => {
+  const { m } = machine({ mode: 'full', vcpus: 2 });
+  for (const kind of ['boot-rom', 'pcie-ecam', 'pcie-pio', 'pcie-mmio'] as const) {
+    const slot = BOARD_LAYOUT.find((s) => s.kind === kind)!;
+    assert.ok(m.bus.list().some((r) => r.baseGpa === slot.baseGpa && r.sizeBytes === slot.sizeBytes), `${kind} mapped`);
+  }
+  assert.equal(m.bus.list().find((r) => r.baseGpa === 0x3000_0000)!.device.read(0, 4), 0x0008_1b36, 'host bridge at 00:00.0');
+  // "firmware": wfi at the start of RAM
+  const info = fullBoot(m, { firmware: code([0x10500073]), kernel: new Uint8Array(16), bootargs: 'x', random: (b) => b.fill(1) });
+  assert.equal(info.kernelGpa, 0x8020_0000);
+  assert.equal(info.dtbGpa % (2 << 20), 0);
+  m.runSlice(100);
+  for (const h of m.harts) {
+    assert.equal(h.getPc(), BigInt(BASE) + 4n, `hart ${h.hartId} reached the firmware (and its wfi)`);
+    assert.equal(h.priv, 3);
+    assert.equal(h.getX(10), BigInt(h.hartId));
+    assert.equal(h.getX(11), BigInt(info.dtbGpa));
+    const a2 = Number(h.getX(12)) - 0x1000; // fw_dynamic_info sits in the ROM (as on QEMU)
+    assert.equal(m.bootRom!.read(a2, 4), 0x4942534f, 'a2: fw_dynamic_info magic');
+    assert.equal(m.bootRom!.read(a2 + 16, 4), 0x8020_0000, 'next_addr');
+    assert.equal(m.bootRom!.read(a2 + 24, 4), 1, 'next_mode S');
+  }
+  assert.throws(() => machine({ mode: 'pv', pci: [() => { throw new Error('not called'); }] }), /need full mode/);
 });
 
 test('runSlice: a hart in WFI makes the slice idle with a sleep hint, a timer wakes it', () => {

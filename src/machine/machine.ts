@@ -6,9 +6,12 @@ import type { Clock } from '../base/clock.js';
 import { Hart, Irq, StopReason, type HartEnv } from '../cpu/hart.js';
 import { DEFAULT_JIT_CONFIG, Jit } from '../jit/jit.js';
 import { HART_STATE_BYTES } from '../cpu/hart-layout.js';
+import { BootRom } from '../devices/boot-rom/boot-rom.js';
 import { Clint } from '../devices/clint/clint.js';
 import { GoldfishRtc } from '../devices/goldfish-rtc/goldfish-rtc.js';
 import { Plic } from '../devices/plic/plic.js';
+import { PciConfigSpace } from '../devices/pci/pci-config.js';
+import { PCI_SLOT_COUNT, PciHost, hostBridgeFunction } from '../devices/pci/pci-host.js';
 import { SifiveTest } from '../devices/sifive-test/sifive-test.js';
 import { Pvpanic } from '../devices/pvpanic/pvpanic.js';
 import { UART_IER, UART_IER_ERBFI, UART_LCR, UART_LCR_DLAB, Uart16550 } from '../devices/uart16550/uart16550.js';
@@ -16,7 +19,7 @@ import { GuestMemory } from '../memory/guest-memory.js';
 import type { IrqLine } from '../memory/irq-line.js';
 import { MmioBus, type MmioDevice } from '../memory/mmio-bus.js';
 import { BanquiseError } from '../base/errors.js';
-import { BOARD_LAYOUT, PLIC_SOURCE_COUNT, RAM_BASE_GPA, VIRTIO_SLOT_COUNT, boardSlot } from './board-layout.js';
+import { BOARD_LAYOUT, PCIE_INTX_BASE_IRQ, PLIC_SOURCE_COUNT, RAM_BASE_GPA, VIRTIO_SLOT_COUNT, boardSlot } from './board-layout.js';
 import { Sbi } from './sbi/sbi.js';
 import { Csr, HsmState } from './sbi/sbi-constants.js';
 import type { SbiHost, SbiResetKind } from './sbi/sbi-extension.js';
@@ -33,6 +36,9 @@ export type { ConsoleBackend } from './host-backends.js';
 /** Creates the device of one virtio-mmio slot, given guest memory and the slot's PLIC line. */
 export type VirtioSlotFactory = (mem: GuestMemory, irq: IrqLine) => MmioDevice;
 
+/** Creates one PCI function (full mode), given guest memory for its DMA. */
+export type PciSlotFactory = (mem: GuestMemory) => PciConfigSpace;
+
 /** Exit code of a run whose guest kernel panicked (pvpanic), distinct from poweroff (0) and usage errors. */
 export const GUEST_PANIC_EXIT_CODE = 101;
 
@@ -41,8 +47,11 @@ export type MachineExit = { kind: 'poweroff' } | { kind: 'reboot' } | { kind: 'f
 
 /** What the board is built from: its shape and its host dependencies (closures, host objects). */
 export interface BoardDeps {
-  /** `pv`: the kernel runs in S-mode and the machine answers SBI calls; `bare`: M-mode programs. */
-  readonly mode: 'pv' | 'bare';
+  /**
+   * `pv`: the kernel runs in S-mode and the machine answers SBI calls; `full`: firmware from the
+   * boot ROM in M-mode, nothing answered in TypeScript; `bare`: M-mode programs.
+   */
+  readonly mode: 'pv' | 'full' | 'bare';
   readonly ramSizeBytes: number;
   /** Number of harts, 1..8. */
   readonly vcpus: number;
@@ -53,6 +62,8 @@ export interface BoardDeps {
   readonly console: ConsoleBackend;
   /** Devices for virtio-mmio slots 0..7, in slot order. */
   readonly virtio?: readonly VirtioSlotFactory[];
+  /** PCI functions (full mode), plugged into bus 0 from device 1 on (device 0 is the host bridge). */
+  readonly pci?: readonly PciSlotFactory[];
   /** Called once when the guest powers off, reboots or fails. */
   readonly onExit?: (exit: MachineExit) => void;
   /** The plain config the builder made this board from (kept for save and rebuild). */
@@ -120,6 +131,10 @@ export class Machine implements SbiHost {
   readonly pvpanic: Pvpanic;
   /** virtio-mmio devices by slot (undefined = empty slot, no device-tree node). */
   readonly virtio: (MmioDevice | undefined)[] = [];
+  /** The PCIe host bridge (full mode only). */
+  readonly pci: PciHost | undefined;
+  /** The boot ROM at 0x1000 (full mode only; fullBoot programs it). */
+  readonly bootRom: BootRom | undefined;
   /** The SBI implementation (pv mode only). */
   readonly sbi: Sbi | undefined;
   /** `mtime` as the harts see it. */
@@ -139,6 +154,12 @@ export class Machine implements SbiHost {
   constructor(config: BoardDeps) {
     if (!Number.isInteger(config.vcpus) || config.vcpus < 1 || config.vcpus > 8) {
       throw new BanquiseError(`vcpus must be 1..8, got ${config.vcpus}`, 64);
+    }
+    if ((config.pci?.length ?? 0) > 0 && config.mode !== 'full') {
+      throw new BanquiseError('PCI devices (NVMe, e1000) need full mode (--mode full)', 64);
+    }
+    if ((config.pci?.length ?? 0) >= PCI_SLOT_COUNT) {
+      throw new BanquiseError(`at most ${PCI_SLOT_COUNT - 1} PCI devices, got ${config.pci?.length}`, 64);
     }
     if ((config.virtio?.length ?? 0) > VIRTIO_SLOT_COUNT) {
       throw new BanquiseError(`at most ${VIRTIO_SLOT_COUNT} virtio devices, got ${config.virtio?.length}`, 64);
@@ -160,10 +181,17 @@ export class Machine implements SbiHost {
     this.timeClock = { ticks: () => mtime.ticks() };
     const sbi = config.mode === 'pv' ? new Sbi(this) : undefined;
     this.sbi = sbi;
+    const romSlot = boardSlot('boot-rom');
+    this.bootRom = config.mode === 'full' ? new BootRom(romSlot.sizeBytes) : undefined;
     const env: HartEnv =
-      sbi === undefined
-        ? { mem: this.mem, bus: this.bus, clock: this.timeClock }
-        : { mem: this.mem, bus: this.bus, clock: this.timeClock, sbi: (h) => sbi.handle(h) };
+      sbi !== undefined
+        ? { mem: this.mem, bus: this.bus, clock: this.timeClock, sbi: (h) => sbi.handle(h) }
+        : this.bootRom !== undefined
+          ? {
+              mem: this.mem, bus: this.bus, clock: this.timeClock,
+              isExecutable: (gpa) => gpa >= romSlot.baseGpa && gpa < romSlot.baseGpa + romSlot.sizeBytes,
+            }
+          : { mem: this.mem, bus: this.bus, clock: this.timeClock };
     for (let h = 0; h < n; h++) this.harts.push(new Hart(env, h, h * HART_STATE_BYTES));
     if (config.jit === true) {
       const threshold = config.jitThreshold ?? DEFAULT_JIT_CONFIG.threshold;
@@ -188,6 +216,19 @@ export class Machine implements SbiHost {
     this.test = new SifiveTest((r) =>
       this.requestExit(r.kind === 'fail' ? { kind: 'fail', code: r.code } : { kind: r.kind }),
     );
+    if (config.mode === 'full') {
+      const mmio = boardSlot('pcie-mmio');
+      const pci = new PciHost({
+        mmioBaseGpa: mmio.baseGpa,
+        mmioSizeBytes: mmio.sizeBytes,
+        intx: [0, 1, 2, 3].map((i) => this.plic.source(PCIE_INTX_BASE_IRQ + i)),
+      });
+      pci.attach(0, new PciConfigSpace(hostBridgeFunction()));
+      (config.pci ?? []).forEach((make, i) => pci.attach(i + 1, make(this.mem)));
+      this.pci = pci;
+    } else {
+      this.pci = undefined;
+    }
     this.pvpanic = new Pvpanic((e) => {
       if (e === 'panicked') {
         this.requestExit({ kind: 'fail', code: GUEST_PANIC_EXIT_CODE, message: 'the guest kernel panicked (reported through pvpanic; its console shows why)' });
@@ -197,6 +238,7 @@ export class Machine implements SbiHost {
     for (const slot of BOARD_LAYOUT) {
       let device: MmioDevice | undefined;
       switch (slot.kind) {
+        case 'boot-rom': device = this.bootRom; break;
         case 'test': device = this.test; break;
         case 'rtc': device = this.rtc; break;
         case 'pvpanic': device = this.pvpanic; break;
@@ -211,9 +253,9 @@ export class Machine implements SbiHost {
           }
           break;
         }
-        default:
-          // boot ROM and PCIe belong to the full mode, which adds them itself.
-          break;
+        case 'pcie-ecam': device = this.pci?.ecam; break;
+        case 'pcie-pio': device = this.pci?.pio; break;
+        case 'pcie-mmio': device = this.pci?.mmio; break;
       }
       if (device !== undefined) this.bus.map(`${slot.name}@${slot.baseGpa.toString(16)}`, slot.baseGpa, slot.sizeBytes, device);
     }
@@ -414,6 +456,7 @@ export class Machine implements SbiHost {
   save(options: { readonly withoutRam?: boolean } = {}): MachineState {
     const config = this.config;
     if (config === undefined) throw new BanquiseError('this machine was not built from a MachineConfig: it cannot be saved', 64);
+    if (config.mode === 'full') throw new BanquiseError('saving a full-mode machine is not supported yet (PCI devices have no snapshot)', 64);
     const virtio = this.virtio.map((d, slot) => {
       if (d === undefined) return null;
       if (!(d instanceof VirtioMmioTransport)) throw new Error(`virtio slot ${slot} holds a device without a virtio-mmio transport`);

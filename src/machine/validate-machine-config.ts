@@ -235,10 +235,15 @@ function devices(raw: unknown, path: string): DevicesConfig {
   };
 }
 
-/** Number of virtio-mmio slots the devices of `d` take (pv mode: every device is virtio-mmio). */
+/** Number of virtio-mmio slots the devices of `d` take (NVMe disks and e1000 NICs sit on PCIe instead). */
 export function virtioDeviceCount(d: DevicesConfig): number {
-  return d.disks.length + (d.console === 'virtio' ? 1 : 0) + (d.rng ? 1 : 0) + (d.balloon ? 1 : 0) + (d.vsock ? 1 : 0) + d.nics.length + d.shares.length + (d.input === true ? 1 : 0);
+  const disks = d.disks.filter((x) => x.interface !== 'nvme').length;
+  const nics = d.nics.filter((x) => x.model !== 'e1000').length;
+  return disks + (d.console === 'virtio' ? 1 : 0) + (d.rng ? 1 : 0) + (d.balloon ? 1 : 0) + (d.vsock ? 1 : 0) + nics + d.shares.length + (d.input === true ? 1 : 0);
 }
+
+/** PCI functions beyond the host bridge a machine may have (bus 0 has 32 device numbers). */
+export const MAX_PCI_DEVICES = 31;
 
 /**
  * Checks untrusted JSON and returns it as a complete MachineConfig. Defaults: `version` 1,
@@ -262,8 +267,10 @@ export function validateMachineConfig(raw: unknown): MachineConfig {
     cfg.devices.nics.forEach((n, i) => {
       if (n.model === 'e1000') fail(`devices.nics[${i}].model`, `"e1000" needs mode "full"; use "virtio" in ${mode} mode`);
     });
-    const n = virtioDeviceCount(cfg.devices);
-    if (n > VIRTIO_SLOT_COUNT) fail('devices', `${n} virtio devices requested, the board has ${VIRTIO_SLOT_COUNT} slots: remove some`);
   }
+  const n = virtioDeviceCount(cfg.devices);
+  if (n > VIRTIO_SLOT_COUNT) fail('devices', `${n} virtio devices requested, the board has ${VIRTIO_SLOT_COUNT} slots: remove some`);
+  const pci = cfg.devices.disks.filter((x) => x.interface === 'nvme').length + cfg.devices.nics.filter((x) => x.model === 'e1000').length;
+  if (pci > MAX_PCI_DEVICES) fail('devices', `${pci} PCI devices requested, bus 0 has room for ${MAX_PCI_DEVICES}: remove some`);
   return cfg;
 }

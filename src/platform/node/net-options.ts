@@ -11,8 +11,16 @@ import type { SocketNetConfig } from './net/socket-backend.js';
 
 /** One validated `--net` option. */
 export type NetOptionConfig =
-  | { readonly kind: 'user'; readonly user: UserNetConfig; readonly mac?: Uint8Array }
-  | { readonly kind: 'socket'; readonly socket: SocketNetConfig; readonly mac?: Uint8Array };
+  | { readonly kind: 'user'; readonly user: UserNetConfig; readonly mac?: Uint8Array; readonly model?: NicModel }
+  | { readonly kind: 'socket'; readonly socket: SocketNetConfig; readonly mac?: Uint8Array; readonly model?: NicModel };
+
+/** Guest-visible NIC: virtio-net (default) or an Intel e1000 on PCIe (full mode). */
+export type NicModel = 'virtio' | 'e1000';
+
+function parseModel(v: string, value: string): NicModel {
+  if (v === 'virtio' || v === 'e1000') return v;
+  throw netError(value, `model '${v}' is not virtio or e1000`);
+}
 
 /** One validated `--share` option. */
 export interface ShareOptionConfig {
@@ -72,6 +80,7 @@ export function parseNetOption(value: string): NetOptionConfig {
   const parts = value.split(',');
   const kind = parts[0];
   let mac: Uint8Array | undefined;
+  let model: NicModel | undefined;
   if (kind === 'user') {
     const hostForwards: HostForward[] = [];
     let dnsServer: string | undefined;
@@ -84,7 +93,8 @@ export function parseNetOption(value: string): NetOptionConfig {
         if (parseIpv4(v) < 0) throw netError(value, `dns '${v}' is not an IPv4 address`);
         dnsServer = v;
       } else if (k === 'mac') mac = parseMac(v, value);
-      else throw netError(value, `unknown user network option '${k}' (known: hostfwd, dns, mac)`);
+      else if (k === 'model') model = parseModel(v, value);
+      else throw netError(value, `unknown user network option '${k}' (known: hostfwd, dns, mac, model)`);
     }
     const seen = new Set<string>();
     for (const f of hostForwards) {
@@ -92,7 +102,7 @@ export function parseNetOption(value: string): NetOptionConfig {
       if (seen.has(key)) throw netError(value, `host port ${f.hostPort} is forwarded twice`);
       seen.add(key);
     }
-    return { kind: 'user', user: { hostForwards, dnsServer }, mac };
+    return { kind: 'user', user: { hostForwards, dnsServer }, mac, ...(model !== undefined ? { model } : {}) };
   }
   if (kind === 'socket') {
     let socket: SocketNetConfig | undefined;
@@ -105,10 +115,11 @@ export function parseNetOption(value: string): NetOptionConfig {
         const hp = parseHostPort(v, k, value, k === 'listen');
         socket = { mode: k, host: hp.host, port: hp.port };
       } else if (k === 'mac') mac = parseMac(v, value);
-      else throw netError(value, `unknown socket network option '${k}' (known: listen, connect, mac)`);
+      else if (k === 'model') model = parseModel(v, value);
+      else throw netError(value, `unknown socket network option '${k}' (known: listen, connect, mac, model)`);
     }
     if (socket === undefined) throw netError(value, 'socket needs listen=HOST:PORT or connect=HOST:PORT');
-    return { kind: 'socket', socket, mac };
+    return { kind: 'socket', socket, mac, ...(model !== undefined ? { model } : {}) };
   }
   throw netError(value, `unknown network type '${kind}' (use user or socket)`);
 }
@@ -156,7 +167,7 @@ export function nicConfigOf(n: NetOptionConfig, index = 0): NicConfig {
           ...(n.user.dnsServer !== undefined ? { dnsServer: n.user.dnsServer } : {}),
         }
       : { kind: 'socket', mode: n.socket.mode, host: n.socket.host, port: n.socket.port };
-  return mac === undefined ? { backend } : { mac, backend };
+  return { ...(mac !== undefined ? { mac } : {}), ...(n.model !== undefined ? { model: n.model } : {}), backend };
 }
 
 /** The `--share` options as ShareConfigs; a tag given twice is a BanquiseError naming `--share`. */

@@ -4,11 +4,13 @@
 import { BanquiseError } from '../../base/errors.js';
 import { VIRTIO_BLK_ID_BYTES } from '../../devices/virtio/blk/block-device.js';
 
-/** One validated `--disk FILE[,ro][,serial=S]`. */
+/** One validated `--disk FILE[,ro][,serial=S][,if=virtio|nvme]`. */
 export interface DiskConfig {
   readonly path: string;
   readonly readOnly: boolean;
   readonly serial?: string;
+  /** virtio-blk (default) or an NVMe controller on PCIe (full mode). */
+  readonly interface?: 'virtio' | 'nvme';
 }
 
 /** One validated `--vsock CID,uds=PATH`. */
@@ -44,22 +46,24 @@ function usage(message: string): BanquiseError {
   return new BanquiseError(message, 64);
 }
 
-/** Parses `FILE[,ro][,serial=S]` (file names cannot contain commas). */
+/** Parses `FILE[,ro][,serial=S][,if=virtio|nvme]` (file names cannot contain commas). */
 export function parseDiskOption(value: string): DiskConfig {
   const [path, ...opts] = value.split(',');
-  if (path === undefined || path === '') throw usage(`--disk ${JSON.stringify(value)}: expected FILE[,ro][,serial=S]`);
+  if (path === undefined || path === '') throw usage(`--disk ${JSON.stringify(value)}: expected FILE[,ro][,serial=S][,if=virtio|nvme]`);
   let readOnly = false;
   let serial: string | undefined;
+  let iface: 'virtio' | 'nvme' | undefined;
   for (const o of opts) {
     if (o === 'ro') readOnly = true;
+    else if (o === 'if=virtio' || o === 'if=nvme') iface = o === 'if=nvme' ? 'nvme' : 'virtio';
     else if (o.startsWith('serial=')) {
       serial = o.slice(7);
       if (serial.length === 0 || serial.length > VIRTIO_BLK_ID_BYTES || !/^[\x21-\x7e]+$/.test(serial)) {
         throw usage(`--disk ${path}: serial must be 1 to ${VIRTIO_BLK_ID_BYTES} printable ASCII characters, got ${JSON.stringify(serial)}`);
       }
-    } else throw usage(`--disk ${path}: unknown setting ${JSON.stringify(o)} (expected ro or serial=S)`);
+    } else throw usage(`--disk ${path}: unknown setting ${JSON.stringify(o)} (expected ro, serial=S or if=virtio|nvme)`);
   }
-  return serial === undefined ? { path, readOnly } : { path, readOnly, serial };
+  return { path, readOnly, ...(serial !== undefined ? { serial } : {}), ...(iface !== undefined ? { interface: iface } : {}) };
 }
 
 /** Parses `CID,uds=PATH`; the CID must be 3 .. 0xfffffffe (0-2 and ~0 are reserved). */
@@ -106,5 +110,5 @@ export function parseVirtioOptions(raw: RawVirtioOptions, otherSlots = 0): Virti
 
 /** How many slots `cfg` uses. */
 export function virtioSlotCount(cfg: VirtioOptionsConfig): number {
-  return cfg.disks.length + (cfg.virtioConsole ? 1 : 0) + (cfg.rng ? 1 : 0) + (cfg.balloon ? 1 : 0) + (cfg.vsock ? 1 : 0);
+  return cfg.disks.filter((d) => d.interface !== 'nvme').length + (cfg.virtioConsole ? 1 : 0) + (cfg.rng ? 1 : 0) + (cfg.balloon ? 1 : 0) + (cfg.vsock ? 1 : 0);
 }
