@@ -5,10 +5,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findGuest, GuestSession, BOOT_TIMEOUT_MS } from '../support/guest-session.mjs';
+import { MonitorClient } from '../support/monitor-client.mjs';
 
 const guest = await findGuest();
 const skip = typeof guest === 'string' ? guest : false;
@@ -23,74 +23,6 @@ const SETTLE_MS = 120_000;
 const SLACK_BYTES = 16 * MIB;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** A connection to the monitor socket: `command(line)` resolves with the reply text. */
-class MonitorClient {
-  static async open(path, timeoutMs = 60_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const c = await new Promise((res, rej) => {
-          const sock = connect(path, () => res(sock));
-          sock.once('error', rej);
-        });
-        const client = new MonitorClient(c);
-        await client.reply(10_000); // greeting
-        return client;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`monitor socket ${path} not available: ${err.message}`);
-        await sleep(100);
-      }
-    }
-  }
-
-  constructor(sock) {
-    this.sock = sock;
-    this.buf = '';
-    this.waiter = undefined;
-    sock.setEncoding('utf8');
-    sock.on('data', (d) => {
-      this.buf += d;
-      this.waiter?.();
-    });
-    sock.on('close', () => this.waiter?.());
-    sock.on('error', () => {});
-  }
-
-  /** The text up to the next prompt. */
-  reply(timeoutMs) {
-    return new Promise((res, rej) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined;
-        rej(new Error(`no monitor reply within ${timeoutMs} ms; got ${JSON.stringify(this.buf)}`));
-      }, timeoutMs);
-      const check = () => {
-        const i = this.buf.indexOf(PROMPT);
-        if (i >= 0) {
-          clearTimeout(timer);
-          this.waiter = undefined;
-          const text = this.buf.slice(0, i).replace(/\n$/, '');
-          this.buf = this.buf.slice(i + PROMPT.length);
-          res(text);
-        } else if (this.sock.destroyed) {
-          clearTimeout(timer);
-          rej(new Error(`monitor connection closed; got ${JSON.stringify(this.buf)}`));
-        }
-      };
-      this.waiter = check;
-      check();
-    });
-  }
-
-  command(line, timeoutMs = 10_000) {
-    this.sock.write(`${line}\n`);
-    return this.reply(timeoutMs);
-  }
-
-  close() {
-    this.sock.destroy();
-  }
-}
 
 /** Parses `info balloon`: pages of target/actual and the guest statistics in bytes. */
 function parseInfo(text) {
