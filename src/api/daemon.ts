@@ -153,7 +153,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const scheduler = setInterval(() => controller.schedTick(SCHED_PERIOD_MS), SCHED_PERIOD_MS);
   addLog(`credit scheduler: ${hostCpus} host CPU(s), period ${SCHED_PERIOD_MS} ms`);
   addLog(`bridges: ${bridgeSpecs.map((b) => `${b.name}${b.uplink !== undefined ? ' (user uplink)' : ''}`).join(', ') || 'none'}`);
-  addLog(`banquised ${ctx.version} listening on ${sock}${tcpAddress !== undefined ? ` and ${tcpAddress} (bearer token)` : ''}; memory budget ${maxMemoryBytes >> 20}M`);
+  addLog(`banquised ${ctx.version} listening on ${sock}${tcpAddress !== undefined ? ` and ${tcpAddress} (bearer token)` : ''}; memory budget ${Math.floor(maxMemoryBytes / (1 << 20))}M`);
   if (webAddress !== undefined) addLog(`web console at http://${webAddress}/ (log in with the token: banquise token)`);
   let closed = false;
   return {

@@ -10,12 +10,12 @@ import { parseVirtioOptions } from '../platform/node/virtio-options.js';
 import { nicConfigOf, parseNetOption, parseShareOption, shareConfigsOf } from '../platform/node/net-options.js';
 import { DEFAULT_JIT_CONFIG, kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, validateMachineConfig, type MachineConfig } from '../machine/index.js';
 import { packageVersion } from '../platform/node/daemon-paths.js';
+import { DEFAULT_BIOS } from '../platform/node/default-firmware.js';
 import { addToolstackVerbs } from './toolstack-verbs.js';
 import { registerWebCommand } from './web-command.js';
 
 export { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES };
-/** The firmware `--bios default` names: Debian's OpenSBI fw_dynamic (package `opensbi`). */
-export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
+export { DEFAULT_BIOS };
 
 /** Parses --mode: pv (default) or full. */
 export function parseModeOption(text: string): 'pv' | 'full' {

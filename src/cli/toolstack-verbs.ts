@@ -10,6 +10,7 @@ import type { DomainInfo, SchedInfo } from '../control/domain-controller.js';
 import { parseXlConfig } from '../control/xl-config.js';
 import { ensureToken, socketPath, tokenPath } from '../platform/node/daemon-paths.js';
 import { ensureDefaultGuest } from '../platform/node/guest-images.js';
+import { DEFAULT_BIOS } from '../platform/node/default-firmware.js';
 import { parseBridgeSpec, type BridgeSpec } from '../platform/node/net/bridges.js';
 import { attachConsole } from './console-verb.js';
 import { callDaemon, daemonAddress, type ConnectOptions } from './daemon-client.js';
@@ -47,8 +48,13 @@ export async function loadDomainConfigFile(file: string, overrides: readonly str
   const path = resolve(file);
   if (!existsSync(path)) throw new BanquiseError(`config file ${path} does not exist`, 66);
   const text = readFileSync(path, 'utf8');
-  const { config, usesDefaultGuest } = parseXlConfig(text, { file, dir: dirname(path), overrides, exists: existsSync });
-  if (!usesDefaultGuest) return config;
+  const parsed = parseXlConfig(text, { file, dir: dirname(path), overrides, exists: existsSync });
+  let { config } = parsed;
+  if (parsed.usesDefaultBios) {
+    if (!existsSync(DEFAULT_BIOS)) throw new BanquiseError(`${file}: type = "full" without bios needs Debian's OpenSBI (${DEFAULT_BIOS}): apt-get install opensbi, or set bios = "FILE"`, 66);
+    config = { ...config, machine: { ...config.machine, boot: { ...config.machine.boot, bios: { path: DEFAULT_BIOS } } } };
+  }
+  if (!parsed.usesDefaultGuest) return config;
   const guest = await ensureDefaultGuest();
   return { ...config, machine: { ...config.machine, boot: { ...config.machine.boot, kernel: { path: guest.kernel }, initrd: { path: guest.initrd } } } };
 }

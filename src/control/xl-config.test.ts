@@ -67,7 +67,11 @@ test('errors name the file, the line and what is wrong', () => {
   fails('name = "a"\n\nmemroy = 12\n', /^\/cfg\/web1\.cfg:3: unknown key 'memroy'/);
   fails('name = "a"\nmemory = "lots"\n', /web1\.cfg:2: memory must be a whole number from 16 to 2048/);
   fails('name = "a"\nkernel = "nope"\n', /web1\.cfg:2: kernel file \/cfg\/nope does not exist/);
-  fails('name = "a"\ntype = "full"\n', /web1\.cfg:2: type "full" .* not available yet/);
+  fails('name = "a"\ntype = "bare"\n', /web1\.cfg:2: type must be "pv" or "full"/);
+  fails('name = "a"\nbios = "default"\n', /web1\.cfg:2: bios is the firmware of a full-virtualization domain/);
+  fails('name = "a"\ndisk = [ "disk.img,raw,nvme0,rw" ]\n', /:2: disk .*NVMe disk sits on PCIe, which only type = "full"/);
+  fails('name = "a"\nvif = [ "model=e1000" ]\n', /:2: vif .*e1000 sits on PCIe/);
+  fails('name = "a"\ntype = "full"\nbios = "nofw.bin"\n', /:3: firmware file \/cfg\/nofw\.bin does not exist/);
   fails('name = "a"\ndisk = [ "disk.img,qcow2,vda" ]\n', /:2: disk "disk.img,qcow2,vda": format 'qcow2'/);
   fails('name = "a"\ndisk = [ "disk.img,raw,vda", "/data/b.img,raw,vda" ]\n', /:2: disk vdev a is used twice/);
   fails('name = "a"\nvif = [ "bridge=br0,hostfwd=tcp::80-:80" ]\n', /:2: vif .*hostfwd belongs to the bridge's uplink/);
@@ -93,4 +97,23 @@ test('vif bridge=NAME puts the interface on a daemon bridge, with its MAC when g
     { backend: { kind: 'bridge', bridge: 'br0' } },
     { mac: '52:54:00:aa:bb:cc', backend: { kind: 'bridge', bridge: 'lan' } },
   ]);
+});
+
+test('type = "full": firmware, NVMe disks and e1000 nics on PCIe (outside the virtio slot count)', () => {
+  const text = [
+    'name = "hw1"', 'type = "full"', 'kernel = "Image"',
+    'disk = [ "disk.img,raw,nvme0,rw", "target=/data/b.img,vdev=vdb,if=nvme", "/data/b.img,raw,vda,ro" ]',
+    'vif = [ "model=e1000", "type=user", "bridge=br0,model=e1000" ]',
+  ].join('\n');
+  const r = parseXlConfig(text, opts);
+  assert.equal(r.config.machine.mode, 'full');
+  assert.equal(r.usesDefaultBios, true, 'no bios: the host default (OpenSBI fw_dynamic)');
+  assert.equal(r.config.machine.boot.bios, undefined);
+  assert.deepEqual(r.config.machine.devices.disks.map((d) => d.interface ?? 'virtio'), ['virtio', 'nvme', 'nvme'], 'in vdev order: vda, vdb, nvme0');
+  assert.deepEqual(r.config.machine.devices.nics.map((n) => n.model ?? 'virtio'), ['e1000', 'virtio', 'e1000']);
+  const own = parseXlConfig('name = "hw2"\ntype = "hvm"\nbios = "Image"\n', opts);
+  assert.equal(own.config.machine.mode, 'full');
+  assert.equal(own.usesDefaultBios, false);
+  assert.equal(own.config.machine.boot.bios?.path, '/cfg/Image');
+  assert.equal(parseXlConfig('name = "p"\n', opts).usesDefaultBios, false, 'pv needs no firmware');
 });

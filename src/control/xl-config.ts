@@ -37,16 +37,21 @@ export interface XlParseOptions {
   readonly exists: (path: string) => boolean;
 }
 
-/** A parsed config; `usesDefaultGuest` when it has no `kernel` (the caller fills in the default guest). */
+/**
+ * A parsed config; `usesDefaultGuest` when it has no `kernel` (the caller fills in the default
+ * guest), `usesDefaultBios` for a full-mode domain without `bios` or with `bios = "default"`
+ * (the caller fills in the host's OpenSBI).
+ */
 export interface XlParseResult {
   readonly config: DomainConfig;
   readonly usesDefaultGuest: boolean;
+  readonly usesDefaultBios: boolean;
 }
 
 const MIB = 1024 * 1024;
 /** Keys Banquise understands, with what each holds (for "unknown key" messages). */
 const KNOWN_KEYS = [
-  'name', 'type', 'memory', 'maxmem', 'vcpus', 'kernel', 'ramdisk', 'cmdline', 'extra', 'root',
+  'name', 'type', 'bios', 'memory', 'maxmem', 'vcpus', 'kernel', 'ramdisk', 'cmdline', 'extra', 'root',
   'disk', 'vif', 'p9', 'vsock', 'on_poweroff', 'on_reboot', 'on_crash',
 ] as const;
 /** Kernel command line of the default guest (its console is the serial port). */
@@ -202,8 +207,12 @@ export function parseXlConfig(text: string, opts: XlParseOptions): XlParseResult
   if (nameProblem !== undefined) err(nameS, nameProblem);
 
   const type = str('type') ?? 'pv';
-  if (type === 'full' || type === 'hvm') err(byKey.get('type'), `type "${type}" (full virtualization) is not available yet: use type = "pv"`);
-  if (type !== 'pv') err(byKey.get('type'), `type must be "pv", got "${type}"`);
+  if (type !== 'pv' && type !== 'full' && type !== 'hvm') err(byKey.get('type'), `type must be "pv" or "full" ("hvm" is taken as "full"), got "${type}"`);
+  const full = type !== 'pv';
+  const biosS = byKey.get('bios');
+  const bios = str('bios');
+  if (bios !== undefined && !full) err(biosS, 'bios is the firmware of a full-virtualization domain: add type = "full", or drop bios');
+  const biosPath = bios === undefined || bios === 'default' ? undefined : existing(biosS!, 'firmware file', bios);
 
   const memoryMiB = int('memory', 16, 2048) ?? 256;
   const maxmemMiB = int('maxmem', 16, 2048) ?? memoryMiB;
@@ -222,7 +231,7 @@ export function parseXlConfig(text: string, opts: XlParseOptions): XlParseResult
 
   const disks: { vdev: string; disk: DiskConfig }[] = [];
   const diskL = list('disk');
-  for (const spec of diskL?.items ?? []) disks.push(parseDiskSpec(spec, (why) => err(diskL!.s, `disk "${spec}": ${why}`), (p) => existing(diskL!.s, 'disk image', p)));
+  for (const spec of diskL?.items ?? []) disks.push(parseDiskSpec(spec, full, (why) => err(diskL!.s, `disk "${spec}": ${why}`), (p) => existing(diskL!.s, 'disk image', p)));
   const vdevs = new Set<string>();
   for (const d of disks) {
     if (vdevs.has(d.vdev)) err(diskL!.s, `disk vdev ${d.vdev} is used twice`);
@@ -231,7 +240,7 @@ export function parseXlConfig(text: string, opts: XlParseOptions): XlParseResult
   disks.sort((a, b) => (a.vdev < b.vdev ? -1 : a.vdev > b.vdev ? 1 : 0));
 
   const vifL = list('vif');
-  const nics = (vifL?.items ?? []).map((spec) => parseVifSpec(spec, (why) => err(vifL!.s, `vif "${spec}": ${why}`)));
+  const nics = (vifL?.items ?? []).map((spec) => parseVifSpec(spec, full, (why) => err(vifL!.s, `vif "${spec}": ${why}`)));
   const p9L = list('p9');
   const shares = (p9L?.items ?? []).map((spec) => parseP9Spec(spec, (why) => err(p9L!.s, `p9 "${spec}": ${why}`), (p) => existing(p9L!.s, 'shared folder', p)));
   const tags = new Set<string>();
@@ -248,18 +257,22 @@ export function parseXlConfig(text: string, opts: XlParseOptions): XlParseResult
     return v as LifecycleAction;
   };
 
-  const slots = disks.length + nics.length + shares.length + (vsockCid !== undefined ? 1 : 0) + 3; // + rng, balloon, input
+  // NVMe disks and e1000 nics sit on PCIe, not in the 8 virtio-mmio slots.
+  const virtioDisks = disks.filter((d) => d.disk.interface !== 'nvme').length;
+  const virtioNics = nics.filter((n) => n.model !== 'e1000').length;
+  const slots = virtioDisks + virtioNics + shares.length + (vsockCid !== undefined ? 1 : 0) + 3; // + rng, balloon, input
   if (slots > 8) err(undefined, `${slots} virtio devices (disks, vifs, p9 shares, vsock, plus rng, balloon and the power key), the board has 8 slots`);
 
   const machine: MachineConfig = {
     version: 1,
-    mode: 'pv',
+    mode: full ? 'full' : 'pv',
     memoryBytes: maxmemMiB * MIB,
     vcpus,
     boot: {
       kernel: { path: kernelPath ?? '' },
       ...(ramdiskPath !== undefined ? { initrd: { path: ramdiskPath } } : {}),
       cmdline,
+      ...(biosPath !== undefined ? { bios: { path: biosPath } } : {}),
     },
     devices: {
       disks: disks.map((d) => d.disk),
@@ -283,6 +296,7 @@ export function parseXlConfig(text: string, opts: XlParseOptions): XlParseResult
       onCrash: action('on_crash', 'destroy'),
     },
     usesDefaultGuest: kernelPath === undefined,
+    usesDefaultBios: full && biosPath === undefined,
   };
 }
 
@@ -300,29 +314,39 @@ function fields(spec: string): { pos: string[]; kv: Map<string, string> } {
 }
 
 /** A disk: `TARGET,FORMAT,VDEV,ACCESS` (xl's positional form) or `target=,format=,vdev=,access=`. */
-function parseDiskSpec(spec: string, fail: (why: string) => never, existing: (p: string) => string): { vdev: string; disk: DiskConfig } {
+function parseDiskSpec(spec: string, full: boolean, fail: (why: string) => never, existing: (p: string) => string): { vdev: string; disk: DiskConfig } {
   const { pos, kv } = fields(spec);
-  for (const k of kv.keys()) if (!['target', 'format', 'vdev', 'access', 'serial'].includes(k)) fail(`unknown setting '${k}' (target, format, vdev, access, serial)`);
+  for (const k of kv.keys()) if (!['target', 'format', 'vdev', 'access', 'serial', 'if'].includes(k)) fail(`unknown setting '${k}' (target, format, vdev, access, serial, if)`);
   const target = kv.get('target') ?? pos[0];
   const format = kv.get('format') ?? pos[1] ?? 'raw';
   const vdev = kv.get('vdev') ?? pos[2];
   const access = kv.get('access') ?? pos[3] ?? 'rw';
   if (target === undefined || target === '') fail('no image file (target)');
   if (format !== '' && format !== 'raw') fail(`format '${format}' is not supported: use raw images`);
-  if (vdev === undefined || !/^(xvd|vd|sd|hd)[a-z]$/.test(vdev)) fail(`vdev must name a disk like vda, got ${JSON.stringify(vdev ?? '')}`);
+  const nvmeName = vdev !== undefined && /^nvme\d$/.test(vdev);
+  if (vdev === undefined || (!nvmeName && !/^(xvd|vd|sd|hd)[a-z]$/.test(vdev))) fail(`vdev must name a disk like vda (or nvme0), got ${JSON.stringify(vdev ?? '')}`);
+  const iface = kv.get('if') ?? (nvmeName ? 'nvme' : 'virtio');
+  if (iface !== 'virtio' && iface !== 'nvme') fail(`if must be virtio or nvme, got '${iface}'`);
+  if (iface === 'nvme' && !full) fail('an NVMe disk sits on PCIe, which only type = "full" domains have');
   const ro = access === 'ro' || access === 'r';
   if (!ro && access !== 'rw' && access !== 'w' && access !== '') fail(`access must be ro or rw, got '${access}'`);
   const serial = kv.get('serial');
-  const disk: DiskConfig = { path: existing(target!), readOnly: ro, ...(serial !== undefined ? { serial } : {}) };
-  return { vdev: vdev!.slice(-1), disk };
+  const disk: DiskConfig = {
+    path: existing(target!),
+    readOnly: ro,
+    ...(serial !== undefined ? { serial } : {}),
+    ...(iface === 'nvme' ? { interface: 'nvme' as const } : {}),
+  };
+  return { vdev: nvmeName ? vdev! : vdev!.slice(-1), disk };
 }
 
 /**
  * A network interface: `bridge=NAME[,mac=M]` (a port on one of the daemon's bridges) or
  * `type=user[,hostfwd=tcp:[HOST]:HPORT-[GUEST]:GPORT]...[,mac=M]` (a private user network).
  */
-function parseVifSpec(spec: string, fail: (why: string) => never): NicConfig {
+function parseVifSpec(spec: string, full: boolean, fail: (why: string) => never): NicConfig {
   let mac: string | undefined;
+  let model: 'virtio' | 'e1000' = 'virtio';
   let type = 'user';
   let bridge: string | undefined;
   const hostForwards: HostForwardConfig[] = [];
@@ -333,7 +357,11 @@ function parseVifSpec(spec: string, fail: (why: string) => never): NicConfig {
     const k = eq > 0 ? t.slice(0, eq) : t;
     const v = eq > 0 ? t.slice(eq + 1) : '';
     if (k === 'type') type = v;
-    else if (k === 'mac') {
+    else if (k === 'model') {
+      if (v !== 'virtio' && v !== 'e1000') fail(`model must be virtio or e1000, got '${v}'`);
+      if (v === 'e1000' && !full) fail('an e1000 sits on PCIe, which only type = "full" domains have');
+      model = v as 'virtio' | 'e1000';
+    } else if (k === 'mac') {
       if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(v)) fail(`mac '${v}' is not like 52:54:00:12:34:56`);
       mac = v.toLowerCase();
     } else if (k === 'hostfwd') {
@@ -346,15 +374,15 @@ function parseVifSpec(spec: string, fail: (why: string) => never): NicConfig {
     } else if (k === 'bridge') {
       if (!/^[A-Za-z0-9_.\-]{1,15}$/.test(v)) fail(`bridge '${v}' is not a bridge name (1 to 15 letters, digits, _ . -)`);
       bridge = v;
-    } else fail(`unknown setting '${k}' (type, mac, hostfwd, bridge)`);
+    } else fail(`unknown setting '${k}' (type, model, mac, hostfwd, bridge)`);
   }
   if (bridge !== undefined) {
     if (hostForwards.length > 0) fail(`hostfwd belongs to the bridge's uplink (banquise daemon --bridge ${bridge},uplink=user,hostfwd=...), not to a bridged vif`);
     if (type !== 'user' && type !== 'vif' && type !== 'ioemu') fail(`type '${type}' is not supported with bridge=`);
-    return { ...(mac !== undefined ? { mac } : {}), backend: { kind: 'bridge', bridge } };
+    return { ...(mac !== undefined ? { mac } : {}), ...(model === 'e1000' ? { model } : {}), backend: { kind: 'bridge', bridge } };
   }
   if (type !== 'user') fail(`type '${type}' is not supported: use type=user or bridge=NAME`);
-  return { ...(mac !== undefined ? { mac } : {}), backend: { kind: 'user', hostForwards } };
+  return { ...(mac !== undefined ? { mac } : {}), ...(model === 'e1000' ? { model } : {}), backend: { kind: 'user', hostForwards } };
 }
 
 /** A shared folder: `tag=T,path=DIR,security_model=none[,ro]`. */

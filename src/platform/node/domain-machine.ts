@@ -32,7 +32,7 @@ export interface DomainMachineDeps {
 /** Validates `raw` (JSON from the API), opens its host ends, builds and boots the machine. */
 export async function buildDomainMachine(raw: MachineConfig, deps: DomainMachineDeps): Promise<DomainMachine> {
   const checked = validateMachineConfig(raw);
-  if (checked.mode !== 'pv') throw new BanquiseError(`mode '${checked.mode}' is not available for domains yet: use pv`, 64);
+  if (checked.mode === 'bare') throw new BanquiseError("mode 'bare' runs test programs (banquise elf), not domains: use pv or full", 64);
   const v = checked.devices.vsock;
   const config: MachineConfig =
     v !== undefined && v.udsPath === undefined
