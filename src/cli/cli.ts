@@ -4,7 +4,7 @@ import { BanquiseError } from '../base/errors.js';
 import { parseSize } from '../base/u64.js';
 import { loadFile } from '../platform/node/file-loader.js';
 import { runElfSession } from '../platform/node/elf-session.js';
-import { runPvSession } from '../platform/node/pv-session.js';
+import { runPvSession, type PvSessionConfig } from '../platform/node/pv-session.js';
 import { loadMachineFile, restoreBlobs } from '../platform/node/snapshot-session.js';
 import { parseVirtioOptions } from '../platform/node/virtio-options.js';
 import { nicConfigOf, parseNetOption, parseShareOption, shareConfigsOf } from '../platform/node/net-options.js';
@@ -121,6 +121,17 @@ interface RunOptions {
 /** `run` options that describe the machine: a restore takes them from the save file instead. */
 const RESTORE_CONFLICTS = ['mode', 'bios', 'kernel', 'initrd', 'append', 'memory', 'vcpus', 'disk', 'console', 'vsock', 'balloon', 'rng', 'net', 'share'];
 
+/** What a `banquise run` session takes from the flags besides the machine: terminal, JIT, monitor, save. */
+function sessionOptions(opts: RunOptions): Omit<PvSessionConfig, 'machine'> {
+  return {
+    streams: { stdin: process.stdin, stdout: process.stdout },
+    jit: opts.jit ?? opts.jitThreshold !== undefined,
+    ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
+    ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
+    ...(opts.saveOnExit !== undefined ? { saveOnExit: opts.saveOnExit } : {}),
+  };
+}
+
 /** Commander reducer for repeatable options. */
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -206,11 +217,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           machine: saved.state.config,
           restore: saved.state,
           backends: { blobs: restoreBlobs(saved.state.config) },
-          streams: { stdin: process.stdin, stdout: process.stdout },
-          jit: opts.jit ?? opts.jitThreshold !== undefined,
-          ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
-          ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
-          ...(opts.saveOnExit !== undefined ? { saveOnExit: opts.saveOnExit } : {}),
+          ...sessionOptions(opts),
         });
         if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
         setExit(info.exitCode);
@@ -268,11 +275,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       });
       const info = await runPvSession({
         machine,
-        streams: { stdin: process.stdin, stdout: process.stdout },
-        jit: opts.jit ?? opts.jitThreshold !== undefined,
-        ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
-        ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
-        ...(opts.saveOnExit !== undefined ? { saveOnExit: opts.saveOnExit } : {}),
+        ...sessionOptions(opts),
       });
       if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
       setExit(info.exitCode);
