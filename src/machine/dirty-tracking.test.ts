@@ -5,33 +5,10 @@ import { GuestMemory } from '../memory/guest-memory.js';
 import { MmioBus } from '../memory/mmio-bus.js';
 import { Hart, type HartEnv } from '../cpu/hart.js';
 import { HART_STATE_BYTES } from '../cpu/hart-layout.js';
-import { rv } from '../test-support/rv-asm.js';
+import { miniStoreLoop as storeLoop } from '../test-support/mini-machine.js';
 import { dirtyPageCount, dirtyPageList, startDirtyRound } from './dirty-tracking.js';
 
 const RAM = 0x8000_0000;
-const T0 = 5, T1 = 6, A0 = 10, A1 = 11, A2 = 12, A3 = 13, T3 = 28;
-
-/**
- * A loop storing to four pages, from base = its own address + imm20 << 12: sw to page +0, sd to
- * +1, fsd to +2, amoadd.w to +3 (the four store paths of the interpreter).
- */
-function storeLoop(imm20: number): number[] {
-  return [
-    rv.auipc(T0, imm20),
-    rv.lui(T3, 2),
-    rv.csrrs(0, 0x300, T3), // mstatus.FS = Initial: FP stores allowed
-    rv.lui(A3, 1), rv.add(A0, T0, A3),
-    rv.lui(A3, 2), rv.add(A1, T0, A3),
-    rv.lui(A3, 3), rv.add(A2, T0, A3),
-    // loop:
-    rv.sw(T1, T0, 0),
-    rv.sd(T1, A0, 8),
-    rv.fsd(0, A1, 16),
-    rv.amo(0, false, 0, A2, T1),
-    rv.addi(T1, T1, 1),
-    rv.jal(0, -20),
-  ];
-}
 
 /** Two harts on one RAM, each running storeLoop: hart 0 code in page 0, hart 1 in page 1. */
 function rig() {

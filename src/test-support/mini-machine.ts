@@ -15,7 +15,10 @@ import { rv } from './rv-asm.js';
 export const MINI_RAM_BASE = 0x8000_0000;
 const T0 = 5, T1 = 6, A0 = 10, A1 = 11, A2 = 12, A3 = 13, T3 = 28;
 
-/** The store loop at its own address: counter in t1, stores to pages +0..+3 from auipc(imm20). */
+/**
+ * A loop storing to four pages, from base = its own address + imm20 << 12: sw to page +0, sd to
+ * +1, fsd to +2, amoadd.w to +3 (the four store paths of the interpreter); counter in t1.
+ */
 export function miniStoreLoop(imm20: number): number[] {
   return [
     rv.auipc(T0, imm20),

@@ -2,22 +2,7 @@
 // Worker: run a slice, let queued messages (console input, device completions) in, sleep with
 // setTimeout when the guest is idle.
 
-/** What one step of the core reports. */
-export interface SliceStep<T> {
-  /** Set when the run is over. */
-  readonly done?: T;
-  /** How long the loop may sleep before the next step (0 = run again right away). */
-  readonly sleepMs: number;
-}
-
-/** A running loop: `done` settles with the core's result; `wake()` cuts a sleep short. */
-export interface SliceLoop<T> {
-  readonly done: Promise<T>;
-  /** Host input or a device completion: run the next step now if the loop sleeps. */
-  wake(): void;
-  /** Stops the loop; `done` rejects with `reason`. */
-  abort(reason: Error): void;
-}
+import type { LoopStep, RunLoop } from '../../base/run-loop.js';
 
 /**
  * Runs `step` repeatedly. After a busy step the next one is queued as a message on a private
@@ -25,7 +10,7 @@ export interface SliceLoop<T> {
  * lets the worker's queued messages run first. After an idle step it sleeps `sleepMs` in a
  * setTimeout, so an idle guest costs ~0 % of a core. `afterStep` runs after every step.
  */
-export function startSliceLoop<T>(step: () => SliceStep<T>, afterStep?: () => void): SliceLoop<T> {
+export function startSliceLoop<T>(step: () => LoopStep<T>, afterStep?: () => void): RunLoop<T> {
   const channel = new MessageChannel();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let queued = false;
@@ -54,7 +39,7 @@ export function startSliceLoop<T>(step: () => SliceStep<T>, afterStep?: () => vo
     queued = false;
     timer = undefined;
     if (finished) return;
-    let r: SliceStep<T>;
+    let r: LoopStep<T>;
     try {
       r = step();
       afterStep?.();

@@ -1,22 +1,9 @@
 // The platform's loop around a core that runs in budgeted slices (DESIGN.md §4): run a slice,
 // yield to the event loop (device completions, console input), sleep when the guest is idle.
 
-/** What one step of the core reports. */
-export interface LoopStep<T> {
-  /** Set when the run is over. */
-  readonly done?: T;
-  /** How long the loop may sleep before the next step (0 = run again right away). */
-  readonly sleepMs: number;
-}
+import type { LoopStep, RunLoop } from '../../base/run-loop.js';
 
-/** A running loop: `done` settles with the core's result; `wake()` cuts a sleep short. */
-export interface RunLoop<T> {
-  readonly done: Promise<T>;
-  /** Called by host input or device completions: run the next step now. */
-  wake(): void;
-  /** Stops the loop; `done` rejects with `reason`. */
-  abort(reason: Error): void;
-}
+export type { LoopStep, RunLoop };
 
 /**
  * Runs `step` repeatedly: right after a busy step through setImmediate (so I/O callbacks run in
