@@ -39,9 +39,15 @@ int main(void) {
   reset_traps();
   switch_mode(PRV_S);
   wr_stimecmp(rd_time() + 2000);                               // 200 us at 10 MHz
-  csr_set(sstatus, MSTATUS_SIE);
-  for (int i = 0; i < 1000000 && strap_rec.count == 0; i++) __asm__ volatile ("wfi");
-  csr_clear(sstatus, MSTATUS_SIE);
+  // Wait without a lost wake-up: SIE stays clear between the check and the wfi, so the interrupt
+  // cannot be taken there (its handler clears sie.STIE, and a wfi after that may sleep forever,
+  // which the spec allows). WFI still wakes on a pending interrupt enabled in sie whatever SIE
+  // says (priv. spec 3.3.3); the short SIE window after it takes the interrupt.
+  for (int i = 0; i < 1000000 && strap_rec.count == 0; i++) {
+    __asm__ volatile ("wfi");
+    csr_set(sstatus, MSTATUS_SIE);
+    csr_clear(sstatus, MSTATUS_SIE);
+  }
   u64 pending = csr_read(sip) & (1 << IRQ_S_TIMER);
   wr_stimecmp(~0ull);
   u64 after = csr_read(sip) & (1 << IRQ_S_TIMER);
