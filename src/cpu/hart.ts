@@ -73,6 +73,8 @@ export type HartTracer = (pc: bigint, insn: number, rd: number, rdValue: bigint)
 export { HART_MARCHID, HART_MIMPID, HART_MVENDORID, MISA_LO } from './csr.js';
 
 const TLB_MASK = TLB_ENTRIES - 1;
+/** Hart.jitPages value of a page the JIT's runner watches. */
+export const JIT_WATCHED = 255;
 
 /** Illegal-instruction sentinel from the compressed table. */
 const CX = COMPRESSED_EXPANSION;
@@ -164,6 +166,11 @@ export class Hart {
   /** @internal Set by the JIT's runner: run() returns (Budget) after every jump or taken branch,
    *  so that the runner can enter translated code at block starts. */
   exitAtJump = false;
+  /** @internal Set by the JIT's runner with exitAtJump: per physical 4 KiB page of the buffer, the
+   *  jumps seen into it (0..heat-1), or JIT_WATCHED when run() must stop at every jump into it. */
+  jitPages: Uint8Array | undefined = undefined;
+  /** @internal Jumps into a page before it becomes watched (1..254). */
+  jitPageHeat = 1;
   /** @internal Set when PAUSE ended a run (the JIT runner then returns too); the runner clears it. */
   paused = false;
   /** @internal Byte offset of this hart's state area in the memory buffer. */
@@ -376,6 +383,28 @@ export class Hart {
 
   // ---------------------------------------------------------------- interpreter
 
+  /**
+   * With exitAtJump: whether run() stops at this jump target for the JIT's runner. Only pages the
+   * runner watches (translated, or hot enough to count block starts) stop it; a jump into another
+   * page mapped for fetch counts towards that page's heat.
+   */
+  private jitWatches(lo: number, hi: number): boolean {
+    const pages = this.jitPages;
+    if (pages === undefined) return true;
+    const fb = this.fetchBank;
+    const idx = (lo >>> 12) & TLB_MASK;
+    if (this.tlbTag[fb]![idx] !== (lo & -4096) || this.tlbTagHi[fb]![idx] !== hi) return false;
+    const p = this.tlbOff[fb]![idx]! >>> 12;
+    const v = pages[p]!;
+    if (v === JIT_WATCHED) return true;
+    if (v + 1 < this.jitPageHeat) {
+      pages[p] = v + 1;
+      return false;
+    }
+    pages[p] = JIT_WATCHED;
+    return true;
+  }
+
   /** Runs up to `budget` instructions (interrupts checked at block boundaries). */
   run(budget: number): StopReason {
     const st = this.st;
@@ -532,7 +561,7 @@ export class Hart {
           npLo = tLo;
           npHi = tHi;
           // not a boundary: nothing that decides an interrupt changed (docs/architecture.md)
-          if (exitAtJump) { // end the run after this instruction (the JIT runner's block start)
+          if (exitAtJump && this.jitWatches(npLo, npHi)) { // end the run after this instruction (the JIT runner's block start)
             budget = n + 1;
             limit = 0;
           }
@@ -554,7 +583,7 @@ export class Hart {
           npLo = tLo;
           npHi = tHi;
           // not a boundary: nothing that decides an interrupt changed (docs/architecture.md)
-          if (exitAtJump) { // end the run after this instruction (the JIT runner's block start)
+          if (exitAtJump && this.jitWatches(npLo, npHi)) { // end the run after this instruction (the JIT runner's block start)
             budget = n + 1;
             limit = 0;
           }
@@ -583,7 +612,7 @@ export class Hart {
             npLo = (pcLo + imm) | 0;
             npHi = (pcHi + (imm >> 31) + ((npLo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
             // not a boundary: nothing that decides an interrupt changed (docs/architecture.md)
-            if (exitAtJump) {
+            if (exitAtJump && this.jitWatches(npLo, npHi)) {
               budget = n + 1;
               limit = 0;
             }

@@ -3,7 +3,7 @@
 // invariants: docs/jit.md.
 import { Acc } from '../cpu/mmu.js';
 import { HartSlot as S, TLB_ENTRIES } from '../cpu/hart-layout.js';
-import { StopReason, type Hart } from '../cpu/hart.js';
+import { JIT_WATCHED, StopReason, type Hart } from '../cpu/hart.js';
 import { JitExit, translatePage } from './translate.js';
 
 /** How the JIT of a hart behaves. */
@@ -17,6 +17,9 @@ export interface JitConfig {
   readonly maxModules: number;
   /** Bound on the code cache, as the sum of the modules' WebAssembly bytes. */
   readonly maxCacheBytes: number;
+  /** Jumps the interpreter makes into a page before the runner watches it (counts its block
+   *  starts); 1..254, and 1 whenever `threshold` is 0. */
+  readonly pageHeat: number;
 }
 
 /** Defaults: see docs/jit.md ("Hotness", "Code cache"). */
@@ -25,6 +28,7 @@ export const DEFAULT_JIT_CONFIG: JitConfig = {
   compile: 'sync',
   maxModules: 4096,
   maxCacheBytes: 64 * 1024 * 1024,
+  pageHeat: 64,
 };
 
 /** JIT counters (the monitor's `info jit`). */
@@ -82,11 +86,14 @@ export class Jit {
   private readonly hart: Hart;
   private readonly config: JitConfig;
   private readonly imports: Record<string, Record<string, unknown>>;
+  /** Per physical page: the interpreter's jump count into it, or JIT_WATCHED (Hart.jitPages). */
+  private readonly watched: Uint8Array;
 
   constructor(hart: Hart, config: Partial<JitConfig> = {}) {
     this.hart = hart;
     this.config = { ...DEFAULT_JIT_CONFIG, ...config };
     this.imports = { m: { mem: hart.mem.memory } };
+    this.watched = new Uint8Array(hart.mem.buffer.byteLength >>> 12);
   }
 
   /** Runs up to `budget` instructions like `Hart.run`, in translated code where there is some. */
@@ -95,6 +102,8 @@ export class Jit {
     if (h.tracer !== undefined) return h.run(budget);
     const start = h.steps;
     h.exitAtJump = true;
+    h.jitPages = this.watched;
+    h.jitPageHeat = this.config.threshold === 0 ? 1 : Math.min(254, Math.max(1, this.config.pageHeat));
     h.paused = false;
     try {
       let reason = h.run(budget); // takes pending interrupts and leaves WFI first, as always
@@ -123,6 +132,7 @@ export class Jit {
   flush(): void {
     for (const u of this.pages.values()) u.live = false;
     this.pages.clear();
+    this.watched.fill(0);
     this.info.modulesLive = 0;
     this.info.cacheBytes = 0;
   }
@@ -245,6 +255,7 @@ export class Jit {
     if (u === undefined) return;
     u.live = false;
     this.pages.delete(pageOffset);
+    this.watched[pageOffset >>> 12] = 0;
     if (u.run !== undefined) {
       this.info.modulesLive--;
       this.info.cacheBytes -= u.bytes;

@@ -5,7 +5,7 @@
 // stores by any hart, DMA and fence.i need no bookkeeping to stay correct.
 import { COMPRESSED_EXPANSION } from '../cpu/compressed.js';
 import { HartSlot as S, TLB_ENTRIES } from '../cpu/hart-layout.js';
-import { FuncWriter, Op, ValType, buildModule, type MemoryImport } from './wasm-emitter.js';
+import { ByteBuffer, FuncWriter, Op, ValType, buildModule, type FuncDef, type MemoryImport } from './wasm-emitter.js';
 
 /** How a translated function returned (low 2 bits of its result; the count is result >>> 2). */
 export const enum JitExit {
@@ -157,8 +157,10 @@ function regMask(insn: number): number {
 
 /** Emits the code of one function over the page's blocks. */
 class PageEmitter {
-  readonly w = new FuncWriter();
-  constructor(private readonly src: PageSource) {}
+  readonly w: FuncWriter;
+  constructor(private readonly src: PageSource, out: ByteBuffer) {
+    this.w = new FuncWriter(out);
+  }
 
   /** Pushes x[r] (i64). */
   rx(r: number): void {
@@ -204,8 +206,9 @@ class PageEmitter {
       const left = bytes - c;
       const size = left >= 8 ? 8 : left >= 4 ? 4 : 2;
       const op = size === 8 ? Op.I64Load : size === 4 ? Op.I64Load32U : Op.I64Load16U;
-      const v = size === 8 ? view.getBigUint64(base + c, true) : BigInt(size === 4 ? view.getUint32(base + c, true) : view.getUint16(base + c, true));
-      w.i32(0).mem(op, 0, base + c).i64(v).op(Op.I64Ne);
+      const lo = size === 2 ? view.getUint16(base + c, true) : view.getInt32(base + c, true);
+      const hi = size === 8 ? view.getInt32(base + c + 4, true) : 0;
+      w.i32(0).mem(op, 0, base + c).i64Parts(lo, hi).op(Op.I64Ne);
       if (!first) w.op(Op.I32Or);
       first = false;
       c += size;
@@ -223,9 +226,7 @@ class PageEmitter {
     if (b.end === 'interp') {
       this.exitAt(b.next, b.insns.length, JitExit.Interp);
     } else {
-      w.get(L_VPAGE).i64(b.next).op(Op.I64Add).set(L_PC);
-      w.get(L_N).i32(b.insns.length).op(Op.I32Add).set(L_N);
-      w.br('dispatch');
+      this.exitAt(b.next, b.insns.length, JitExit.Normal);
     }
   }
 
@@ -371,10 +372,10 @@ class PageEmitter {
     throw new Error(`jit: untranslatable instruction ${insn >>> 0} reached the emitter`);
   }
 
-  /** After a jump/branch set pc: count the block and continue at the dispatcher. */
+  /** After a jump/branch set pc: count the block and return to the page's dispatcher. */
   chain(count: number): void {
     this.w.get(L_N).i32(count).op(Op.I32Add).set(L_N);
-    this.w.br('dispatch');
+    this.w.br('exit');
   }
 
   /** MUL, DIV, DIVU, REM, REMU with RISC-V results for division by zero and overflow. */
@@ -397,7 +398,7 @@ class PageEmitter {
     w.else();
     if (f3 === 4) {
       this.rx(rs1);
-      w.i64(-(2n ** 63n)).op(Op.I64Eq);
+      w.i64Parts(0, -0x80000000).op(Op.I64Eq);
       this.rx(rs2);
       w.i64(-1).op(Op.I64Eq).op(Op.I32And).open(Op.If, undefined, ValType.I64);
       this.rx(rs1);
@@ -471,21 +472,25 @@ class PageEmitter {
   }
 }
 
-/**
- * Translates the blocks entered at page offsets `entries` of one physical page into a module
- * exporting `run(budget: i32, loadTlb: i32, storeTlb: i32) -> i32` (retired << 2 | JitExit): it
- * starts at the pc in the hart state and leaves the next pc and the registers there.
- */
-export function translatePage(src: PageSource, entries: readonly number[]): TranslatedPage {
-  const blocks = entries.map((e) => decodeBlock(src.view, src.pageOffset, e));
+/** The x registers an instruction writes (bit r of the mask; x0 included, dropped later). */
+function writeMask(insn: number): number {
+  switch (insn & 0x7f) {
+    case 0x63: case 0x23: case 0x0f: return 0;
+    default: return 1 << ((insn >>> 7) & 31);
+  }
+}
+
+/** One block as a function `(budget, loadTlb, storeTlb) -> retired << 2 | JitExit`. */
+function blockFunction(src: PageSource, b: Block, out: ByteBuffer): FuncDef {
   let used = 0;
-  let instructions = 0;
-  for (const b of blocks) {
-    for (const ins of b.insns) used |= regMask(ins.insn);
-    instructions += b.insns.length;
+  let written = 0;
+  for (const ins of b.insns) {
+    used |= regMask(ins.insn);
+    written |= writeMask(ins.insn);
   }
   used &= ~1;
-  const e = new PageEmitter(src);
+  written &= used;
+  const e = new PageEmitter(src, out);
   const w = e.w;
   const regBase = src.stateOffset + S.X * 4;
   for (let r = 1; r < 32; r++) {
@@ -494,27 +499,90 @@ export function translatePage(src: PageSource, entries: readonly number[]): Tran
   w.i32(0).mem(Op.I64Load, 3, src.stateOffset + S.PC * 4).set(L_PC);
   w.get(L_PC).i64(-4096).op(Op.I64And).set(L_VPAGE);
   w.open(Op.Block, 'exit');
-  w.open(Op.Loop, 'dispatch');
-  w.get(L_PC).i64(-4096).op(Op.I64And).get(L_VPAGE).op(Op.I64Ne).op(Op.BrIf).u32(w.depth('exit'));
-  const labels = blocks.map((_, i) => `b${i}`);
-  for (let i = blocks.length - 1; i >= 0; i--) w.open(Op.Block, labels[i]);
-  w.open(Op.Block, 'default');
-  const table: string[] = new Array<string>(2048).fill('default');
-  blocks.forEach((b, i) => { table[b.entry >>> 1] = labels[i]!; });
-  w.get(L_PC).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).i32(1).op(Op.I32ShrU).brTable(table, 'default');
-  w.end(); // default: not an entry of this module
-  w.br('exit');
-  for (const b of blocks) {
-    w.end();
-    e.block(b);
-  }
-  w.end(); // loop
-  w.end(); // exit block
+  e.block(b);
+  w.end();
   for (let r = 1; r < 32; r++) {
-    if ((used & (1 << r)) !== 0) w.i32(0).get(L_X + r).mem(Op.I64Store, 3, regBase + 8 * r);
+    if ((written & (1 << r)) !== 0) w.i32(0).get(L_X + r).mem(Op.I64Store, 3, regBase + 8 * r);
   }
   w.i32(0).get(L_PC).mem(Op.I64Store, 3, src.stateOffset + S.PC * 4);
   w.get(L_N).i32(2).op(Op.I32Shl).get(L_K).op(Op.I32Or);
-  const bytes = buildModule([ValType.I32, ValType.I32, ValType.I32], ValType.I32, LOCALS, w, src.memory);
+  return { locals: LOCALS, code: w.code };
+}
+
+// locals of the dispatcher (after its 3 parameters, which are those of the block functions)
+const D_PC = 3; // i64
+const D_VPAGE = 4; // i64
+const D_N = 5; // i32: instructions retired
+const D_R = 6; // i32: a block's result
+const D_K = 7; // i32: exit kind
+const D_OFF = 8; // i32: page offset of pc
+const DISPATCH_LOCALS: ValType[] = [ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32];
+
+/**
+ * The page's entry point: while pc stays in the page and on a translated entry, calls that
+ * block's function with the budget left; returns the total retired and the first non-Normal exit.
+ */
+function dispatcher(src: PageSource, blocks: readonly Block[], out: ByteBuffer): FuncDef {
+  const w = new FuncWriter(out);
+  const pcAt = src.stateOffset + S.PC * 4;
+  w.i32(0).mem(Op.I64Load, 3, pcAt).i64(-4096).op(Op.I64And).set(D_VPAGE);
+  w.open(Op.Block, 'exit');
+  w.open(Op.Loop, 'dispatch');
+  w.i32(0).mem(Op.I64Load, 3, pcAt).set(D_PC);
+  w.get(D_PC).i64(-4096).op(Op.I64And).get(D_VPAGE).op(Op.I64Ne).op(Op.BrIf).u32(w.depth('exit'));
+  w.open(Op.Block, 'next');
+  w.get(D_PC).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).set(D_OFF);
+  // a balanced tree of compares on the page offset (a 2048-way br_table is slow to optimize)
+  const order = blocks.map((b, i) => ({ entry: b.entry, fn: i })).sort((a, b) => a.entry - b.entry);
+  const emit = (lo: number, hi: number): void => {
+    if (hi - lo <= 4) {
+      for (let k = lo; k < hi; k++) {
+        w.get(D_OFF).i32(order[k]!.entry).op(Op.I32Eq).open(Op.If);
+        w.get(0).get(D_N).op(Op.I32Sub).get(1).get(2).op(Op.Call).u32(order[k]!.fn).set(D_R).br('next');
+        w.end();
+      }
+      w.br('exit'); // not an entry of this module
+      return;
+    }
+    const mid = (lo + hi) >>> 1;
+    w.get(D_OFF).i32(order[mid]!.entry).op(Op.I32LtU).open(Op.If);
+    emit(lo, mid);
+    w.else();
+    emit(mid, hi);
+    w.end();
+  };
+  emit(0, order.length);
+  w.end(); // next
+  w.get(D_N).get(D_R).i32(2).op(Op.I32ShrU).op(Op.I32Add).set(D_N);
+  w.get(D_R).i32(3).op(Op.I32And).set(D_K);
+  w.get(D_K).op(Op.BrIf).u32(w.depth('exit'));
+  w.br('dispatch');
+  w.end(); // loop
+  w.end(); // exit block
+  w.get(D_N).i32(2).op(Op.I32Shl).get(D_K).op(Op.I32Or);
+  return { locals: DISPATCH_LOCALS, code: w.code };
+}
+
+/** The bodies of the module being built (reused: translation is synchronous). */
+const scratch = new ByteBuffer();
+
+/**
+ * Translates the blocks entered at page offsets `entries` of one physical page into a module
+ * exporting `run(budget: i32, loadTlb: i32, storeTlb: i32) -> i32` (retired << 2 | JitExit): it
+ * starts at the pc in the hart state and leaves the next pc and the registers there. Each block
+ * is its own function (so that the engine's optimizing tier compiles only the hot ones), called
+ * by a small dispatcher that chains blocks while pc stays on translated entries of the page.
+ */
+export function translatePage(src: PageSource, entries: readonly number[]): TranslatedPage {
+  scratch.length = 0;
+  const blocks = entries.map((e) => decodeBlock(src.view, src.pageOffset, e));
+  let instructions = 0;
+  const funcs: FuncDef[] = [];
+  for (const b of blocks) {
+    instructions += b.insns.length;
+    funcs.push(blockFunction(src, b, scratch));
+  }
+  funcs.push(dispatcher(src, blocks, scratch));
+  const bytes = buildModule([ValType.I32, ValType.I32, ValType.I32], ValType.I32, funcs, blocks.length, src.memory);
   return { bytes, entries: blocks.map((b) => b.entry), instructions };
 }

@@ -8,7 +8,7 @@ export const enum ValType { I32 = 0x7f, I64 = 0x7e }
 /** Opcodes used by the translator (§5.4). */
 export const enum Op {
   Unreachable = 0x00, Block = 0x02, Loop = 0x03, If = 0x04, Else = 0x05, End = 0x0b,
-  Br = 0x0c, BrIf = 0x0d, BrTable = 0x0e, Return = 0x0f, Drop = 0x1a, Select = 0x1b,
+  Br = 0x0c, BrIf = 0x0d, BrTable = 0x0e, Return = 0x0f, Call = 0x10, Drop = 0x1a, Select = 0x1b,
   LocalGet = 0x20, LocalSet = 0x21, LocalTee = 0x22,
   I32Load = 0x28, I64Load = 0x29,
   I64Load8S = 0x30, I64Load8U = 0x31, I64Load16S = 0x32, I64Load16U = 0x33, I64Load32S = 0x34, I64Load32U = 0x35,
@@ -27,14 +27,46 @@ export const enum Op {
 /** Block type of a structured instruction: empty, or one result. */
 export type BlockType = 'void' | ValType;
 
+/**
+ * A growable byte buffer. Function bodies are written into a shared one, one after the other:
+ * growing JS arrays element by element is slow (and allocation costly) on some hosts, so the
+ * translator reuses one typed buffer for every module it builds.
+ */
+export class ByteBuffer {
+  bytes = new Uint8Array(1 << 16);
+  length = 0;
+
+  /** Appends one byte. */
+  push(b: number): void {
+    if (this.length === this.bytes.length) {
+      const bigger = new Uint8Array(this.bytes.length * 2);
+      bigger.set(this.bytes);
+      this.bytes = bigger;
+    }
+    this.bytes[this.length++] = b;
+  }
+}
+
 /** Bytes of one function body, with named labels resolved to relative depths. */
 export class FuncWriter {
-  readonly code: number[] = [];
+  private readonly out: ByteBuffer;
+  private readonly start: number;
   private readonly labels: (string | undefined)[] = [];
+
+  /** Writes at the end of `out` (a fresh buffer by default); nothing else may write there until the body is used. */
+  constructor(out: ByteBuffer = new ByteBuffer()) {
+    this.out = out;
+    this.start = out.length;
+  }
+
+  /** The body so far (a view: it keeps these bytes even when the buffer grows later). */
+  get code(): Uint8Array {
+    return this.out.bytes.subarray(this.start, this.out.length);
+  }
 
   /** Appends a raw opcode. */
   op(o: Op): this {
-    this.code.push(o);
+    this.out.push(o);
     return this;
   }
 
@@ -45,7 +77,7 @@ export class FuncWriter {
       let b = x & 0x7f;
       x >>>= 7;
       if (x !== 0) b |= 0x80;
-      this.code.push(b);
+      this.out.push(b);
     } while (x !== 0);
     return this;
   }
@@ -57,10 +89,10 @@ export class FuncWriter {
       const b = Number(x & 0x7fn);
       x >>= 7n;
       if ((x === 0n && (b & 0x40) === 0) || (x === -1n && (b & 0x40) !== 0)) {
-        this.code.push(b);
+        this.out.push(b);
         return this;
       }
-      this.code.push(b | 0x80);
+      this.out.push(b | 0x80);
     }
   }
 
@@ -71,10 +103,10 @@ export class FuncWriter {
       const b = x & 0x7f;
       x >>= 7;
       if ((x === 0 && (b & 0x40) === 0) || (x === -1 && (b & 0x40) !== 0)) {
-        this.code.push(b);
+        this.out.push(b);
         return this;
       }
-      this.code.push(b | 0x80);
+      this.out.push(b | 0x80);
     }
   }
 
@@ -93,10 +125,27 @@ export class FuncWriter {
       const b = ((x % 128) + 128) % 128;
       x = (x - b) / 128;
       if ((x === 0 && (b & 0x40) === 0) || (x === -1 && (b & 0x40) !== 0)) {
-        this.code.push(b);
+        this.out.push(b);
         return this;
       }
-      this.code.push(b | 0x80);
+      this.out.push(b | 0x80);
+    }
+  }
+
+  /** i64.const of the 64-bit value hi:lo (two 32-bit halves), without BigInt. */
+  i64Parts(lo: number, hi: number): this {
+    this.op(Op.I64Const);
+    let l = lo | 0;
+    let h = hi | 0;
+    for (;;) {
+      const b = l & 0x7f;
+      l = (l >>> 7) | (h << 25);
+      h >>= 7;
+      if ((l === 0 && h === 0 && (b & 0x40) === 0) || (l === -1 && h === -1 && (b & 0x40) !== 0)) {
+        this.out.push(b);
+        return this;
+      }
+      this.out.push(b | 0x80);
     }
   }
 
@@ -122,7 +171,8 @@ export class FuncWriter {
 
   /** Opens block/loop/if with an optional label name (for br by name). */
   open(kind: Op.Block | Op.Loop | Op.If, label?: string, type: BlockType = 'void'): this {
-    this.code.push(kind, type === 'void' ? 0x40 : type);
+    this.out.push(kind);
+    this.out.push(type === 'void' ? 0x40 : type);
     this.labels.push(label);
     return this;
   }
@@ -195,11 +245,35 @@ function section(out: number[], id: number, body: number[]): void {
   for (let i = 0; i < body.length; i++) out.push(body[i]!);
 }
 
+/** One function of a module: its extra locals (after the parameters, by type, in order) and body. */
+export interface FuncDef {
+  readonly locals: readonly ValType[];
+  /** The body without its final `end` (FuncWriter.code once the function is written). */
+  readonly code: Uint8Array;
+}
+
+/** The local declarations of a function (§5.5.13: counts of runs of one type). */
+function localDecls(locals: readonly ValType[]): number[] {
+  const head: number[] = [];
+  const groups: [number, ValType][] = [];
+  for (const t of locals) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last[1] === t) last[0]++;
+    else groups.push([1, t]);
+  }
+  pushU32(head, groups.length);
+  for (const [count, t] of groups) {
+    pushU32(head, count);
+    head.push(t);
+  }
+  return head;
+}
+
 /**
- * A module with one exported function `run` of the given signature, importing memory `m.mem`.
- * `locals` are the extra locals after the parameters, by type, in order.
+ * A module whose functions all have the signature `params -> result`, importing memory `m.mem`
+ * and exporting function `exportIndex` as `run`. Function i is `funcs[i]` (for `call i`).
  */
-export function buildModule(params: readonly ValType[], result: ValType, locals: readonly ValType[], fn: FuncWriter, memory: MemoryImport): Uint8Array {
+export function buildModule(params: readonly ValType[], result: ValType, funcs: readonly FuncDef[], exportIndex: number, memory: MemoryImport): Uint8Array {
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   // type section: one func type
   const types: number[] = [1, 0x60];
@@ -220,33 +294,43 @@ export function buildModule(params: readonly ValType[], result: ValType, locals:
     pushU32(imports, memory.pages);
   }
   section(out, 2, imports);
-  section(out, 3, [1, 0]);
+  const fns: number[] = [];
+  pushU32(fns, funcs.length);
+  for (let i = 0; i < funcs.length; i++) fns.push(0);
+  section(out, 3, fns);
   const exports: number[] = [1];
   pushName(exports, 'run');
-  exports.push(0x00, 0x00);
+  exports.push(0x00);
+  pushU32(exports, exportIndex);
   section(out, 7, exports);
-  // code section: the function body is copied once, straight into the result
-  const head: number[] = [];
-  const groups: [number, ValType][] = [];
-  for (const t of locals) {
-    const last = groups[groups.length - 1];
-    if (last !== undefined && last[1] === t) last[0]++;
-    else groups.push([1, t]);
+  // code section: small heads here, the bodies copied once, straight into the result
+  const heads: number[][] = [];
+  let codeSize = 0;
+  const count: number[] = [];
+  pushU32(count, funcs.length);
+  codeSize += count.length;
+  for (const f of funcs) {
+    const decls = localDecls(f.locals);
+    const head: number[] = [];
+    pushU32(head, decls.length + f.code.length + 1);
+    head.push(...decls);
+    heads.push(head);
+    codeSize += head.length + f.code.length + 1;
   }
-  pushU32(head, groups.length);
-  for (const [count, t] of groups) {
-    pushU32(head, count);
-    head.push(t);
-  }
-  const bodySize = head.length + fn.code.length + 1;
-  const size: number[] = [];
-  pushU32(size, bodySize);
-  const sectionSize: number[] = [];
-  pushU32(sectionSize, 1 + size.length + bodySize);
-  out.push(10, ...sectionSize, 1, ...size, ...head);
-  const bytes = new Uint8Array(out.length + fn.code.length + 1);
+  out.push(10);
+  pushU32(out, codeSize);
+  out.push(...count);
+  const bytes = new Uint8Array(out.length + codeSize - count.length);
   bytes.set(out, 0);
-  bytes.set(fn.code, out.length);
-  bytes[bytes.length - 1] = Op.End;
+  let at = out.length;
+  for (let i = 0; i < funcs.length; i++) {
+    const head = heads[i]!;
+    bytes.set(head, at);
+    at += head.length;
+    const code = funcs[i]!.code;
+    bytes.set(code, at);
+    at += code.length;
+    bytes[at++] = Op.End;
+  }
   return bytes;
 }
