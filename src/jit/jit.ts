@@ -4,7 +4,7 @@
 import { Acc } from '../cpu/mmu.js';
 import { HartSlot as S, TLB_ENTRIES } from '../cpu/hart-layout.js';
 import { JIT_WATCHED, StopReason, type Hart } from '../cpu/hart.js';
-import { JitExit, translatePage } from './translate.js';
+import { JitExit, blockSuccessors, translatePage } from './translate.js';
 
 /** How the JIT of a hart behaves. */
 export interface JitConfig {
@@ -57,17 +57,28 @@ export interface JitInfo {
 
 type RunFn = (budget: number, loadTlb: number, storeTlb: number) => number;
 
+/** Most block starts added to a compile by following the hot ones' successors. */
+const MAX_MODULE_BLOCKS = 256;
+
+/** Modules a page may have before its next compile merges them into one. */
+const MAX_PAGE_MODULES = 4;
+
 /** One physical page's translation state. */
 interface PageUnit {
   /** Buffer offset of the page. */
   readonly pageOffset: number;
-  run: RunFn | undefined;
-  /** Entries (page offset / 2) that `run` dispatches on (allocated with the first module). */
-  compiled: Uint8Array | undefined;
+  /** The page's modules, oldest first; each translated only the entries that were new then. */
+  runs: RunFn[];
+  /** Entries of each module (parallel to `runs`). */
+  moduleEntries: number[][];
+  /** Per entry (page offset / 2): 1 + index in `runs` of its module, 0 if none (allocated with the first module). */
+  owner: Uint8Array | undefined;
   /** Hotness of block starts not yet compiled: page offset → times seen. */
   readonly hot: Map<number, number>;
-  /** Entries to translate at the next compile (compiled ones included). */
+  /** Entries to translate at the next compile. */
   readonly wanted: Set<number>;
+  /** Entries of the compile in flight (async). */
+  pending: readonly number[];
   compiling: boolean;
   bytes: number;
   /** False once dropped from the cache (late async compiles are discarded). */
@@ -156,16 +167,17 @@ export class Jit {
     let unit = this.pages.get(pageOffset);
     if (unit === undefined) {
       unit = {
-        pageOffset, run: undefined, compiled: undefined, hot: new Map(), wanted: new Set(), compiling: false,
-        bytes: 0, live: true,
+        pageOffset, runs: [], moduleEntries: [], owner: undefined, hot: new Map(), wanted: new Set(), pending: [],
+        compiling: false, bytes: 0, live: true,
       };
       this.pages.set(pageOffset, unit);
     }
-    const run = unit.run;
-    if (run === undefined || unit.compiled![entry >>> 1] === 0) {
+    const m = unit.owner === undefined ? 0 : unit.owner[entry >>> 1]!;
+    if (m === 0) {
       this.countHot(unit, entry);
       return JitExit.Interp;
     }
+    const run = unit.runs[m - 1]!;
     const db = h.dataBank;
     const tlbBytes = 3 * TLB_ENTRIES * 4;
     const tlb0 = h.stateOffset + S.TLB * 4;
@@ -186,7 +198,7 @@ export class Jit {
 
   /** Counts one arrival at a block start; translates the page when the start is hot enough. */
   private countHot(unit: PageUnit, entry: number): void {
-    if (unit.wanted.has(entry)) return; // compile in flight
+    if (unit.wanted.has(entry) || unit.pending.includes(entry)) return; // compile in flight
     const seen = (unit.hot.get(entry) ?? 0) + 1;
     if (seen <= this.config.threshold) {
       unit.hot.set(entry, seen);
@@ -197,14 +209,31 @@ export class Jit {
     if (!unit.compiling) this.compile(unit);
   }
 
-  /** Translates and compiles the wanted entries of a page (sync or async per config). */
+  /**
+   * Translates the wanted entries of a page into a new module (sync or async per config); when
+   * the page has MAX_PAGE_MODULES modules already, the new one takes all its entries instead.
+   */
   private compile(unit: PageUnit): void {
     const t0 = performance.now();
     const h = this.hart;
     // every block start seen on the page so far goes in too: one compile instead of one per entry
     for (const e of unit.hot.keys()) unit.wanted.add(e);
     unit.hot.clear();
+    // and the block starts they lead to on this page (the rest of the hot code, before it is seen)
+    const owner = unit.owner;
+    const work = [...unit.wanted];
+    while (work.length > 0 && unit.wanted.size < MAX_MODULE_BLOCKS) {
+      for (const o of blockSuccessors(h.dv, unit.pageOffset, work.pop()!)) {
+        if (unit.wanted.has(o) || (owner !== undefined && owner[o >>> 1] !== 0) || unit.pending.includes(o)) continue;
+        unit.wanted.add(o);
+        work.push(o);
+      }
+    }
+    const merge = unit.runs.length >= MAX_PAGE_MODULES;
     const entries = [...unit.wanted];
+    if (merge) for (const es of unit.moduleEntries) entries.push(...es);
+    unit.wanted.clear();
+    unit.pending = entries;
     const page = translatePage({
       view: h.dv, pageOffset: unit.pageOffset, stateOffset: h.stateOffset,
       memory: { pages: h.mem.buffer.byteLength / 65536, shared: h.i64 !== undefined },
@@ -213,28 +242,37 @@ export class Jit {
     this.info.instructionsTranslated += page.instructions;
     const install = (module: WebAssembly.Module): void => {
       unit.compiling = false;
+      unit.pending = [];
       if (!unit.live) return;
       const instance = new WebAssembly.Instance(module, this.imports);
-      if (unit.run === undefined) this.info.modulesLive++;
-      unit.run = instance.exports['run'] as RunFn;
-      const compiled = new Uint8Array(2048);
-      for (const e of page.entries) compiled[e >>> 1] = 1;
-      unit.compiled = compiled;
-      this.info.cacheBytes += page.bytes.length - unit.bytes;
-      unit.bytes = page.bytes.length;
+      if (merge) {
+        this.info.modulesLive -= unit.runs.length;
+        this.info.cacheBytes -= unit.bytes;
+        unit.runs = [];
+        unit.moduleEntries = [];
+        unit.bytes = 0;
+        unit.owner?.fill(0);
+      }
+      unit.runs.push(instance.exports['run'] as RunFn);
+      unit.moduleEntries.push(page.entries.slice());
+      const owner = unit.owner ?? (unit.owner = new Uint8Array(2048));
+      for (const e of page.entries) owner[e >>> 1] = unit.runs.length;
+      this.info.modulesLive++;
+      this.info.cacheBytes += page.bytes.length;
+      unit.bytes += page.bytes.length;
       this.info.modulesCompiled++;
       this.info.compileMs += performance.now() - t0;
       // most recently installed last: the eviction order
       this.pages.delete(unit.pageOffset);
       this.pages.set(unit.pageOffset, unit);
       this.evict();
-      if (unit.wanted.size > entries.length && !unit.compiling) this.compile(unit);
+      if (unit.wanted.size > 0 && !unit.compiling && unit.live) this.compile(unit);
     };
     unit.compiling = true;
     if (this.config.compile === 'sync') {
       install(new WebAssembly.Module(page.bytes));
     } else {
-      WebAssembly.compile(page.bytes).then(install, () => { unit.compiling = false; });
+      WebAssembly.compile(page.bytes).then(install, () => { unit.compiling = false; unit.pending = []; });
     }
   }
 
@@ -243,7 +281,7 @@ export class Jit {
     if (this.info.modulesLive <= this.config.maxModules && this.info.cacheBytes <= this.config.maxCacheBytes) return;
     for (const u of this.pages.values()) {
       if (this.info.modulesLive <= this.config.maxModules && this.info.cacheBytes <= this.config.maxCacheBytes) break;
-      if (u.run === undefined) continue;
+      if (u.runs.length === 0) continue;
       this.drop(u.pageOffset);
       this.info.evictions++;
     }
@@ -256,9 +294,7 @@ export class Jit {
     u.live = false;
     this.pages.delete(pageOffset);
     this.watched[pageOffset >>> 12] = 0;
-    if (u.run !== undefined) {
-      this.info.modulesLive--;
-      this.info.cacheBytes -= u.bytes;
-    }
+    this.info.modulesLive -= u.runs.length;
+    this.info.cacheBytes -= u.bytes;
   }
 }

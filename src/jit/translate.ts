@@ -141,6 +141,37 @@ function decodeBlock(view: DataView, pageOffset: number, entry: number): Block {
   }
 }
 
+/**
+ * Block starts of the same page that the block at `entry` may lead to in generated code: the
+ * targets of its direct jump or branch, the fall-through of a branch or of a page-end/length
+ * cut, and the return address of a call. (Not the instruction after an untranslated one: the
+ * interpreter runs on from there to the next jump.)
+ */
+export function blockSuccessors(view: DataView, pageOffset: number, entry: number): number[] {
+  const b = decodeBlock(view, pageOffset, entry);
+  const out: number[] = [];
+  if (b.end === 'fall' && b.next < 4096) out.push(b.next);
+  if (b.end !== 'jump') return out;
+  const last = b.insns[b.insns.length - 1]!;
+  const insn = last.insn;
+  const rd = (insn >>> 7) & 31;
+  let target = -1;
+  switch (insn & 0x7f) {
+    case 0x63:
+      target = last.o + (((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11));
+      out.push(b.next);
+      break;
+    case 0x6f:
+      target = last.o + (((insn >> 31) << 20) | (((insn >>> 21) & 0x3ff) << 1) | (((insn >>> 20) & 1) << 11) | (insn & 0xff000));
+      if (rd !== 0) out.push(b.next);
+      break;
+    default: // JALR: the target is not known; a call returns to the next instruction
+      if (rd !== 0) out.push(b.next);
+  }
+  if (target >= 0 && target < 4096) out.push(target);
+  return out.filter((o) => o < 4096);
+}
+
 /** Collects the x registers an instruction reads or writes (bit r of the mask). */
 function regMask(insn: number): number {
   const rd = (insn >>> 7) & 31;
