@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Boots the default guest (pv, 1 vCPU, no devices but the console) for the first N million
 // instructions, with or without the JIT, and prints CPU time, wall time and the JIT's counters.
+// Stops at N million instructions or at the guest's first shell prompt, whichever comes first.
 // Usage: node scripts/jit-boot-profile.mjs [--million N] [--no-jit] [--jit-threshold N] [--json]
 // Profile it with: node --cpu-prof scripts/jit-boot-profile.mjs --million 10
 import { dirname, join, resolve } from 'node:path';
@@ -31,10 +32,18 @@ const config = validateMachineConfig({
   devices: { rng: false },
 });
 let console_ = '';
+let ready = false;
+let prompt = false;
 const decoder = new TextDecoder();
 const backends = await openNodeBackends(config, {
   blobs: { Image: loadFile(guest.kernel, 'kernel'), initrd: loadFile(guest.initrd, 'initrd') },
-  console: { write(bytes) { console_ = (console_ + decoder.decode(bytes, { stream: true })).slice(-2000); } },
+  console: {
+    write(bytes) {
+      console_ = (console_ + decoder.decode(bytes, { stream: true })).slice(-2000);
+      if (!ready && /Banquise guest ready/.test(console_)) { ready = true; console_ = ''; }
+      if (ready && /# $/.test(console_)) prompt = true;
+    },
+  },
 });
 const machine = buildMachine(config, backends, {
   jit,
@@ -43,7 +52,7 @@ const machine = buildMachine(config, backends, {
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 let idleMs = 0;
-while (machine.instret() < target && machine.exit === undefined) {
+while (machine.instret() < target && machine.exit === undefined && !prompt) {
   const s = machine.runSlice(Math.min(1 << 20, target - machine.instret()));
   if (s.reason === 'idle') {
     idleMs += s.sleepMs;
@@ -54,13 +63,12 @@ const wallMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 await backends.close();
 const out = {
-  jit, instructions: machine.instret(), wallMs: Math.round(wallMs), cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+  jit, prompt, instructions: machine.instret(), wallMs: Math.round(wallMs), cpuMs: Math.round((cpu.user + cpu.system) / 1000),
   idleMs: Math.round(idleMs), load: (await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' '),
   info: machine.jits.length > 0 ? machine.jits[0].info : undefined,
 };
-if (globalThis.__T) console.error(JSON.stringify(globalThis.__T));
 if (opts.json) console.log(JSON.stringify(out));
 else {
-  console.log(`${out.jit ? 'JIT' : 'interpreter'}: ${(out.instructions / 1e6).toFixed(1)} M instructions, CPU ${out.cpuMs} ms, wall ${out.wallMs} ms (idle ${out.idleMs} ms), load ${out.load}`);
+  console.log(`${out.jit ? 'JIT' : 'interpreter'}: ${(out.instructions / 1e6).toFixed(1)} M instructions${out.prompt ? ' (shell prompt)' : ''}, CPU ${out.cpuMs} ms, wall ${out.wallMs} ms (idle ${out.idleMs} ms), load ${out.load}`);
   if (out.info !== undefined) for (const [k, v] of Object.entries(out.info)) console.log(`  ${k}: ${typeof v === 'number' ? Math.round(v * 10) / 10 : JSON.stringify(v)}`);
 }

@@ -68,8 +68,8 @@ const L_X = 3; // x[r] is local L_X + r, r = 1..31 (x0 has no local)
 const L_VPAGE = 35; // i64: virtual address of the page
 const L_A = 36; // i64: effective address
 const L_T = 37; // i64: scratch
-const L_N = 38; // i32: instructions retired
-const L_K = 39; // i32: exit kind
+const L_N = 38; // i32: unused
+const L_K = 39; // i32: the function's result (retired << 2 | exit kind)
 const L_E = 40; // i32: TLB entry address
 const L_O = 41; // i32: buffer offset of the access
 const L_T2 = 42; // i64: scratch (MULH*)
@@ -211,13 +211,9 @@ class PageEmitter {
     else this.w.get(L_X + r).op(Op.I32WrapI64);
   }
 
-  /** pc := vpage + page offset o; n += add; k := kind; br $exit. */
-  exitAt(o: number, add: number, kind: JitExit): void {
-    const w = this.w;
-    w.get(L_VPAGE).i64(o).op(Op.I64Add).set(L_PC);
-    if (add !== 0) w.get(L_N).i32(add).op(Op.I32Add).set(L_N);
-    if (kind !== JitExit.Normal) w.i32(kind).set(L_K);
-    w.br('exit');
+  /** Leaves the block with pc := vpage + page offset o, `retired` instructions retired, exit `kind`. */
+  exitAt(o: number, retired: number, kind: JitExit): void {
+    this.w.i32((o << 10) | (retired << 2) | kind).br('tail');
   }
 
   /** Emits a whole block (entered by the dispatcher with pc = its entry). */
@@ -248,7 +244,7 @@ class PageEmitter {
     this.exitAt(b.entry, 0, JitExit.Stale);
     w.end();
     // budget: the whole block must fit
-    w.get(L_BUDGET).get(L_N).op(Op.I32Sub).i32(b.insns.length).op(Op.I32LtS).open(Op.If);
+    w.get(L_BUDGET).i32(b.insns.length).op(Op.I32LtS).open(Op.If);
     this.exitAt(b.entry, 0, JitExit.Interp);
     w.end();
     for (let i = 0; i < b.insns.length; i++) this.insn(b.insns[i]!, i, b.insns.length);
@@ -403,10 +399,9 @@ class PageEmitter {
     throw new Error(`jit: untranslatable instruction ${insn >>> 0} reached the emitter`);
   }
 
-  /** After a jump/branch set pc: count the block and return to the page's dispatcher. */
+  /** After a jump/branch set pc: leave with the block's count, back to the page's dispatcher. */
   chain(count: number): void {
-    this.w.get(L_N).i32(count).op(Op.I32Add).set(L_N);
-    this.w.br('exit');
+    this.w.i32(count << 2).br('done');
   }
 
   /** MUL, DIV, DIVU, REM, REMU with RISC-V results for division by zero and overflow. */
@@ -529,14 +524,21 @@ function blockFunction(src: PageSource, b: Block, out: ByteBuffer): FuncDef {
   }
   w.i32(0).mem(Op.I64Load, 3, src.stateOffset + S.PC * 4).set(L_PC);
   w.get(L_PC).i64(-4096).op(Op.I64And).set(L_VPAGE);
-  w.open(Op.Block, 'exit');
+  // every exit leaves through one of two tails: 'done' with (retired << 2 | kind) and pc already
+  // in L_PC, or 'tail' with (page offset << 10 | retired << 2 | kind), which sets pc from it
+  w.open(Op.Block, 'done', ValType.I32);
+  w.open(Op.Block, 'tail', ValType.I32);
   e.block(b);
   w.end();
+  w.tee(L_K).i32(10).op(Op.I32ShrU).op(Op.I64ExtendI32U).get(L_VPAGE).op(Op.I64Add).set(L_PC);
+  w.get(L_K).i32(1023).op(Op.I32And);
+  w.end();
+  w.set(L_K);
   for (let r = 1; r < 32; r++) {
     if ((written & (1 << r)) !== 0) w.i32(0).get(L_X + r).mem(Op.I64Store, 3, regBase + 8 * r);
   }
   w.i32(0).get(L_PC).mem(Op.I64Store, 3, src.stateOffset + S.PC * 4);
-  w.get(L_N).i32(2).op(Op.I32Shl).get(L_K).op(Op.I32Or);
+  w.get(L_K);
   return { locals: LOCALS, code: w.code };
 }
 
