@@ -53,7 +53,21 @@ export interface JitInfo {
   jitInstructions: number;
   /** Calls into generated code. */
   jitEntries: number;
+  /** Returns from generated code because pc left the page or reached an entry of another module. */
+  exitsNext: number;
+  /** Returns from generated code to the interpreter (untranslated instruction, TLB miss, budget). */
+  exitsInterp: number;
+  /** Runner look-ups at a watched block start with no translation there (yet). */
+  lookupsMissed: number;
+  /** Calls of the interpreter by the runner. */
+  interpreterRuns: number;
+  /** Milliseconds in generated code and in the interpreter, estimated by timing 1 call in SAMPLE_EVERY. */
+  jitMsSampled: number;
+  interpreterMsSampled: number;
 }
+
+/** One call in this many into generated code (and into the interpreter) is timed for `info jit`. */
+export const SAMPLE_EVERY = 64;
 
 type RunFn = (budget: number, loadTlb: number, storeTlb: number) => number;
 
@@ -89,7 +103,8 @@ interface PageUnit {
 export class Jit {
   readonly info: JitInfo = {
     blocksTranslated: 0, instructionsTranslated: 0, modulesCompiled: 0, modulesLive: 0, cacheBytes: 0, compileMs: 0,
-    invalidations: 0, evictions: 0, jitInstructions: 0, jitEntries: 0,
+    invalidations: 0, evictions: 0, jitInstructions: 0, jitEntries: 0, exitsNext: 0, exitsInterp: 0, lookupsMissed: 0,
+    interpreterRuns: 0, jitMsSampled: 0, interpreterMsSampled: 0,
   };
   /** Called after every return from generated code (the lock-step test compares state here). */
   onBlockExit: (() => void) | undefined = undefined;
@@ -117,7 +132,7 @@ export class Jit {
     h.jitPageHeat = this.config.threshold === 0 ? 1 : Math.min(254, Math.max(1, this.config.pageHeat));
     h.paused = false;
     try {
-      let reason = h.run(budget); // takes pending interrupts and leaves WFI first, as always
+      let reason = this.interpret(budget); // takes pending interrupts and leaves WFI first, as always
       for (;;) {
         if (reason !== StopReason.Budget) return reason;
         if (h.paused) { // PAUSE: give the host thread away, as the interpreter does
@@ -132,11 +147,21 @@ export class Jit {
         }
         left = budget - (h.steps - start);
         if (left <= 0) return StopReason.Budget;
-        reason = h.run(left);
+        reason = this.interpret(left);
       }
     } finally {
       h.exitAtJump = false;
     }
+  }
+
+  /** The interpreter, counted and sampled for `info jit`. */
+  private interpret(budget: number): StopReason {
+    const n = ++this.info.interpreterRuns;
+    if (n % SAMPLE_EVERY !== 0) return this.hart.run(budget);
+    const t0 = performance.now();
+    const r = this.hart.run(budget);
+    this.info.interpreterMsSampled += (performance.now() - t0) * SAMPLE_EVERY;
+    return r;
   }
 
   /** Drops every translation (e.g. after a snapshot restore). */
@@ -174,6 +199,7 @@ export class Jit {
     }
     const m = unit.owner === undefined ? 0 : unit.owner[entry >>> 1]!;
     if (m === 0) {
+      this.info.lookupsMissed++;
       this.countHot(unit, entry);
       return JitExit.Interp;
     }
@@ -181,12 +207,21 @@ export class Jit {
     const db = h.dataBank;
     const tlbBytes = 3 * TLB_ENTRIES * 4;
     const tlb0 = h.stateOffset + S.TLB * 4;
-    const r = run(left, tlb0 + (db + Acc.Load) * tlbBytes, tlb0 + (db + Acc.Store) * tlbBytes);
+    const info = this.info;
+    let r: number;
+    if (++info.jitEntries % SAMPLE_EVERY !== 0) {
+      r = run(left, tlb0 + (db + Acc.Load) * tlbBytes, tlb0 + (db + Acc.Store) * tlbBytes);
+    } else {
+      const t0 = performance.now();
+      r = run(left, tlb0 + (db + Acc.Load) * tlbBytes, tlb0 + (db + Acc.Store) * tlbBytes);
+      info.jitMsSampled += (performance.now() - t0) * SAMPLE_EVERY;
+    }
     const retired = r >>> 2;
     h.retiredBase += retired;
-    this.info.jitInstructions += retired;
-    this.info.jitEntries++;
+    info.jitInstructions += retired;
     const exit = (r & 3) as JitExit;
+    if (exit === JitExit.Normal) info.exitsNext++;
+    else if (exit === JitExit.Interp) info.exitsInterp++;
     if (this.onBlockExit !== undefined) this.onBlockExit();
     if (exit === JitExit.Stale) { // generated code never leaves its page: the stale block is here
       this.drop(pageOffset);

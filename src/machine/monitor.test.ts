@@ -181,7 +181,8 @@ test('info sbi: calls per extension with the spec function names', async () => {
 test('info jit: the counters of each hart\'s JIT, or that it is off', async () => {
   const info = {
     blocksTranslated: 12, instructionsTranslated: 80, modulesCompiled: 3, modulesLive: 2, cacheBytes: 4096, compileMs: 1.25,
-    invalidations: 1, evictions: 0, jitInstructions: 5000, jitEntries: 40,
+    invalidations: 1, evictions: 0, jitInstructions: 5000, jitEntries: 40, exitsNext: 30, exitsInterp: 10, lookupsMissed: 7,
+    interpreterRuns: 17, jitMsSampled: 2.5, interpreterMsSampled: 4,
   };
   const on = new Monitor({ ramSizeBytes: RAM, machine: () => ({ harts: [], jits: [{ info }] }) });
   assert.equal(
