@@ -23,6 +23,20 @@ declare namespace WebAssembly {
   type BufferSource = ArrayBufferView | ArrayBuffer;
   /** Compiles a module off the calling thread's hot path (the JIT's async compiles). */
   function compile(bytes: BufferSource): Promise<Module>;
+  /** Whether the engine accepts these module bytes (the JIT's tail-call feature test). */
+  function validate(bytes: BufferSource): boolean;
+  interface TableDescriptor {
+    element: 'anyfunc';
+    initial: number;
+    maximum?: number;
+  }
+  /** A function table (the JIT's cross-page chaining table). */
+  class Table {
+    constructor(descriptor: TableDescriptor, value?: unknown);
+    get(index: number): unknown;
+    set(index: number, value?: unknown): void;
+    readonly length: number;
+  }
 }
 
 /** High-resolution milliseconds (the JIT's compile-time counter). */

@@ -4,7 +4,8 @@
 import { Acc } from '../cpu/mmu.js';
 import { HartSlot as S, TLB_ENTRIES } from '../cpu/hart-layout.js';
 import { JIT_WATCHED, StopReason, type Hart } from '../cpu/hart.js';
-import { JitExit, blockSuccessors, translatePage } from './translate.js';
+import { JitExit, PAGE_TYPES, blockSuccessors, translatePage } from './translate.js';
+import { FuncWriter, Op, buildModule, type MemoryImport } from './wasm-emitter.js';
 
 /** How the JIT of a hart behaves. */
 export interface JitConfig {
@@ -20,6 +21,8 @@ export interface JitConfig {
   /** Jumps the interpreter makes into a page before the runner watches it (counts its block
    *  starts); 1..254, and 1 whenever `threshold` is 0. */
   readonly pageHeat: number;
+  /** Generated code tail-calls the next page's module (when the engine has tail calls). */
+  readonly chain: boolean;
 }
 
 /** Defaults: see docs/jit.md ("Hotness", "Code cache"). */
@@ -29,6 +32,7 @@ export const DEFAULT_JIT_CONFIG: JitConfig = {
   maxModules: 4096,
   maxCacheBytes: 64 * 1024 * 1024,
   pageHeat: 64,
+  chain: false,
 };
 
 /** JIT counters (the monitor's `info jit`). */
@@ -69,7 +73,27 @@ export interface JitInfo {
 /** One call in this many into generated code (and into the interpreter) is timed for `info jit`. */
 export const SAMPLE_EVERY = 64;
 
-type RunFn = (budget: number, loadTlb: number, storeTlb: number) => number;
+type RunFn = (budget: number, loadTlb: number, storeTlb: number, fetchTlb: number, retiredBefore: number, pageOffset: number) => number;
+
+/**
+ * The function in every chaining-table slot without a translated page: it retires nothing and
+ * returns Normal, so the runner looks the page up. Undefined when the engine has no tail calls
+ * (then generated code returns to the runner whenever pc leaves its page).
+ */
+function chainStub(memory: WebAssembly.Memory, mem: MemoryImport): RunFn | undefined {
+  const w = new FuncWriter();
+  w.get(4).i32(2).op(Op.I32Shl);
+  const stub = buildModule(PAGE_TYPES, [{ type: 1, locals: [], code: w.code }], 0, mem, 1);
+  const probe = new FuncWriter();
+  probe.get(0).get(1).get(2).get(3).get(4).get(5).i32(0).op(Op.ReturnCallIndirect).u32(1).u32(0);
+  if (!WebAssembly.validate(buildModule(PAGE_TYPES, [{ type: 1, locals: [], code: probe.code }], 0, mem, 1))) return undefined;
+  const table = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
+  return new WebAssembly.Instance(new WebAssembly.Module(stub), { m: { mem: memory, tab: table } }).exports['run'] as RunFn;
+}
+
+/** Slots of the chaining table (a power of two): physical page p uses slot p % TABLE_SLOTS. V8
+ *  copies an imported table into every instance, so one slot per page of RAM costs too much. */
+const TABLE_SLOTS = 4096;
 
 /** Most block starts added to a compile by following the hot ones' successors. */
 const MAX_MODULE_BLOCKS = 256;
@@ -114,12 +138,22 @@ export class Jit {
   private readonly imports: Record<string, Record<string, unknown>>;
   /** Per physical page: the interpreter's jump count into it, or JIT_WATCHED (Hart.jitPages). */
   private readonly watched: Uint8Array;
+  private readonly memoryImport: MemoryImport;
+  /** Chaining across pages: slot p holds the newest module of physical page p, or the stub. */
+  private readonly table: WebAssembly.Table | undefined;
+  private readonly stub: RunFn | undefined;
+  /** The page whose module is in each table slot, or -1. */
+  private readonly slotPage = new Int32Array(TABLE_SLOTS).fill(-1);
 
   constructor(hart: Hart, config: Partial<JitConfig> = {}) {
     this.hart = hart;
     this.config = { ...DEFAULT_JIT_CONFIG, ...config };
-    this.imports = { m: { mem: hart.mem.memory } };
-    this.watched = new Uint8Array(hart.mem.buffer.byteLength >>> 12);
+    const pages = hart.mem.buffer.byteLength >>> 12;
+    this.memoryImport = { pages: hart.mem.buffer.byteLength / 65536, shared: hart.i64 !== undefined };
+    this.stub = this.config.chain ? chainStub(hart.mem.memory, this.memoryImport) : undefined;
+    this.table = this.stub === undefined ? undefined : new WebAssembly.Table({ element: 'anyfunc', initial: TABLE_SLOTS }, this.stub);
+    this.imports = { m: this.table === undefined ? { mem: hart.mem.memory } : { mem: hart.mem.memory, tab: this.table } };
+    this.watched = new Uint8Array(pages);
   }
 
   /** Runs up to `budget` instructions like `Hart.run`, in translated code where there is some. */
@@ -169,6 +203,8 @@ export class Jit {
     for (const u of this.pages.values()) u.live = false;
     this.pages.clear();
     this.watched.fill(0);
+    if (this.table !== undefined) for (let p = 0; p < TABLE_SLOTS; p++) this.table.set(p, this.stub);
+    this.slotPage.fill(-1);
     this.info.modulesLive = 0;
     this.info.cacheBytes = 0;
   }
@@ -205,15 +241,18 @@ export class Jit {
     }
     const run = unit.runs[m - 1]!;
     const db = h.dataBank;
-    const tlbBytes = 3 * TLB_ENTRIES * 4;
+    const tlbBytes = TLB_ENTRIES * 4;
     const tlb0 = h.stateOffset + S.TLB * 4;
+    const lt = tlb0 + 3 * (db + Acc.Load) * tlbBytes;
+    const wt = tlb0 + 3 * (db + Acc.Store) * tlbBytes;
+    const ft = tlb0 + 3 * fb * tlbBytes;
     const info = this.info;
     let r: number;
     if (++info.jitEntries % SAMPLE_EVERY !== 0) {
-      r = run(left, tlb0 + (db + Acc.Load) * tlbBytes, tlb0 + (db + Acc.Store) * tlbBytes);
+      r = run(left, lt, wt, ft, 0, pageOffset);
     } else {
       const t0 = performance.now();
-      r = run(left, tlb0 + (db + Acc.Load) * tlbBytes, tlb0 + (db + Acc.Store) * tlbBytes);
+      r = run(left, lt, wt, ft, 0, pageOffset);
       info.jitMsSampled += (performance.now() - t0) * SAMPLE_EVERY;
     }
     const retired = r >>> 2;
@@ -223,8 +262,12 @@ export class Jit {
     if (exit === JitExit.Normal) info.exitsNext++;
     else if (exit === JitExit.Interp) info.exitsInterp++;
     if (this.onBlockExit !== undefined) this.onBlockExit();
-    if (exit === JitExit.Stale) { // generated code never leaves its page: the stale block is here
-      this.drop(pageOffset);
+    if (exit === JitExit.Stale) { // the stale block is at pc, on the page the fetch TLB maps it to
+      const lo = st[S.PC]!;
+      const i = (lo >>> 12) & (TLB_ENTRIES - 1);
+      const f = h.fetchBank;
+      if (h.tlbTag[f]![i] === (lo & -4096) && h.tlbTagHi[f]![i] === st[S.PC + 1]) this.drop(h.tlbOff[f]![i]!);
+      else this.drop(pageOffset);
       this.info.invalidations++;
       return JitExit.Interp;
     }
@@ -270,8 +313,8 @@ export class Jit {
     unit.wanted.clear();
     unit.pending = entries;
     const page = translatePage({
-      view: h.dv, pageOffset: unit.pageOffset, stateOffset: h.stateOffset,
-      memory: { pages: h.mem.buffer.byteLength / 65536, shared: h.i64 !== undefined },
+      view: h.dv, pageOffset: unit.pageOffset, stateOffset: h.stateOffset, memory: this.memoryImport,
+      ...(this.table !== undefined ? { table: TABLE_SLOTS } : {}),
     }, entries);
     this.info.blocksTranslated += entries.length;
     this.info.instructionsTranslated += page.instructions;
@@ -288,7 +331,13 @@ export class Jit {
         unit.bytes = 0;
         unit.owner?.fill(0);
       }
-      unit.runs.push(instance.exports['run'] as RunFn);
+      const run = instance.exports['run'] as RunFn;
+      unit.runs.push(run);
+      if (this.table !== undefined) {
+        const slot = (unit.pageOffset >>> 12) & (TABLE_SLOTS - 1);
+        this.table.set(slot, run);
+        this.slotPage[slot] = unit.pageOffset;
+      }
       unit.moduleEntries.push(page.entries.slice());
       const owner = unit.owner ?? (unit.owner = new Uint8Array(2048));
       for (const e of page.entries) owner[e >>> 1] = unit.runs.length;
@@ -329,6 +378,11 @@ export class Jit {
     u.live = false;
     this.pages.delete(pageOffset);
     this.watched[pageOffset >>> 12] = 0;
+    const slot = (pageOffset >>> 12) & (TABLE_SLOTS - 1);
+    if (this.table !== undefined && this.slotPage[slot] === pageOffset) {
+      this.table.set(slot, this.stub);
+      this.slotPage[slot] = -1;
+    }
     this.info.modulesLive -= u.runs.length;
     this.info.cacheBytes -= u.bytes;
   }

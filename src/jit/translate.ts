@@ -5,7 +5,7 @@
 // stores by any hart, DMA and fence.i need no bookkeeping to stay correct.
 import { COMPRESSED_EXPANSION } from '../cpu/compressed.js';
 import { HartSlot as S, TLB_ENTRIES } from '../cpu/hart-layout.js';
-import { ByteBuffer, FuncWriter, Op, ValType, buildModule, type FuncDef, type MemoryImport } from './wasm-emitter.js';
+import { ByteBuffer, FuncWriter, Op, ValType, buildModule, type FuncDef, type FuncType, type MemoryImport } from './wasm-emitter.js';
 
 /** How a translated function returned (low 2 bits of its result; the count is result >>> 2). */
 export const enum JitExit {
@@ -29,6 +29,9 @@ export interface PageSource {
   /** Buffer offset of the hart state area. */
   readonly stateOffset: number;
   readonly memory: MemoryImport;
+  /** Elements of the chaining table (slot = physical page number modulo the size), when chaining
+   *  across pages is on: the module imports it as `m.tab` and tail-calls the next page's entry. */
+  readonly table?: number;
 }
 
 /** A translated page: the module bytes and what it covers. */
@@ -539,30 +542,63 @@ function blockFunction(src: PageSource, b: Block, out: ByteBuffer): FuncDef {
   }
   w.i32(0).get(L_PC).mem(Op.I64Store, 3, src.stateOffset + S.PC * 4);
   w.get(L_K);
-  return { locals: LOCALS, code: w.code };
+  return { type: 0, locals: LOCALS, code: w.code };
 }
 
-// locals of the dispatcher (after its 3 parameters, which are those of the block functions)
-const D_PC = 3; // i64
-const D_VPAGE = 4; // i64
-const D_N = 5; // i32: instructions retired
-const D_R = 6; // i32: a block's result
-const D_K = 7; // i32: exit kind
-const D_OFF = 8; // i32: page offset of pc
-const DISPATCH_LOCALS: ValType[] = [ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32];
+/** Signatures: 0 = a block, (budget, loadTlb, storeTlb) -> retired << 2 | exit; 1 = a page's
+ *  entry (its dispatcher), (budget, loadTlb, storeTlb, fetchTlb, retiredBefore, pageOffset) ->
+ *  the same; it runs nothing unless pageOffset (where the fetch TLB maps pc) is its own page. */
+export const PAGE_TYPES: readonly FuncType[] = [
+  { params: [ValType.I32, ValType.I32, ValType.I32], result: ValType.I32 },
+  { params: [ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32], result: ValType.I32 },
+];
+
+// locals of the dispatcher (after its 6 parameters)
+const D_FT = 3; // param i32: buffer offset of the fetch TLB of the current context
+const D_BASE = 4; // param i32: instructions retired by the pages chained before this one
+const D_PAGE = 5; // param i32: buffer offset of the physical page of pc
+const D_PC = 6; // i64
+const D_VPAGE = 7; // i64
+const D_N = 8; // i32: instructions retired
+const D_R = 9; // i32: a block's result
+const D_K = 10; // i32: exit kind
+const D_OFF = 11; // i32: page offset of pc
+const D_E = 12; // i32: fetch TLB entry address
+const DISPATCH_LOCALS: ValType[] = [ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32];
 
 /**
  * The page's entry point: while pc stays in the page and on a translated entry, calls that
- * block's function with the budget left; returns the total retired and the first non-Normal exit.
+ * block's function with the budget left; when pc leaves the page and chaining is on, tail-calls
+ * the entry of the page that the fetch TLB maps pc to (table slot = physical page). Returns the
+ * total retired (with `retiredBefore`) and the first exit that is not Normal.
  */
 function dispatcher(src: PageSource, blocks: readonly Block[], out: ByteBuffer): FuncDef {
   const w = new FuncWriter(out);
   const pcAt = src.stateOffset + S.PC * 4;
+  // a chaining-table slot is shared by several physical pages: not ours -> back to the runner
+  w.get(D_PAGE).i32(src.pageOffset).op(Op.I32Ne).open(Op.If);
+  w.get(D_BASE).i32(2).op(Op.I32Shl).op(Op.Return);
+  w.end();
   w.i32(0).mem(Op.I64Load, 3, pcAt).i64(-4096).op(Op.I64And).set(D_VPAGE);
   w.open(Op.Block, 'exit');
   w.open(Op.Loop, 'dispatch');
   w.i32(0).mem(Op.I64Load, 3, pcAt).set(D_PC);
-  w.get(D_PC).i64(-4096).op(Op.I64And).get(D_VPAGE).op(Op.I64Ne).op(Op.BrIf).u32(w.depth('exit'));
+  w.get(D_PC).i64(-4096).op(Op.I64And).get(D_VPAGE).op(Op.I64Ne).open(Op.If);
+  if (src.table !== undefined) {
+    // fetch TLB probe (as the runner does): hit and budget left -> tail-call the next page
+    w.get(D_PC).op(Op.I32WrapI64).i32(12).op(Op.I32ShrU).i32(TLB_ENTRIES - 1).op(Op.I32And).i32(2).op(Op.I32Shl)
+      .get(D_FT).op(Op.I32Add).set(D_E);
+    w.get(D_E).mem(Op.I32Load, 2, 0).get(D_PC).op(Op.I32WrapI64).i32(-4096).op(Op.I32And).op(Op.I32Eq);
+    w.get(D_E).mem(Op.I32Load, 2, TLB_ENTRIES * 4).get(D_PC).i64(32).op(Op.I64ShrU).op(Op.I32WrapI64).op(Op.I32Eq).op(Op.I32And);
+    w.get(0).get(D_N).op(Op.I32GtS).op(Op.I32And).open(Op.If);
+    w.get(0).get(D_N).op(Op.I32Sub).get(1).get(2).get(D_FT).get(D_BASE).get(D_N).op(Op.I32Add);
+    w.get(D_E).mem(Op.I32Load, 2, TLB_ENTRIES * 8).tee(D_E);
+    w.get(D_E).i32(12).op(Op.I32ShrU).i32(src.table - 1).op(Op.I32And);
+    w.op(Op.ReturnCallIndirect).u32(1).u32(0);
+    w.end();
+  }
+  w.br('exit');
+  w.end();
   w.open(Op.Block, 'next');
   w.get(D_PC).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).set(D_OFF);
   // a balanced tree of compares on the page offset (a 2048-way br_table is slow to optimize)
@@ -592,8 +628,8 @@ function dispatcher(src: PageSource, blocks: readonly Block[], out: ByteBuffer):
   w.br('dispatch');
   w.end(); // loop
   w.end(); // exit block
-  w.get(D_N).i32(2).op(Op.I32Shl).get(D_K).op(Op.I32Or);
-  return { locals: DISPATCH_LOCALS, code: w.code };
+  w.get(D_BASE).get(D_N).op(Op.I32Add).i32(2).op(Op.I32Shl).get(D_K).op(Op.I32Or);
+  return { type: 1, locals: DISPATCH_LOCALS, code: w.code };
 }
 
 /** The bodies of the module being built (reused: translation is synchronous). */
@@ -616,6 +652,6 @@ export function translatePage(src: PageSource, entries: readonly number[]): Tran
     funcs.push(blockFunction(src, b, scratch));
   }
   funcs.push(dispatcher(src, blocks, scratch));
-  const bytes = buildModule([ValType.I32, ValType.I32, ValType.I32], ValType.I32, funcs, blocks.length, src.memory);
+  const bytes = buildModule(PAGE_TYPES, funcs, blocks.length, src.memory, src.table);
   return { bytes, entries: blocks.map((b) => b.entry), instructions };
 }

@@ -8,14 +8,14 @@ export const enum ValType { I32 = 0x7f, I64 = 0x7e }
 /** Opcodes used by the translator (§5.4). */
 export const enum Op {
   Unreachable = 0x00, Block = 0x02, Loop = 0x03, If = 0x04, Else = 0x05, End = 0x0b,
-  Br = 0x0c, BrIf = 0x0d, BrTable = 0x0e, Return = 0x0f, Call = 0x10, Drop = 0x1a, Select = 0x1b,
+  Br = 0x0c, BrIf = 0x0d, BrTable = 0x0e, Return = 0x0f, Call = 0x10, CallIndirect = 0x11, ReturnCallIndirect = 0x13, Drop = 0x1a, Select = 0x1b,
   LocalGet = 0x20, LocalSet = 0x21, LocalTee = 0x22,
   I32Load = 0x28, I64Load = 0x29,
   I64Load8S = 0x30, I64Load8U = 0x31, I64Load16S = 0x32, I64Load16U = 0x33, I64Load32S = 0x34, I64Load32U = 0x35,
   I32Store = 0x36, I64Store = 0x37, I64Store8 = 0x3c, I64Store16 = 0x3d, I64Store32 = 0x3e,
   I32Load16U = 0x2f,
   I32Const = 0x41, I64Const = 0x42,
-  I32Eqz = 0x45, I32Eq = 0x46, I32Ne = 0x47, I32LtS = 0x48, I32LtU = 0x49, I32GtU = 0x4b,
+  I32Eqz = 0x45, I32Eq = 0x46, I32Ne = 0x47, I32LtS = 0x48, I32LtU = 0x49, I32GtS = 0x4a, I32GtU = 0x4b,
   I64Eqz = 0x50, I64Eq = 0x51, I64Ne = 0x52, I64LtS = 0x53, I64LtU = 0x54, I64GeS = 0x59, I64GeU = 0x5a,
   I32Add = 0x6a, I32Sub = 0x6b, I32Mul = 0x6c, I32DivS = 0x6d, I32DivU = 0x6e, I32RemS = 0x6f, I32RemU = 0x70,
   I32And = 0x71, I32Or = 0x72, I32Xor = 0x73, I32Shl = 0x74, I32ShrS = 0x75, I32ShrU = 0x76,
@@ -247,6 +247,8 @@ function section(out: number[], id: number, body: number[]): void {
 
 /** One function of a module: its extra locals (after the parameters, by type, in order) and body. */
 export interface FuncDef {
+  /** Index of its signature in the module's types. */
+  readonly type: number;
   readonly locals: readonly ValType[];
   /** The body without its final `end` (FuncWriter.code once the function is written). */
   readonly code: Uint8Array;
@@ -269,19 +271,29 @@ function localDecls(locals: readonly ValType[]): number[] {
   return head;
 }
 
+/** A function signature. */
+export interface FuncType {
+  readonly params: readonly ValType[];
+  readonly result: ValType;
+}
+
 /**
- * A module whose functions all have the signature `params -> result`, importing memory `m.mem`
- * and exporting function `exportIndex` as `run`. Function i is `funcs[i]` (for `call i`).
+ * A module with the given signatures and functions (function i is `funcs[i]`, for `call i`),
+ * importing memory `m.mem` (and, with `table` set, a funcref table `m.tab` of at least that many
+ * elements), and exporting function `exportIndex` as `run`.
  */
-export function buildModule(params: readonly ValType[], result: ValType, funcs: readonly FuncDef[], exportIndex: number, memory: MemoryImport): Uint8Array {
+export function buildModule(types: readonly FuncType[], funcs: readonly FuncDef[], exportIndex: number, memory: MemoryImport, table?: number): Uint8Array {
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  // type section: one func type
-  const types: number[] = [1, 0x60];
-  pushU32(types, params.length);
-  types.push(...params, 1, result);
-  section(out, 1, types);
-  // import section: memory
-  const imports: number[] = [1];
+  const typeSec: number[] = [];
+  pushU32(typeSec, types.length);
+  for (const t of types) {
+    typeSec.push(0x60);
+    pushU32(typeSec, t.params.length);
+    typeSec.push(...t.params, 1, t.result);
+  }
+  section(out, 1, typeSec);
+  // import section: memory (and table)
+  const imports: number[] = [table === undefined ? 1 : 2];
   pushName(imports, 'm');
   pushName(imports, 'mem');
   imports.push(0x02);
@@ -293,10 +305,16 @@ export function buildModule(params: readonly ValType[], result: ValType, funcs: 
     imports.push(0x00);
     pushU32(imports, memory.pages);
   }
+  if (table !== undefined) {
+    pushName(imports, 'm');
+    pushName(imports, 'tab');
+    imports.push(0x01, 0x70, 0x00);
+    pushU32(imports, table);
+  }
   section(out, 2, imports);
   const fns: number[] = [];
   pushU32(fns, funcs.length);
-  for (let i = 0; i < funcs.length; i++) fns.push(0);
+  for (const f of funcs) pushU32(fns, f.type);
   section(out, 3, fns);
   const exports: number[] = [1];
   pushName(exports, 'run');
