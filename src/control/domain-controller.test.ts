@@ -46,6 +46,24 @@ function cfg(name: string, over: Partial<DomainConfig> = {}): DomainConfig {
 
 const flush = () => new Promise((r) => setImmediate(r));
 
+test('JIT figures reported by the host appear in the domain\'s info, and not when the JIT is off', async () => {
+  const { c, handles } = setup();
+  await c.execute({ kind: 'create', config: cfg('a') });
+  const base = { instructions: 5, cpuMs: 10, idle: false, blockReadBytes: 0, blockWriteBytes: 0, netRxFrames: 0, netTxFrames: 0 };
+  handles[0]!.events.stats(base);
+  assert.equal(c.get('a').jit, undefined);
+  const jit = {
+    blocksTranslated: 120, instructionsTranslated: 700, modulesCompiled: 9, modulesLive: 8, cacheBytes: 65536, compileMs: 12.6,
+    invalidations: 2, evictions: 1, jitInstructions: 40000, jitEntries: 300, exitsNext: 200, exitsInterp: 100, lookupsMissed: 50,
+    interpreterRuns: 150, jitMsSampled: 3.2, interpreterMsSampled: 7.7,
+  };
+  handles[0]!.events.stats({ ...base, jit });
+  assert.deepEqual(c.get('a').jit, {
+    blocks_translated: 120, modules_compiled: 9, modules_live: 8, cache_bytes: 65536, compile_ms: 13, invalidations: 2,
+    evictions: 1, jit_instructions: 40000, jit_ms_sampled: 3, interpreter_ms_sampled: 8,
+  });
+});
+
 test('create, list, pause, unpause, destroy; states follow stats', async () => {
   const { c, handles } = setup();
   const a = await c.execute({ kind: 'create', config: cfg('a') });

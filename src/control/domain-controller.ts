@@ -44,6 +44,25 @@ export interface DomainInfo {
   readonly block_write_bytes: number;
   readonly net_rx_frames: number;
   readonly net_tx_frames: number;
+  /** JIT figures of the current boot, when the domain runs with the JIT. */
+  readonly jit?: DomainJitInfo;
+}
+
+/** A domain's JIT figures (the monitor's `info jit`, all harts added up). */
+export interface DomainJitInfo {
+  readonly blocks_translated: number;
+  readonly modules_compiled: number;
+  readonly modules_live: number;
+  /** WebAssembly bytes of the live modules (the code cache's size). */
+  readonly cache_bytes: number;
+  readonly compile_ms: number;
+  readonly invalidations: number;
+  readonly evictions: number;
+  /** Guest instructions retired in generated code (the rest ran in the interpreter). */
+  readonly jit_instructions: number;
+  /** Wall time in generated code and in the interpreter, estimated from sampled calls. */
+  readonly jit_ms_sampled: number;
+  readonly interpreter_ms_sampled: number;
 }
 
 /** A domain's scheduler parameters and figures (the API's SchedCredit object). */
@@ -410,6 +429,20 @@ export class DomainController {
       block_write_bytes: s.blockWriteBytes,
       net_rx_frames: s.netRxFrames,
       net_tx_frames: s.netTxFrames,
+      ...(s.jit !== undefined ? {
+        jit: {
+          blocks_translated: s.jit.blocksTranslated,
+          modules_compiled: s.jit.modulesCompiled,
+          modules_live: s.jit.modulesLive,
+          cache_bytes: s.jit.cacheBytes,
+          compile_ms: Math.round(s.jit.compileMs),
+          invalidations: s.jit.invalidations,
+          evictions: s.jit.evictions,
+          jit_instructions: s.jit.jitInstructions,
+          jit_ms_sampled: Math.round(s.jit.jitMsSampled),
+          interpreter_ms_sampled: Math.round(s.jit.interpreterMsSampled),
+        },
+      } : {}),
     };
   }
 }
@@ -424,6 +457,7 @@ function add(a: DomainStats, b: DomainStats): DomainStats {
     netRxFrames: a.netRxFrames + b.netRxFrames,
     netTxFrames: a.netTxFrames + b.netTxFrames,
     ...(b.devices !== undefined ? { devices: b.devices } : {}),
+    ...(b.jit !== undefined ? { jit: b.jit } : {}),
     waitMs: (a.waitMs ?? 0) + (b.waitMs ?? 0),
   };
 }

@@ -1,5 +1,6 @@
 // Domain states as `xl list` shows them, and what the host reports about a running domain.
 import type { DeviceInfo } from '../machine/machine-devices.js';
+import type { JitInfo } from '../machine/index.js';
 
 /** State of a domain (xl list's r b p s c d). */
 export type DomainState = 'running' | 'blocked' | 'paused' | 'shutdown' | 'crashed' | 'dying';
@@ -34,6 +35,8 @@ export interface DomainStats {
   readonly devices?: readonly DeviceInfo[];
   /** Milliseconds the domain wanted to run but was held back by its CPU budget (the scheduler). */
   readonly waitMs?: number;
+  /** The JIT's counters, all harts added up, since the current boot (absent when the JIT is off). */
+  readonly jit?: JitInfo;
 }
 
 /** Why a domain's machine stopped. */

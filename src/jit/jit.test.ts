@@ -71,3 +71,58 @@ test('lock-step: random RV64GC programs under Sv39 give the same state on the in
   assert.ok(res.jitInstructions > res.instructions / 10, `generated code ran ${res.jitInstructions} of ${res.instructions} instructions`);
   assert.ok(res.checks > 500);
 });
+
+// main calls f on the next page 300 times: li s0, 300; loop: call f; addi s0, s0, -1; bnez s0, loop; j .
+// f: addi a0, a0, 1; ret
+function loadCallLoop(r: ReturnType<typeof makeHartRig>): void {
+  r.load([
+    iType(0x13, 8, 0, 0, 300), // 0: li s0, 300
+    rv.jal(1, 0x1000 - 4), // 4: call f (RAM_BASE + 0x1000)
+    iType(0x13, 8, 0, 8, -1), // 8: addi s0, s0, -1
+    rv.bne(8, 0, -8), // 12: bnez s0, 4
+    rv.jal(0, 0), // 16: j .
+  ]);
+  r.load([iType(0x13, 10, 0, 10, 1), rv.jalr(0, 1, 0)], RAM_BASE + 0x1000);
+}
+
+test('chaining across pages: calls between two translated pages stay in generated code, with the interpreter\'s result', () => {
+  const ref = makeHartRig();
+  loadCallLoop(ref);
+  ref.hart.run(5000);
+  const entries: number[] = [];
+  for (const chain of [true, false]) {
+    const r = makeHartRig();
+    loadCallLoop(r);
+    const jit = new Jit(r.hart, { threshold: 0, compile: 'sync', chain });
+    for (let i = 0; i < 10; i++) jit.run(500);
+    assert.equal(r.hart.getX(10), 300n);
+    assert.equal(r.hart.getX(10), ref.hart.getX(10));
+    assert.equal(r.hart.instret, ref.hart.instret);
+    assert.equal(r.hart.getPc(), ref.hart.getPc());
+    entries.push(jit.info.jitEntries);
+  }
+  // without chaining every call and every return goes back to the runner (600 page changes)
+  assert.ok(entries[1]! > 500, `without chaining: ${entries[1]} entries`);
+  assert.ok(entries[0]! < 100, `with chaining: ${entries[0]} entries`);
+});
+
+test('page heat: with a threshold, a page the interpreter jumps into rarely is never watched nor translated', () => {
+  // 400 instructions: ~80 calls, so fewer than 254 jumps into either page
+  const ref = makeHartRig();
+  loadCallLoop(ref);
+  ref.hart.run(400);
+  const r = makeHartRig();
+  loadCallLoop(r);
+  const jit = new Jit(r.hart, { threshold: 50, pageHeat: 254, compile: 'sync' });
+  jit.run(400);
+  assert.equal(r.hart.getX(10), ref.hart.getX(10));
+  assert.equal(r.hart.getPc(), ref.hart.getPc());
+  assert.equal(jit.info.modulesCompiled, 0, 'under 254 jumps into each page: nothing to translate');
+  assert.equal(jit.info.lookupsMissed, 0, 'the runner was never asked to look a block up');
+  const hot = makeHartRig();
+  loadCallLoop(hot);
+  const jit2 = new Jit(hot.hart, { threshold: 50, pageHeat: 4, compile: 'sync' });
+  for (let i = 0; i < 10; i++) jit2.run(500);
+  assert.equal(hot.hart.getX(10), 300n);
+  assert.ok(jit2.info.modulesCompiled >= 1 && jit2.info.jitInstructions > 0);
+});

@@ -70,6 +70,15 @@ export interface JitInfo {
   interpreterMsSampled: number;
 }
 
+/** The counters of several harts' JITs added up (a domain's figure). */
+export function sumJitInfo(infos: readonly JitInfo[]): JitInfo {
+  const total: Record<string, number> = {};
+  for (const info of infos) {
+    for (const [k, v] of Object.entries(info)) total[k] = (total[k] ?? 0) + v;
+  }
+  return total as unknown as JitInfo;
+}
+
 /** One call in this many into generated code (and into the interpreter) is timed for `info jit`. */
 export const SAMPLE_EVERY = 64;
 

@@ -4,7 +4,7 @@
 // `new Machine(deps)` is for it, the bare-metal ELF runner and unit tests.
 import type { Clock } from '../base/clock.js';
 import { Hart, Irq, StopReason, type HartEnv } from '../cpu/hart.js';
-import { DEFAULT_JIT_CONFIG, Jit } from '../jit/jit.js';
+import { DEFAULT_JIT_CONFIG, Jit, sumJitInfo, type JitInfo } from '../jit/jit.js';
 import { HART_STATE_BYTES } from '../cpu/hart-layout.js';
 import { BootRom } from '../devices/boot-rom/boot-rom.js';
 import { Clint } from '../devices/clint/clint.js';
@@ -122,6 +122,11 @@ export class Machine implements SbiHost {
   readonly harts: Hart[] = [];
   /** The JIT of each hart (empty when the JIT is off). */
   readonly jits: Jit[] = [];
+
+  /** The JIT counters of all harts added up (`info jit`, domain stats); undefined when the JIT is off. */
+  jitInfo(): JitInfo | undefined {
+    return this.jits.length === 0 ? undefined : sumJitInfo(this.jits.map((j) => j.info));
+  }
   readonly clint: Clint;
   readonly plic: Plic;
   readonly uart: Uart16550;

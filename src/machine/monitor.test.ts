@@ -188,7 +188,8 @@ test('info jit: the counters of each hart\'s JIT, or that it is off', async () =
   assert.equal(
     (await on.execute('info jit')).text,
     'hart 0: blocks translated 12 (80 instructions), modules live 2 (4096 bytes), compiled 3 in 1.3 ms, invalidations 1, ' +
-      'evictions 0, instructions in generated code 5000 (40 entries)',
+      'evictions 0, instructions in generated code 5000 (40 entries), exits to the runner 30, to the interpreter 10, ' +
+      'look-ups without code 7, interpreter runs 17, time in generated code ~3 ms, in the interpreter ~4 ms (1 call in 64 timed)',
   );
   const off = new Monitor({ ramSizeBytes: RAM, machine: () => ({ harts: [] }) });
   assert.match((await off.execute('info jit')).text, /^the JIT is off/);

@@ -5,7 +5,7 @@ import { parseSize } from '../base/u64.js';
 import type { BalloonInfo, BalloonStats } from '../devices/virtio/balloon/balloon-device.js';
 import type { SbiStatsInfo } from './sbi/sbi-stats.js';
 import type { DeviceInfo } from './machine-devices.js';
-import type { JitInfo } from '../jit/jit.js';
+import { SAMPLE_EVERY, type JitInfo } from '../jit/jit.js';
 
 /** What the monitor needs of a virtio-balloon device (VirtioBalloonDevice has it). */
 export interface MonitorBalloon {
@@ -274,7 +274,10 @@ export class Monitor {
       return `hart ${i}: blocks translated ${s.blocksTranslated} (${s.instructionsTranslated} instructions), ` +
         `modules live ${s.modulesLive} (${s.cacheBytes} bytes), compiled ${s.modulesCompiled} in ${s.compileMs.toFixed(1)} ms, ` +
         `invalidations ${s.invalidations}, evictions ${s.evictions}, ` +
-        `instructions in generated code ${s.jitInstructions} (${s.jitEntries} entries)`;
+        `instructions in generated code ${s.jitInstructions} (${s.jitEntries} entries), ` +
+        `exits to the runner ${s.exitsNext}, to the interpreter ${s.exitsInterp}, look-ups without code ${s.lookupsMissed}, ` +
+        `interpreter runs ${s.interpreterRuns}, time in generated code ~${s.jitMsSampled.toFixed(0)} ms, ` +
+        `in the interpreter ~${s.interpreterMsSampled.toFixed(0)} ms (1 call in ${SAMPLE_EVERY} timed)`;
     }).join('\n');
   }
 

@@ -93,6 +93,7 @@ const stats = (): DomainStats => {
     netTxFrames += n.stats.txFrames;
   }
   const balloon = devices.balloon?.info();
+  const jit = machine.jitInfo();
   return {
     instructions: machine.instret(),
     cpuMs,
@@ -103,6 +104,7 @@ const stats = (): DomainStats => {
     netTxFrames,
     devices: machine.deviceInfo(),
     waitMs,
+    ...(jit !== undefined ? { jit } : {}),
     ...(balloon !== undefined ? { balloonTargetBytes: data.config.machine.memoryBytes - balloon.targetPages * 4096 } : {}),
   };
 };
