@@ -5,7 +5,7 @@ import { Acc } from '../cpu/mmu.js';
 import { HartSlot as S, TLB_ENTRIES } from '../cpu/hart-layout.js';
 import { JIT_WATCHED, StopReason, type Hart } from '../cpu/hart.js';
 import { JitExit, PAGE_TYPES, blockSuccessors, translatePage } from './translate.js';
-import { FuncWriter, Op, buildModule, type MemoryImport } from './wasm-emitter.js';
+import { FuncWriter, Op, ValType, buildModule, type MemoryImport } from './wasm-emitter.js';
 
 /** How the JIT of a hart behaves. */
 export interface JitConfig {
@@ -32,7 +32,7 @@ export const DEFAULT_JIT_CONFIG: JitConfig = {
   maxModules: 4096,
   maxCacheBytes: 64 * 1024 * 1024,
   pageHeat: 64,
-  chain: false,
+  chain: true,
 };
 
 /** JIT counters (the monitor's `info jit`). */
@@ -84,25 +84,55 @@ export const SAMPLE_EVERY = 64;
 
 type RunFn = (budget: number, loadTlb: number, storeTlb: number, fetchTlb: number, retiredBefore: number, pageOffset: number) => number;
 
+/** The hub's entry: (slot, budget, loadTlb, storeTlb, fetchTlb, pageOffset) -> retired << 2 | exit. */
+type HubFn = (slot: number, budget: number, loadTlb: number, storeTlb: number, fetchTlb: number, pageOffset: number) => number;
+
 /**
- * The function in every chaining-table slot without a translated page: it retires nothing and
- * returns Normal, so the runner looks the page up. Undefined when the engine has no tail calls
- * (then generated code returns to the runner whenever pc leaves its page).
+ * The hub: one small module per hart that the runner calls instead of the page modules (one JS
+ * call site, one signature). It calls the newest module of the page in table slot `slot` and,
+ * while that makes progress and returns Normal with budget left, looks the new pc up in the
+ * fetch TLB and calls the module of that physical page: chaining across pages without returning
+ * to JavaScript. Only the hub imports the table (V8 copies an imported table into each instance).
  */
-function chainStub(memory: WebAssembly.Memory, mem: MemoryImport): RunFn | undefined {
+function buildHub(stateOffset: number, mem: MemoryImport, slots: number): Uint8Array {
   const w = new FuncWriter();
-  w.get(4).i32(2).op(Op.I32Shl);
-  const stub = buildModule(PAGE_TYPES, [{ type: 1, locals: [], code: w.code }], 0, mem, 1);
-  const probe = new FuncWriter();
-  probe.get(0).get(1).get(2).get(3).get(4).get(5).i32(0).op(Op.ReturnCallIndirect).u32(1).u32(0);
-  if (!WebAssembly.validate(buildModule(PAGE_TYPES, [{ type: 1, locals: [], code: probe.code }], 0, mem, 1))) return undefined;
-  const table = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
-  return new WebAssembly.Instance(new WebAssembly.Module(stub), { m: { mem: memory, tab: table } }).exports['run'] as RunFn;
+  const SLOT = 0, BUDGET = 1, LT = 2, WT = 3, FT = 4, PAGE = 5, TOTAL = 6, R = 7, PC = 8, E = 9;
+  w.open(Op.Loop, 'l');
+  w.get(BUDGET).get(TOTAL).op(Op.I32Sub).get(LT).get(WT).get(FT).i32(0).get(PAGE).get(SLOT);
+  w.op(Op.CallIndirect).u32(1).u32(0).set(R);
+  w.get(TOTAL).get(R).i32(2).op(Op.I32ShrU).op(Op.I32Add).set(TOTAL);
+  // not Normal, no progress (the runner looks the block up), or no budget left: return
+  w.get(R).i32(3).op(Op.I32And).get(R).i32(4).op(Op.I32LtU).op(Op.I32Or).get(BUDGET).get(TOTAL).op(Op.I32LeS).op(Op.I32Or);
+  w.open(Op.If);
+  w.get(TOTAL).i32(2).op(Op.I32Shl).get(R).i32(3).op(Op.I32And).op(Op.I32Or).op(Op.Return);
+  w.end();
+  w.i32(0).mem(Op.I64Load, 3, stateOffset + S.PC * 4).set(PC);
+  w.get(PC).op(Op.I32WrapI64).i32(12).op(Op.I32ShrU).i32(TLB_ENTRIES - 1).op(Op.I32And).i32(2).op(Op.I32Shl).get(FT).op(Op.I32Add).set(E);
+  w.get(E).mem(Op.I32Load, 2, 0).get(PC).op(Op.I32WrapI64).i32(-4096).op(Op.I32And).op(Op.I32Ne);
+  w.get(E).mem(Op.I32Load, 2, TLB_ENTRIES * 4).get(PC).i64(32).op(Op.I64ShrU).op(Op.I32WrapI64).op(Op.I32Ne).op(Op.I32Or);
+  w.open(Op.If);
+  w.get(TOTAL).i32(2).op(Op.I32Shl).op(Op.Return); // fetch TLB miss: the interpreter fills it
+  w.end();
+  w.get(E).mem(Op.I32Load, 2, TLB_ENTRIES * 8).tee(PAGE).i32(12).op(Op.I32ShrU).set(SLOT);
+  w.get(SLOT).i32(slots).op(Op.I32GeU).open(Op.If);
+  w.get(TOTAL).i32(2).op(Op.I32Shl).op(Op.Return);
+  w.end();
+  w.br('l');
+  w.end();
+  w.op(Op.Unreachable);
+  const types = [
+    { params: [ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32], result: ValType.I32 },
+    PAGE_TYPES[1]!,
+  ];
+  return buildModule(types, [{ type: 0, locals: [ValType.I32, ValType.I32, ValType.I64, ValType.I32], code: w.code }], 0, mem, slots);
 }
 
-/** Slots of the chaining table (a power of two): physical page p uses slot p % TABLE_SLOTS. V8
- *  copies an imported table into every instance, so one slot per page of RAM costs too much. */
-const TABLE_SLOTS = 4096;
+/** A page module's entry for the table slots without one: no progress, Normal (the runner looks up). */
+function buildStub(mem: MemoryImport): Uint8Array {
+  const w = new FuncWriter();
+  w.get(4).i32(2).op(Op.I32Shl);
+  return buildModule(PAGE_TYPES, [{ type: 1, locals: [], code: w.code }], 0, mem);
+}
 
 /** Most block starts added to a compile by following the hot ones' successors. */
 const MAX_MODULE_BLOCKS = 256;
@@ -148,21 +178,29 @@ export class Jit {
   /** Per physical page: the interpreter's jump count into it, or JIT_WATCHED (Hart.jitPages). */
   private readonly watched: Uint8Array;
   private readonly memoryImport: MemoryImport;
-  /** Chaining across pages: slot p holds the newest module of physical page p, or the stub. */
+  /** With chaining: slot p holds the newest module of physical page p (else the stub). */
   private readonly table: WebAssembly.Table | undefined;
   private readonly stub: RunFn | undefined;
-  /** The page whose module is in each table slot, or -1. */
-  private readonly slotPage = new Int32Array(TABLE_SLOTS).fill(-1);
+  private readonly hub: HubFn | undefined;
 
   constructor(hart: Hart, config: Partial<JitConfig> = {}) {
     this.hart = hart;
     this.config = { ...DEFAULT_JIT_CONFIG, ...config };
     const pages = hart.mem.buffer.byteLength >>> 12;
+    const memory = hart.mem.memory;
     this.memoryImport = { pages: hart.mem.buffer.byteLength / 65536, shared: hart.i64 !== undefined };
-    this.stub = this.config.chain ? chainStub(hart.mem.memory, this.memoryImport) : undefined;
-    this.table = this.stub === undefined ? undefined : new WebAssembly.Table({ element: 'anyfunc', initial: TABLE_SLOTS }, this.stub);
-    this.imports = { m: this.table === undefined ? { mem: hart.mem.memory } : { mem: hart.mem.memory, tab: this.table } };
+    this.imports = { m: { mem: memory } };
     this.watched = new Uint8Array(pages);
+    if (this.config.chain) {
+      this.stub = new WebAssembly.Instance(new WebAssembly.Module(buildStub(this.memoryImport)), this.imports).exports['run'] as RunFn;
+      this.table = new WebAssembly.Table({ element: 'anyfunc', initial: pages }, this.stub);
+      const hub = new WebAssembly.Module(buildHub(hart.stateOffset, this.memoryImport, pages));
+      this.hub = new WebAssembly.Instance(hub, { m: { mem: memory, tab: this.table } }).exports['run'] as HubFn;
+    } else {
+      this.stub = undefined;
+      this.table = undefined;
+      this.hub = undefined;
+    }
   }
 
   /** Runs up to `budget` instructions like `Hart.run`, in translated code where there is some. */
@@ -212,8 +250,7 @@ export class Jit {
     for (const u of this.pages.values()) u.live = false;
     this.pages.clear();
     this.watched.fill(0);
-    if (this.table !== undefined) for (let p = 0; p < TABLE_SLOTS; p++) this.table.set(p, this.stub);
-    this.slotPage.fill(-1);
+    if (this.table !== undefined) for (let p = 0; p < this.watched.length; p++) this.table.set(p, this.stub);
     this.info.modulesLive = 0;
     this.info.cacheBytes = 0;
   }
@@ -257,11 +294,13 @@ export class Jit {
     const ft = tlb0 + 3 * fb * tlbBytes;
     const info = this.info;
     let r: number;
+    // the newest module of a page is in the hub's table: enter through the hub, which chains
+    const hub = m === unit.runs.length ? this.hub : undefined;
     if (++info.jitEntries % SAMPLE_EVERY !== 0) {
-      r = run(left, lt, wt, ft, 0, pageOffset);
+      r = hub !== undefined ? hub(pageOffset >>> 12, left, lt, wt, ft, pageOffset) : run(left, lt, wt, ft, 0, pageOffset);
     } else {
       const t0 = performance.now();
-      r = run(left, lt, wt, ft, 0, pageOffset);
+      r = hub !== undefined ? hub(pageOffset >>> 12, left, lt, wt, ft, pageOffset) : run(left, lt, wt, ft, 0, pageOffset);
       info.jitMsSampled += (performance.now() - t0) * SAMPLE_EVERY;
     }
     const retired = r >>> 2;
@@ -323,7 +362,6 @@ export class Jit {
     unit.pending = entries;
     const page = translatePage({
       view: h.dv, pageOffset: unit.pageOffset, stateOffset: h.stateOffset, memory: this.memoryImport,
-      ...(this.table !== undefined ? { table: TABLE_SLOTS } : {}),
     }, entries);
     this.info.blocksTranslated += entries.length;
     this.info.instructionsTranslated += page.instructions;
@@ -342,11 +380,7 @@ export class Jit {
       }
       const run = instance.exports['run'] as RunFn;
       unit.runs.push(run);
-      if (this.table !== undefined) {
-        const slot = (unit.pageOffset >>> 12) & (TABLE_SLOTS - 1);
-        this.table.set(slot, run);
-        this.slotPage[slot] = unit.pageOffset;
-      }
+      this.table?.set(unit.pageOffset >>> 12, run);
       unit.moduleEntries.push(page.entries.slice());
       const owner = unit.owner ?? (unit.owner = new Uint8Array(2048));
       for (const e of page.entries) owner[e >>> 1] = unit.runs.length;
@@ -387,11 +421,7 @@ export class Jit {
     u.live = false;
     this.pages.delete(pageOffset);
     this.watched[pageOffset >>> 12] = 0;
-    const slot = (pageOffset >>> 12) & (TABLE_SLOTS - 1);
-    if (this.table !== undefined && this.slotPage[slot] === pageOffset) {
-      this.table.set(slot, this.stub);
-      this.slotPage[slot] = -1;
-    }
+    if (u.runs.length > 0) this.table?.set(pageOffset >>> 12, this.stub);
     this.info.modulesLive -= u.runs.length;
     this.info.cacheBytes -= u.bytes;
   }

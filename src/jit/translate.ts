@@ -29,9 +29,6 @@ export interface PageSource {
   /** Buffer offset of the hart state area. */
   readonly stateOffset: number;
   readonly memory: MemoryImport;
-  /** Elements of the chaining table (slot = physical page number modulo the size), when chaining
-   *  across pages is on: the module imports it as `m.tab` and tail-calls the next page's entry. */
-  readonly table?: number;
 }
 
 /** A translated page: the module bytes and what it covers. */
@@ -563,19 +560,17 @@ const D_N = 8; // i32: instructions retired
 const D_R = 9; // i32: a block's result
 const D_K = 10; // i32: exit kind
 const D_OFF = 11; // i32: page offset of pc
-const D_E = 12; // i32: fetch TLB entry address
-const DISPATCH_LOCALS: ValType[] = [ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32];
+const DISPATCH_LOCALS: ValType[] = [ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32];
 
 /**
  * The page's entry point: while pc stays in the page and on a translated entry, calls that
- * block's function with the budget left; when pc leaves the page and chaining is on, tail-calls
- * the entry of the page that the fetch TLB maps pc to (table slot = physical page). Returns the
- * total retired (with `retiredBefore`) and the first exit that is not Normal.
+ * block's function with the budget left. Returns the total retired (with `retiredBefore`) and the
+ * first exit that is not Normal (Normal when pc left the page or is on no entry of this module).
  */
 function dispatcher(src: PageSource, blocks: readonly Block[], out: ByteBuffer): FuncDef {
   const w = new FuncWriter(out);
   const pcAt = src.stateOffset + S.PC * 4;
-  // a chaining-table slot is shared by several physical pages: not ours -> back to the runner
+  // called for the page the fetch TLB maps pc to (by the hub): not ours -> back to the runner
   w.get(D_PAGE).i32(src.pageOffset).op(Op.I32Ne).open(Op.If);
   w.get(D_BASE).i32(2).op(Op.I32Shl).op(Op.Return);
   w.end();
@@ -584,19 +579,6 @@ function dispatcher(src: PageSource, blocks: readonly Block[], out: ByteBuffer):
   w.open(Op.Loop, 'dispatch');
   w.i32(0).mem(Op.I64Load, 3, pcAt).set(D_PC);
   w.get(D_PC).i64(-4096).op(Op.I64And).get(D_VPAGE).op(Op.I64Ne).open(Op.If);
-  if (src.table !== undefined) {
-    // fetch TLB probe (as the runner does): hit and budget left -> tail-call the next page
-    w.get(D_PC).op(Op.I32WrapI64).i32(12).op(Op.I32ShrU).i32(TLB_ENTRIES - 1).op(Op.I32And).i32(2).op(Op.I32Shl)
-      .get(D_FT).op(Op.I32Add).set(D_E);
-    w.get(D_E).mem(Op.I32Load, 2, 0).get(D_PC).op(Op.I32WrapI64).i32(-4096).op(Op.I32And).op(Op.I32Eq);
-    w.get(D_E).mem(Op.I32Load, 2, TLB_ENTRIES * 4).get(D_PC).i64(32).op(Op.I64ShrU).op(Op.I32WrapI64).op(Op.I32Eq).op(Op.I32And);
-    w.get(0).get(D_N).op(Op.I32GtS).op(Op.I32And).open(Op.If);
-    w.get(0).get(D_N).op(Op.I32Sub).get(1).get(2).get(D_FT).get(D_BASE).get(D_N).op(Op.I32Add);
-    w.get(D_E).mem(Op.I32Load, 2, TLB_ENTRIES * 8).tee(D_E);
-    w.get(D_E).i32(12).op(Op.I32ShrU).i32(src.table - 1).op(Op.I32And);
-    w.op(Op.ReturnCallIndirect).u32(1).u32(0);
-    w.end();
-  }
   w.br('exit');
   w.end();
   w.open(Op.Block, 'next');
@@ -652,6 +634,6 @@ export function translatePage(src: PageSource, entries: readonly number[]): Tran
     funcs.push(blockFunction(src, b, scratch));
   }
   funcs.push(dispatcher(src, blocks, scratch));
-  const bytes = buildModule(PAGE_TYPES, funcs, blocks.length, src.memory, src.table);
+  const bytes = buildModule(PAGE_TYPES, funcs, blocks.length, src.memory);
   return { bytes, entries: blocks.map((b) => b.entry), instructions };
 }
