@@ -23,8 +23,6 @@ declare namespace WebAssembly {
   type BufferSource = ArrayBufferView | ArrayBuffer;
   /** Compiles a module off the calling thread's hot path (the JIT's async compiles). */
   function compile(bytes: BufferSource): Promise<Module>;
-  /** Whether the engine accepts these module bytes (the JIT's tail-call feature test). */
-  function validate(bytes: BufferSource): boolean;
   interface TableDescriptor {
     element: 'anyfunc';
     initial: number;
