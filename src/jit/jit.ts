@@ -27,11 +27,11 @@ export interface JitConfig {
 
 /** Defaults: see docs/jit.md ("Hotness", "Code cache"). */
 export const DEFAULT_JIT_CONFIG: JitConfig = {
-  threshold: 50,
+  threshold: 1000,
   compile: 'sync',
   maxModules: 4096,
   maxCacheBytes: 64 * 1024 * 1024,
-  pageHeat: 64,
+  pageHeat: 254,
   chain: true,
 };
 
