@@ -551,7 +551,7 @@ export const PAGE_TYPES: readonly FuncType[] = [
 ];
 
 // locals of the dispatcher (after its 6 parameters)
-const D_FT = 3; // param i32: buffer offset of the fetch TLB of the current context
+// param 3 (i32): buffer offset of the fetch TLB of the current context (used by the hub, not here)
 const D_BASE = 4; // param i32: instructions retired by the pages chained before this one
 const D_PAGE = 5; // param i32: buffer offset of the physical page of pc
 const D_PC = 6; // i64
