@@ -102,7 +102,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     throw new BanquiseError(`bridges: ${err.message} (a hostfwd port may be in use: pick another with --bridge)`, 75);
   });
   const controller = new DomainController({
-    host: new WorkerDomainHost({ runtimeDir: dirname(sock), bridges, ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}) }),
+    host: new WorkerDomainHost({ runtimeDir: dirname(sock), bridges, hostCpus, maxDomains: opts.maxDomains ?? DEFAULT_MAX_DOMAINS, ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}) }),
     bridges: bridges.names(),
     hostCpus,
     maxMemoryBytes,

@@ -31,7 +31,7 @@ export interface DomainInfo {
   readonly memory: number;
   readonly maxmem: number;
   readonly vcpus: number;
-  /** Seconds of host time spent running the guest. */
+  /** Seconds of host CPU time used by the domain (its worker thread's CPU time where measurable). */
   readonly cpu_time: number;
   readonly instructions: number;
   /** Boots so far (a restart after reboot adds one). */
@@ -54,7 +54,7 @@ export interface SchedInfo {
   readonly cap: number;
   /** Host CPU time used (credit burnt), ms. */
   readonly cpu_ms: number;
-  /** Time it wanted to run but was held back by its budget, ms. */
+  /** Time it wanted to run but was held back (out of credit, or others' turn on the host CPUs), ms. */
   readonly wait_ms: number;
 }
 
@@ -238,7 +238,7 @@ export class DomainController {
       // least a fair share of one period in reserve (the debt rule evens out any excess).
       const b = budgets.get(d.id) ?? 0;
       const floor = d.stats.idle ? Math.min(limitMs({ vcpus: d.config.machine.vcpus, cap: d.sched.cap }, periodMs), (hostCpus * periodMs) / live.length) : 0;
-      d.handle!.setCpuBudget?.(limited ? Math.max(b, floor) : undefined, periodMs);
+      d.handle!.setCpuBudget?.(limited ? Math.max(b, floor) : undefined, periodMs, d.sched.weight);
     }
   }
 

@@ -27,9 +27,10 @@ export interface DomainHandle {
   injectFault(kind: InjectedFault): void;
   /**
    * The credit scheduler's grant: at most `budgetMs` of CPU per `periodMs` (undefined: no
-   * limit); overuse is carried into the next period as debt. Hosts without it are not limited.
+   * limit); overuse is carried into the next period as debt; `weight` orders the domains that
+   * want the host CPUs at once. Hosts without it are not limited.
    */
-  setCpuBudget?(budgetMs: number | undefined, periodMs: number): void;
+  setCpuBudget?(budgetMs: number | undefined, periodMs: number, weight?: number): void;
 }
 
 /** What a running machine reports. `exit` is the last event of a handle. */

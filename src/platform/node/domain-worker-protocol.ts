@@ -15,6 +15,8 @@ export interface DomainWorkerData {
   readonly statsIntervalMs: number;
   /** Per nic index: the channel to its bridge (transferred), for nics on a bridge. */
   readonly bridgePorts: readonly (MessagePort | undefined)[];
+  /** The daemon's run queue (control/shared-run-queue.ts) and this domain's slot, when CPUs are shared. */
+  readonly runQueue?: { readonly buffer: SharedArrayBuffer; readonly slot: number };
 }
 
 /** Main thread → worker. */

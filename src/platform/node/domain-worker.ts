@@ -4,10 +4,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { DomainExit, DomainStats } from '../../control/domain-state.js';
+import { SharedRunQueue } from '../../control/shared-run-queue.js';
+import { SliceGate } from '../../control/slice-gate.js';
 import { buildDomainMachine } from './domain-machine.js';
 import { FramePort } from './net/frame-port.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import { startRunLoop } from './run-loop.js';
+import { openThreadCpuClock } from './thread-cpu-clock.js';
 
 /** Instructions per slice (as `banquise run`). */
 const SLICE_INSTRUCTIONS = 2_000_000;
@@ -61,15 +64,16 @@ const dm = await buildDomainMachine(data.config.machine, {
 const machine = dm.machine;
 const devices = machine.devices;
 let paused = false;
-let cpuMs = 0;
-// Credit (the scheduler's budget): refilled every period, overuse carried as debt; while it is
-// not positive the loop sleeps to the next period and the time counts as waiting.
-let budgetMs: number | undefined;
-let periodMs = 100;
-let periodStart = performance.now();
-let credit = Infinity;
-let waitMs = 0;
-let heldSince: number | undefined;
+// The credit scheduler's gate (budget per period, turn in the daemon's run queue), billing this
+// thread's own CPU time (its whole work: slices, devices, messages).
+const cpuClock = openThreadCpuClock();
+const gate = new SliceGate(
+  {
+    ...(cpuClock !== undefined ? { cpuMs: () => cpuClock.cpuMs() } : {}),
+    ...(data.runQueue !== undefined ? { queue: { queue: new SharedRunQueue(data.runQueue.buffer), slot: data.runQueue.slot } } : {}),
+  },
+  performance.now(),
+);
 let idle = false;
 let held: Uint8Array[] = [];
 const release = (): void => {
@@ -95,14 +99,14 @@ const stats = (): DomainStats => {
   const balloon = devices.balloon?.info();
   return {
     instructions: machine.instret(),
-    cpuMs,
+    cpuMs: gate.cpuMs(),
     idle,
     blockReadBytes,
     blockWriteBytes,
     netRxFrames,
     netTxFrames,
     devices: machine.deviceInfo(),
-    waitMs,
+    waitMs: gate.waitMs,
     ...(balloon !== undefined ? { balloonTargetBytes: data.config.machine.memoryBytes - balloon.targetPages * 4096 } : {}),
   };
 };
@@ -130,9 +134,7 @@ port.on('message', (m: ToWorker) => {
       injectFault(m.fault);
       break;
     case 'budget':
-      budgetMs = m.budgetMs;
-      periodMs = m.periodMs;
-      credit = budgetMs === undefined ? Infinity : Number.isFinite(credit) ? Math.min(credit, budgetMs) : budgetMs;
+      gate.setBudget(m.budgetMs, m.periodMs);
       break;
   }
   wakeLoop();
@@ -161,26 +163,16 @@ function injectFault(kind: 'throw' | 'oom' | 'hang'): void {
 post({ type: 'ready' });
 const loop = startRunLoop<DomainExit>(
   () => {
-    if (paused) return { sleepMs: 1000 };
+    if (paused) {
+      gate.pause();
+      return { sleepMs: 1000 };
+    }
     release();
-    const t0 = performance.now();
-    if (t0 - periodStart >= periodMs) {
-      periodStart = t0;
-      credit = budgetMs === undefined ? Infinity : Math.min(credit, 0) + budgetMs;
-    }
-    if (credit <= 0) {
-      heldSince ??= t0;
-      return { sleepMs: Math.max(1, Math.ceil(periodStart + periodMs - t0)) };
-    }
-    if (heldSince !== undefined) {
-      waitMs += t0 - heldSince;
-      heldSince = undefined;
-    }
+    const wait = gate.admit(performance.now());
+    if (wait > 0) return { sleepMs: wait };
     const s = machine.runSlice(SLICE_INSTRUCTIONS);
-    const t1 = performance.now();
-    cpuMs += t1 - t0;
-    credit -= t1 - t0;
     idle = s.reason === 'idle';
+    gate.done(performance.now(), idle);
     const e = machine.exit;
     if (e !== undefined) {
       if (e.kind === 'fail') return { done: { kind: 'crash', reason: e.message ?? `guest failed with code ${e.code}` }, sleepMs: 0 };
@@ -197,4 +189,5 @@ clearInterval(heartbeat);
 post({ type: 'stats', stats: stats() });
 post({ type: 'exit', exit });
 await dm.close();
+cpuClock?.close();
 port.close();

@@ -4,6 +4,7 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { DomainConfig } from '../../control/domain-config.js';
 import type { DomainHandle, DomainHost, DomainHostEvents, HostKey, InjectedFault } from '../../control/domain-host.js';
+import { SharedRunQueue } from '../../control/shared-run-queue.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import type { NodeBridges } from './net/bridges.js';
 
@@ -21,13 +22,21 @@ export interface WorkerDomainHostOptions {
   readonly statsIntervalMs?: number;
   /** The daemon's bridges (nics with a bridge backend join them). */
   readonly bridges?: NodeBridges;
+  /** Host CPUs the domains share (the credit scheduler's run queue); absent: no sharing. */
+  readonly hostCpus?: number;
+  /** Most domains at once (slots of the run queue). Default 256. */
+  readonly maxDomains?: number;
 }
 
 const WORKER_URL = new URL('./domain-worker.js', import.meta.url);
 
 /** Starts each domain in a worker thread. */
 export class WorkerDomainHost implements DomainHost {
-  constructor(private readonly opts: WorkerDomainHostOptions) {}
+  private readonly runQueue: SharedRunQueue | undefined;
+
+  constructor(private readonly opts: WorkerDomainHostOptions) {
+    this.runQueue = opts.hostCpus !== undefined ? SharedRunQueue.create(opts.maxDomains ?? 256, opts.hostCpus) : undefined;
+  }
 
   start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig }, events: DomainHostEvents): DomainHandle {
     const o = this.opts;
@@ -39,7 +48,15 @@ export class WorkerDomainHost implements DomainHost {
     const unlink = (): void => {
       for (const l of links) l?.close();
     };
-    const data: DomainWorkerData = { ...spec, runtimeDir: o.runtimeDir, statsIntervalMs: o.statsIntervalMs ?? 250, bridgePorts };
+    const queue = this.runQueue;
+    const slot = queue?.claim() ?? -1;
+    const data: DomainWorkerData = {
+      ...spec,
+      runtimeDir: o.runtimeDir,
+      statsIntervalMs: o.statsIntervalMs ?? 250,
+      bridgePorts,
+      ...(queue !== undefined && slot >= 0 ? { runQueue: { buffer: queue.buffer, slot } } : {}),
+    };
     const worker = new Worker(WORKER_URL, {
       workerData: data,
       transferList: bridgePorts.filter((p): p is MessagePort => p !== undefined),
@@ -96,6 +113,9 @@ export class WorkerDomainHost implements DomainHost {
           : `host error in the domain: ${err.message}`;
       finish({ kind: 'crash', reason });
     });
+    worker.once('exit', () => {
+      if (slot >= 0) queue?.release(slot);
+    });
     worker.on('exit', (code) => finish({ kind: 'crash', reason: `the domain's worker exited (status ${code})` }));
     const send = (m: ToWorker): void => {
       if (!ended) worker.postMessage(m);
@@ -107,7 +127,10 @@ export class WorkerDomainHost implements DomainHost {
       pressKey: (key: HostKey) => send({ type: 'key', key }),
       setMemoryTarget: (bytes) => send({ type: 'memory-target', bytes }),
       injectFault: (fault: InjectedFault) => send({ type: 'fault', fault }),
-      setCpuBudget: (budgetMs, periodMs) => send({ type: 'budget', budgetMs, periodMs }),
+      setCpuBudget: (budgetMs, periodMs, weight) => {
+        if (weight !== undefined && slot >= 0) queue?.setWeight(slot, weight);
+        send({ type: 'budget', budgetMs, periodMs });
+      },
       kill: () => {
         ended = true;
         clearInterval(watchdog);
