@@ -88,8 +88,12 @@ export interface SliceInfo {
   instructions: number;
 }
 
-/** Longest sleep `runSlice` asks for; device backends and host input also wake the loop. */
-export const MAX_IDLE_SLEEP_MS = 100;
+/**
+ * Longest sleep `runSlice` asks for. Device completions, received frames and host input wake
+ * the loop themselves, so this only bounds the damage of a missed wake-up; every wake-up of an
+ * idle domain costs host CPU (~0.2-0.4 ms here), so it is long.
+ */
+export const MAX_IDLE_SLEEP_MS = 1000;
 /** Instructions a hart runs before the next hart gets its turn (SMP spin-waits must progress). */
 export const SMP_QUANTUM = 4096;
 /** Quantum of a single-hart machine: only device updates interrupt it. */

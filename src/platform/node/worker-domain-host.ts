@@ -117,6 +117,7 @@ export class WorkerDomainHost implements DomainHost {
       if (slot >= 0) queue?.release(slot);
     });
     worker.on('exit', (code) => finish({ kind: 'crash', reason: `the domain's worker exited (status ${code})` }));
+    let lastBudget: { budgetMs: number | undefined; periodMs: number } = { budgetMs: undefined, periodMs: 0 };
     const send = (m: ToWorker): void => {
       if (!ended) worker.postMessage(m);
     };
@@ -129,6 +130,10 @@ export class WorkerDomainHost implements DomainHost {
       injectFault: (fault: InjectedFault) => send({ type: 'fault', fault }),
       setCpuBudget: (budgetMs, periodMs, weight) => {
         if (weight !== undefined && slot >= 0) queue?.setWeight(slot, weight);
+        // Sent only when it changes: a message wakes the worker, and an idle domain's budget
+        // stays the same period after period.
+        if (budgetMs === lastBudget.budgetMs && periodMs === lastBudget.periodMs) return;
+        lastBudget = { budgetMs, periodMs };
         send({ type: 'budget', budgetMs, periodMs });
       },
       kill: () => {
