@@ -8,7 +8,7 @@
 // moment of extra or missing concurrency, never a wrong account).
 import { DEFAULT_WEIGHT } from './credit-scheduler.js';
 
-const HEADER = 2; // [hostCpus, slots]
+const HEADER = 3; // [hostCpus, slots, generation (an int32 in the third double)]
 const STRIDE = 3; // [state, vtime, weight]
 const enum SlotState {
   Free = 0,
@@ -25,6 +25,11 @@ export const WAKE_LAG_MS = 30;
 /** The shared table; the daemon makes it, every domain thread wraps the same buffer. */
 export class SharedRunQueue {
   private readonly f: Float64Array;
+  /**
+   * Bumped (and waiters notified) whenever a domain's turn may have come: a slice was billed,
+   * a domain stopped wanting to run or left. A waiting thread sleeps on it (Atomics.waitAsync).
+   */
+  readonly signal: Int32Array;
 
   /** A table for `slots` domains sharing `hostCpus` host CPUs. */
   static create(slots: number, hostCpus: number): SharedRunQueue {
@@ -37,6 +42,12 @@ export class SharedRunQueue {
   /** Wraps a table made by `create` (in another thread). */
   constructor(readonly buffer: SharedArrayBuffer) {
     this.f = new Float64Array(buffer);
+    this.signal = new Int32Array(buffer, 16, 1);
+  }
+
+  /** The signal's current value (read it before asking wantsToRun, then wait on it). */
+  generation(): number {
+    return Atomics.load(this.signal, 0);
   }
 
   /** Host CPUs shared. */
@@ -61,6 +72,7 @@ export class SharedRunQueue {
   /** Gives a slot back (its domain is gone). */
   release(slot: number): void {
     this.f[HEADER + slot * STRIDE] = SlotState.Free;
+    this.changed();
   }
 
   /** Sets a domain's weight (1..65535). */
@@ -96,13 +108,21 @@ export class SharedRunQueue {
   /** The domain does not want to run (idle, paused, or out of credit for this period). */
   block(slot: number): void {
     const o = HEADER + slot * STRIDE;
-    if (this.f[o] === SlotState.Runnable) this.f[o] = SlotState.Blocked;
+    if (this.f[o] !== SlotState.Runnable) return;
+    this.f[o] = SlotState.Blocked;
+    this.changed();
   }
 
   /** Bills `cpuMs` of host CPU to the domain: its virtual time grows by cpuMs × 256 / weight. */
   charge(slot: number, cpuMs: number): void {
     const o = HEADER + slot * STRIDE;
     this.f[o + 1] = this.f[o + 1]! + (cpuMs * DEFAULT_WEIGHT) / (this.f[o + 2]! || DEFAULT_WEIGHT);
+    this.changed();
+  }
+
+  private changed(): void {
+    Atomics.add(this.signal, 0, 1);
+    Atomics.notify(this.signal, 0);
   }
 
   /** A domain's virtual time (tests, diagnostics). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SharedRunQueue } from './shared-run-queue.js';
-import { SliceGate, TURN_POLL_MS } from './slice-gate.js';
+import { SliceGate, TURN_WAIT_MS } from './slice-gate.js';
 
 test('a budget of 25 ms per 100 ms period: overuse is carried as debt, every elapsed period refills', () => {
   let cpu = 0;
@@ -49,11 +49,15 @@ test('the run queue decides whose turn it is; an idle or paused domain leaves it
   const cpu = [0, 0];
   const gates = [0, 1].map((i) => new SliceGate({ cpuMs: () => cpu[i]!, queue: { queue: q, slot: q.claim() } }, 0));
   assert.equal(gates[0]!.admit(0), 0);
-  assert.equal(gates[1]!.admit(0), TURN_POLL_MS, 'one host CPU: the other waits its turn');
+  const g0 = q.generation();
+  assert.equal(gates[1]!.admit(0), TURN_WAIT_MS, 'one host CPU: the other waits its turn');
+  assert.deepEqual(gates[1]!.turnWait(), { signal: q.signal, value: g0 }, 'on the queue\'s signal');
   cpu[0]! += 20;
   gates[0]!.done(20, false);
+  assert.ok(q.generation() > g0, 'billing the slice moved the signal (wakes the waiter)');
   assert.ok(gates[0]!.admit(20) > 0, 'now it is behind the other');
   assert.equal(gates[1]!.admit(21), 0);
+  assert.equal(gates[1]!.turnWait(), undefined);
   assert.equal(gates[1]!.waitMs, 21);
   cpu[1]! += 5;
   gates[1]!.done(26, true); // idle: blocked

@@ -14,8 +14,11 @@ export interface SliceGateDeps {
   readonly queue?: { readonly queue: SharedRunQueue; readonly slot: number };
 }
 
-/** Wait (ms) before asking again when other domains have the CPUs. */
-export const TURN_POLL_MS = 1;
+/**
+ * Longest wait (ms) before asking again when other domains have the CPUs; the host should wake
+ * the domain earlier, when the queue's signal moves (see `turnWait`).
+ */
+export const TURN_WAIT_MS = 50;
 
 /** Per-domain credit accounting and admission of slices (all times in ms). */
 export class SliceGate {
@@ -27,6 +30,7 @@ export class SliceGate {
   private sliceWallMs = 0;
   private sliceStart = 0;
   private heldSince: number | undefined;
+  private turnGeneration: number | undefined;
   /** Time the domain wanted to run but was held back (no credit, or others' turn). */
   waitMs = 0;
 
@@ -60,18 +64,30 @@ export class SliceGate {
     if (this.credit <= 0) {
       q?.queue.block(q.slot);
       this.heldSince ??= nowMs;
+      this.turnGeneration = undefined;
       return Math.max(1, Math.ceil(this.periodStart + this.periodMs - nowMs));
     }
+    this.turnGeneration = q?.queue.generation();
     if (q !== undefined && !q.queue.wantsToRun(q.slot)) {
       this.heldSince ??= nowMs;
-      return TURN_POLL_MS;
+      return TURN_WAIT_MS;
     }
+    this.turnGeneration = undefined;
     if (this.heldSince !== undefined) {
       this.waitMs += nowMs - this.heldSince;
       this.heldSince = undefined;
     }
     this.sliceStart = nowMs;
     return 0;
+  }
+
+  /**
+   * After `admit` answered "others' turn": the signal to sleep on and the value it had when the
+   * turn was asked (Atomics.waitAsync(signal, 0, value)); undefined otherwise.
+   */
+  turnWait(): { readonly signal: Int32Array; readonly value: number } | undefined {
+    const q = this.deps.queue;
+    return q !== undefined && this.turnGeneration !== undefined ? { signal: q.queue.signal, value: this.turnGeneration } : undefined;
   }
 
   /** After an admitted slice; `idle` when every vCPU ended in wfi (it stops wanting to run). */

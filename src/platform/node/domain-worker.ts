@@ -66,6 +66,8 @@ const dm = await buildDomainMachine(data.config.machine, {
 const machine = dm.machine;
 const devices = machine.devices;
 let paused = false;
+/** Atomics.waitAsync (ES2024, in Node 20; this folder compiles against ES2022). */
+const atomicsWaitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, timeoutMs: number): { async: boolean; value: unknown } }).waitAsync;
 // The credit scheduler's gate (budget per period, turn in the daemon's run queue), billing this
 // thread's own CPU time (its whole work: slices, devices, messages).
 const cpuClock = openThreadCpuClock();
@@ -179,7 +181,17 @@ const loop = startRunLoop<DomainExit>(
     }
     release();
     const wait = gate.admit(performance.now());
-    if (wait > 0) return { sleepMs: wait };
+    if (wait > 0) {
+      // Waiting for its turn: sleep on the run queue's signal, so the domain wakes as soon as
+      // another one finishes its slice rather than polling.
+      const turn = gate.turnWait();
+      if (turn !== undefined) {
+        const w = atomicsWaitAsync(turn.signal, 0, turn.value, wait);
+        if (!w.async) return { sleepMs: 0 }; // the signal moved already: ask again
+        void (w.value as Promise<unknown>).then(() => wakeLoop());
+      }
+      return { sleepMs: wait };
+    }
     const s = machine.runSlice(SLICE_INSTRUCTIONS);
     idle = s.reason === 'idle';
     gate.done(performance.now(), idle);
