@@ -8,8 +8,9 @@
 // - memory: the daemon's RSS (VmRSS of /proc/PID/status) once all are idle minus its RSS before
 //   the first create, divided by N; and the guest RAM the workers actually touched;
 // - idle CPU: CPU time of the whole daemon process (every thread: main, workers, V8 helpers;
-//   utime+stime of /proc/PID/stat) over the window, as % of one core; next to it the sum of the
-//   domains' own worker-thread CPU (cpu_time in the API).
+//   utime+stime of /proc/PID/stat) over the window, as % of one core; next to it the main
+//   thread's and the sum of the domains' own worker-thread CPU (cpu_time in the API); the rest
+//   is V8's and libuv's helper threads (garbage collection of the workers' heaps, file I/O).
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -58,10 +59,14 @@ const get = (path) => new Promise((res, rej) => {
 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssMiB = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))[1]) / 1024;
-const processCpuS = () => {
-  const f = readFileSync(`/proc/${daemon.pid}/stat`, 'utf8').slice(readFileSync(`/proc/${daemon.pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15: utime, stime
+/** utime + stime (s) of /proc/PID/stat (the whole process) or /proc/PID/task/TID/stat (one thread). */
+const cpuS = (path) => {
+  const text = readFileSync(path, 'utf8');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15
 };
+const processCpuS = () => cpuS(`/proc/${daemon.pid}/stat`);
+const mainThreadCpuS = () => cpuS(`/proc/${daemon.pid}/task/${daemon.pid}/stat`);
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 try {
   while (!/listening on/.test(log)) {
@@ -91,9 +96,11 @@ try {
   const rss1 = rssMiB();
   const a = await get('/v1/domains');
   const c0 = processCpuS();
+  const m0 = mainThreadCpuS();
   const t0 = performance.now();
   await sleep(WINDOW_S * 1000);
   const c1 = processCpuS();
+  const m1 = mainThreadCpuS();
   const wall = (performance.now() - t0) / 1000;
   const b = await get('/v1/domains');
   const byId = new Map(a.map((d) => [d.id, d]));
@@ -106,6 +113,7 @@ try {
     ['daemon RSS before / with all idle', `${rss0.toFixed(0)} MiB / ${rss1.toFixed(0)} MiB (${rssEnd.toFixed(0)} after the window)`, '—'],
     ['host memory per domain (RSS growth / N)', `${((rss1 - rss0) / N).toFixed(1)} MiB`, '< 100 MiB'],
     [`idle CPU, whole daemon, ${wall.toFixed(0)} s window`, `${((c1 - c0) / wall * 100).toFixed(1)} % of one core`, '< 25 %'],
+    ['idle CPU, the daemon\'s main thread', `${((m1 - m0) / wall * 100).toFixed(1)} % of one core (API, stats, scheduler ticks)`, '—'],
     ['idle CPU, sum of the domains\' worker threads', `${(domCpu / wall * 100).toFixed(1)} % of one core (${(domCpu / wall / N * 1000).toFixed(2)} ms/s each)`, '—'],
   ];
   process.stdout.write(`bench:density, ${N} domains of ${MEMORY_MIB} MiB (default guest, 1 vCPU); load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);

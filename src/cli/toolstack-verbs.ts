@@ -92,7 +92,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
   connectOptions(
     program
       .command('sched-credit')
-      .description('Credit scheduler: without -d, every domain\'s weight, cap, CPU used and time waiting for credit; with -d and -w/-c, set them (as xl sched-credit2).')
+      .description('Credit scheduler: without -d, every domain\'s weight, cap, CPU used and time waiting to run (for credit or its turn); with -d and -w/-c, set them (as xl sched-credit2).')
       .option('-d, --domain <domain>', 'domain name or id')
       .addOption(new Option('-w, --weight <w>', 'relative share when host CPUs are contended (1..65535, default 256)').argParser(parseWhole))
       .addOption(new Option('-c, --cap <percent>', 'most CPU as a percentage of one host core, 0 = no cap').argParser(parseWhole))
