@@ -24,7 +24,7 @@ export interface WorkerDomainHostOptions {
   readonly bridges?: NodeBridges;
   /** Host CPUs the domains share (the credit scheduler's run queue); absent: no sharing. */
   readonly hostCpus?: number;
-  /** Most domains at once (slots of the run queue). Default 256. */
+  /** Most domains at once; the run queue has twice as many slots (a reboot overlaps two workers). Default 256. */
   readonly maxDomains?: number;
 }
 
@@ -35,7 +35,7 @@ export class WorkerDomainHost implements DomainHost {
   private readonly runQueue: SharedRunQueue | undefined;
 
   constructor(private readonly opts: WorkerDomainHostOptions) {
-    this.runQueue = opts.hostCpus !== undefined ? SharedRunQueue.create(opts.maxDomains ?? 256, opts.hostCpus) : undefined;
+    this.runQueue = opts.hostCpus !== undefined ? SharedRunQueue.create(2 * (opts.maxDomains ?? 256), opts.hostCpus) : undefined;
   }
 
   start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig }, events: DomainHostEvents): DomainHandle {
