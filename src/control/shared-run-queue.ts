@@ -26,8 +26,10 @@ export const WAKE_LAG_MS = 30;
 export class SharedRunQueue {
   private readonly f: Float64Array;
   /**
-   * Bumped (and waiters notified) whenever a domain's turn may have come: a slice was billed,
-   * a domain stopped wanting to run or left. A waiting thread sleeps on it (Atomics.waitAsync).
+   * Bumped (and waiters notified) whenever a waiting domain's turn may have come: a running
+   * domain gave up its turn, stopped wanting to run, or left. A waiting thread sleeps on it
+   * (Atomics.waitAsync). Billing a slice does not bump it: a domain still within its turn runs
+   * on without waking the others.
    */
   readonly signal: Int32Array;
 
@@ -117,6 +119,14 @@ export class SharedRunQueue {
   charge(slot: number, cpuMs: number): void {
     const o = HEADER + slot * STRIDE;
     this.f[o + 1] = this.f[o + 1]! + (cpuMs * DEFAULT_WEIGHT) / (this.f[o + 2]! || DEFAULT_WEIGHT);
+  }
+
+  /**
+   * A domain that was running found it is no longer its turn: wakes the waiting ones. (Only a
+   * domain that ran calls it; waiting domains that decline do not, or they would wake each
+   * other in turn forever.)
+   */
+  yieldTurn(): void {
     this.changed();
   }
 

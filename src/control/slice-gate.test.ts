@@ -54,8 +54,12 @@ test('the run queue decides whose turn it is; an idle or paused domain leaves it
   assert.deepEqual(gates[1]!.turnWait(), { signal: q.signal, value: g0 }, 'on the queue\'s signal');
   cpu[0]! += 20;
   gates[0]!.done(20, false);
-  assert.ok(q.generation() > g0, 'billing the slice moved the signal (wakes the waiter)');
+  assert.equal(q.generation(), g0, 'billing a slice wakes nobody');
   assert.ok(gates[0]!.admit(20) > 0, 'now it is behind the other');
+  const g1 = q.generation();
+  assert.ok(g1 > g0, 'giving up its turn moved the signal (wakes the waiter)');
+  assert.ok(gates[0]!.admit(20) > 0);
+  assert.equal(q.generation(), g1, 'a waiting domain that declines again wakes nobody');
   assert.equal(gates[1]!.admit(21), 0);
   assert.equal(gates[1]!.turnWait(), undefined);
   assert.equal(gates[1]!.waitMs, 21);

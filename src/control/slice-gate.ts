@@ -31,6 +31,8 @@ export class SliceGate {
   private sliceStart = 0;
   private heldSince: number | undefined;
   private turnGeneration: number | undefined;
+  /** The last admission let the domain run (it holds a turn in the run queue). */
+  private running = false;
   /** Time the domain wanted to run but was held back (no credit, or others' turn). */
   waitMs = 0;
 
@@ -63,16 +65,20 @@ export class SliceGate {
     const q = this.deps.queue;
     if (this.credit <= 0) {
       q?.queue.block(q.slot);
+      this.running = false;
       this.heldSince ??= nowMs;
       this.turnGeneration = undefined;
       return Math.max(1, Math.ceil(this.periodStart + this.periodMs - nowMs));
     }
     this.turnGeneration = q?.queue.generation();
     if (q !== undefined && !q.queue.wantsToRun(q.slot)) {
+      if (this.running) q.queue.yieldTurn();
+      this.running = false;
       this.heldSince ??= nowMs;
       return TURN_WAIT_MS;
     }
     this.turnGeneration = undefined;
+    this.running = true;
     if (this.heldSince !== undefined) {
       this.waitMs += nowMs - this.heldSince;
       this.heldSince = undefined;
@@ -95,13 +101,16 @@ export class SliceGate {
     this.sliceWallMs += nowMs - this.sliceStart;
     this.bill();
     const q = this.deps.queue;
-    if (idle) q?.queue.block(q.slot);
+    if (!idle) return;
+    q?.queue.block(q.slot);
+    this.running = false;
   }
 
   /** The domain is paused: it neither runs nor waits to run. */
   pause(): void {
     const q = this.deps.queue;
     q?.queue.block(q.slot);
+    this.running = false;
     this.heldSince = undefined;
   }
 
