@@ -18,6 +18,8 @@
 // e1000 model has no per-access trace event).
 //
 // Usage: node bench/modes/run.mjs [--no-qemu] [--disk-mib N] [--tcp-mib N] [--json]
+//   --json       print the measurements as JSON instead of the tables
+//   --from FILE  print the tables of a run saved with --json (nothing is measured)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -35,11 +37,14 @@ const { values: opts } = parseArgs({
     'disk-mib': { type: 'string', default: '64' },
     'tcp-mib': { type: 'string', default: '32' },
     json: { type: 'boolean', default: false },
+    from: { type: 'string' },
   },
 });
 const MIB = 1 << 20;
-const DISK_MIB = Number(opts['disk-mib']);
-const TCP_MIB = Number(opts['tcp-mib']);
+/** A run saved with --json, when --from names one. */
+const saved = opts.from === undefined ? undefined : JSON.parse(readFileSync(opts.from, 'utf8'));
+const DISK_MIB = saved?.diskMib ?? Number(opts['disk-mib']);
+const TCP_MIB = saved?.tcpMib ?? Number(opts['tcp-mib']);
 const MEMORY = '256M';
 const STEP_TIMEOUT_MS = 20 * 60_000;
 const FW = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
@@ -225,59 +230,67 @@ async function measure(setup, servers, { counting, monitor, trace }) {
   }
 }
 
-const guest = await requireGuest();
-if (!existsSync(FW)) throw new Error(`${FW} missing (apt-get install opensbi)`);
-const initrd = buildInitrd(guest.initrd);
-const disk = scratchImage();
-const haveQemu = !opts['no-qemu'] && spawnSync('qemu-system-riscv64', ['--version']).status === 0;
-const common = ['--kernel', guest.kernel, '--initrd', initrd, '--memory', MEMORY, '--append', 'console=ttyS0'];
-const qemuCommon = ['-M', 'virt', '-m', MEMORY, '-smp', '1', '-nographic', '-monitor', 'none', '-bios', FW,
-  '-kernel', guest.kernel, '-initrd', initrd, '-append', 'console=ttyS0'];
-const SETUPS = [
-  { key: 'bqPv', label: 'Banquise pv', disk: '/dev/vda', args: ['run', ...common, '--disk', disk, '--net', 'user'] },
-  { key: 'bqFull', label: 'Banquise full', disk: '/dev/nvme0n1', args: ['run', '--mode', 'full', ...common, '--disk', `${disk},if=nvme`, '--net', 'user,model=e1000'] },
-  {
-    key: 'qPv', label: 'QEMU pv', disk: '/dev/vda', command: 'qemu-system-riscv64',
-    args: [...qemuCommon, '-drive', `file=${disk},if=none,format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0',
-      '-netdev', 'user,id=n0', '-device', 'virtio-net-device,netdev=n0'],
-    traceEvents: ['virtio_mmio_read', 'virtio_mmio_write_offset'],
-    traceRe: { disk: /^virtio_mmio_(read|write_offset) /, net: /^virtio_mmio_(read|write_offset) / },
-  },
-  {
-    key: 'qFull', label: 'QEMU full', disk: '/dev/nvme0n1', command: 'qemu-system-riscv64',
-    args: [...qemuCommon, '-drive', `file=${disk},if=none,format=raw,id=d0`, '-device', 'nvme,drive=d0,serial=bq',
-      '-netdev', 'user,id=n0', '-device', 'e1000,netdev=n0,romfile='] /* no option ROM: riscv has no use for it */,
-    traceEvents: ['pci_nvme_mmio_read', 'pci_nvme_mmio_write'],
-    traceRe: { disk: /^pci_nvme_mmio_(read|write) /, net: undefined },
-  },
-];
+let results;
+let load0;
+let load1;
+if (saved !== undefined) {
+  ({ results } = saved);
+  [load0, load1] = saved.loadavg;
+} else {
+  const guest = await requireGuest();
+  if (!existsSync(FW)) throw new Error(`${FW} missing (apt-get install opensbi)`);
+  const initrd = buildInitrd(guest.initrd);
+  const disk = scratchImage();
+  const haveQemu = !opts['no-qemu'] && spawnSync('qemu-system-riscv64', ['--version']).status === 0;
+  const common = ['--kernel', guest.kernel, '--initrd', initrd, '--memory', MEMORY, '--append', 'console=ttyS0'];
+  const qemuCommon = ['-M', 'virt', '-m', MEMORY, '-smp', '1', '-nographic', '-monitor', 'none', '-bios', FW,
+    '-kernel', guest.kernel, '-initrd', initrd, '-append', 'console=ttyS0'];
+  const SETUPS = [
+    { key: 'bqPv', label: 'Banquise pv', disk: '/dev/vda', args: ['run', ...common, '--disk', disk, '--net', 'user'] },
+    { key: 'bqFull', label: 'Banquise full', disk: '/dev/nvme0n1', args: ['run', '--mode', 'full', ...common, '--disk', `${disk},if=nvme`, '--net', 'user,model=e1000'] },
+    {
+      key: 'qPv', label: 'QEMU pv', disk: '/dev/vda', command: 'qemu-system-riscv64',
+      args: [...qemuCommon, '-drive', `file=${disk},if=none,format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0',
+        '-netdev', 'user,id=n0', '-device', 'virtio-net-device,netdev=n0'],
+      traceEvents: ['virtio_mmio_read', 'virtio_mmio_write_offset'],
+      traceRe: { disk: /^virtio_mmio_(read|write_offset) /, net: /^virtio_mmio_(read|write_offset) / },
+    },
+    {
+      key: 'qFull', label: 'QEMU full', disk: '/dev/nvme0n1', command: 'qemu-system-riscv64',
+      args: [...qemuCommon, '-drive', `file=${disk},if=none,format=raw,id=d0`, '-device', 'nvme,drive=d0,serial=bq',
+        '-netdev', 'user,id=n0', '-device', 'e1000,netdev=n0,romfile='] /* no option ROM: riscv has no use for it */,
+      traceEvents: ['pci_nvme_mmio_read', 'pci_nvme_mmio_write'],
+      traceRe: { disk: /^pci_nvme_mmio_(read|write) /, net: undefined },
+    },
+  ];
 
-const load0 = loadavg();
-const servers = await hostServers(TCP_MIB * MIB);
-const results = {};
-try {
-  for (const setup of SETUPS) {
-    if (setup.command !== undefined) {
-      if (!haveQemu) continue;
-      const plain = await measure(setup, servers, {});
-      const trace = join(CACHE, `${setup.key}.trace`);
-      const countingSetup = {
-        ...setup,
-        args: [...setup.args, '-icount', 'shift=0', ...setup.traceEvents.flatMap((e) => ['-trace', e]), '-D', trace],
-        traceRe: { disk: setup.traceRe.disk ?? /^$^/, net: setup.traceRe.net ?? /^$^/ },
-      };
-      const counted = await measure(countingSetup, servers, { counting: true, trace });
-      for (const k of Object.keys(counted.steps)) if (setup.traceRe[STEPS.find((s) => s.key === k).dev] === undefined) delete counted.steps[k].traceMmio;
-      rmSync(trace, { force: true });
-      results[setup.key] = { label: setup.label, plain, counted };
-    } else {
-      results[setup.key] = { label: setup.label, plain: await measure(setup, servers, { monitor: true }) };
+  load0 = loadavg();
+  const servers = await hostServers(TCP_MIB * MIB);
+  results = {};
+  try {
+    for (const setup of SETUPS) {
+      if (setup.command !== undefined) {
+        if (!haveQemu) continue;
+        const plain = await measure(setup, servers, {});
+        const trace = join(CACHE, `${setup.key}.trace`);
+        const countingSetup = {
+          ...setup,
+          args: [...setup.args, '-icount', 'shift=0', ...setup.traceEvents.flatMap((e) => ['-trace', e]), '-D', trace],
+          traceRe: { disk: setup.traceRe.disk ?? /^$^/, net: setup.traceRe.net ?? /^$^/ },
+        };
+        const counted = await measure(countingSetup, servers, { counting: true, trace });
+        for (const k of Object.keys(counted.steps)) if (setup.traceRe[STEPS.find((s) => s.key === k).dev] === undefined) delete counted.steps[k].traceMmio;
+        rmSync(trace, { force: true });
+        results[setup.key] = { label: setup.label, plain, counted };
+      } else {
+        results[setup.key] = { label: setup.label, plain: await measure(setup, servers, { monitor: true }) };
+      }
     }
+  } finally {
+    servers.close();
   }
-} finally {
-  servers.close();
+  load1 = loadavg();
 }
-const load1 = loadavg();
 
 if (opts.json) {
   console.log(JSON.stringify({ diskMib: DISK_MIB, tcpMib: TCP_MIB, loadavg: [load0, load1], results }, null, 2));
