@@ -20,6 +20,12 @@ const missingFw = !existsSync(join(FW_DIR, 'fw_dynamic.bin'))
   ? `${FW_DIR}/fw_dynamic.bin not installed (apt-get install opensbi)`
   : spawnSync(CC, ['--version']).status !== 0 ? `${CC} not installed (apt-get install gcc-riscv64-unknown-elf)` : undefined;
 
+// Awaited before any suite is registered: under `node --test --test-force-exit` (scripts/run-tests.mjs)
+// a suite registered after a top-level await that outlives the earlier suites never runs.
+const guest = missingFw ? missingFw : await findGuest();
+const skipLinux = typeof guest === 'string' ? guest : false;
+if (skipLinux) console.log(`# skipping full-mode Linux tests: ${skipLinux}`);
+
 let dir;
 const tmp = () => (dir ??= mkdtempSync(join(tmpdir(), 'banquise-full-')));
 after(() => dir && rmSync(dir, { recursive: true, force: true }));
@@ -64,10 +70,6 @@ describe('full mode: OpenSBI from the boot ROM', { skip: missingFw }, () => {
     assert.match(runFull(['--bios', join(tmp(), 'nope.bin'), '--kernel', '/dev/null']).stderr, /cannot read firmware .*no such file/);
   });
 });
-
-const guest = missingFw ? missingFw : await findGuest();
-const skipLinux = typeof guest === 'string' ? guest : false;
-if (skipLinux) console.log(`# skipping full-mode Linux tests: ${skipLinux}`);
 
 describe('full mode: Linux through OpenSBI fw_dynamic, NVMe and e1000 on PCIe', { skip: skipLinux }, () => {
   const DISK_BYTES = 16 * 1024 * 1024;
