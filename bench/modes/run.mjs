@@ -14,8 +14,8 @@
 // accesses and interrupts per device. QEMU (Debian: no TCG plugins) is measured twice: a plain
 // run for wall time, and a run with -icount shift=0 where the guest reads instret (QEMU's count
 // of executed instructions) around each step, /proc/interrupts gives the interrupts, and QEMU's
-// trace events (log backend) count the register accesses of the virtio-mmio and NVMe models (its
-// e1000 model has no per-access trace event).
+// memory_region_ops_read/write trace events (log backend) count the register accesses per
+// memory region ('virtio-mmio' for every virtio-mmio transport, 'nvme', 'e1000-mmio').
 //
 // Usage: node bench/modes/run.mjs [--no-qemu] [--disk-mib N] [--tcp-mib N] [--json]
 //   --json       print the measurements as JSON instead of the tables
@@ -193,6 +193,11 @@ async function measure(setup, servers, { counting, monitor, trace }) {
       const ids = await run(`echo "DISK=$(basename $(readlink -f /sys/block/${setup.disk.slice(5)}/device))"; echo "NET=$(basename $(readlink -f /sys/class/net/eth0/device))"`);
       r.irqNames = { disk: /DISK=(\S+)/.exec(ids)?.[1], net: /NET=(\S+)/.exec(ids)?.[1] };
     }
+    if (trace) {
+      await sleep(300);
+      r.boot.traceByRegion = {};
+      for (const m of readFileSync(trace, 'latin1').matchAll(/ name '([^']+)'$/gm)) r.boot.traceByRegion[m[1]] = (r.boot.traceByRegion[m[1]] ?? 0) + 1;
+    }
     // the guest's init configures the NIC by DHCP in the background: wait for the route
     await run('for i in $(seq 1 60); do ip route | grep -q "^default via 10.0.2.2" && break; sleep 1; done; ip route');
     for (const step of STEPS) {
@@ -252,15 +257,13 @@ if (saved !== undefined) {
       key: 'qPv', label: 'QEMU pv', disk: '/dev/vda', command: 'qemu-system-riscv64',
       args: [...qemuCommon, '-drive', `file=${disk},if=none,format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0',
         '-netdev', 'user,id=n0', '-device', 'virtio-net-device,netdev=n0'],
-      traceEvents: ['virtio_mmio_read', 'virtio_mmio_write_offset'],
-      traceRe: { disk: /^virtio_mmio_(read|write_offset) /, net: /^virtio_mmio_(read|write_offset) / },
+      traceRe: { disk: / name 'virtio-mmio'$/, net: / name 'virtio-mmio'$/ },
     },
     {
       key: 'qFull', label: 'QEMU full', disk: '/dev/nvme0n1', command: 'qemu-system-riscv64',
       args: [...qemuCommon, '-drive', `file=${disk},if=none,format=raw,id=d0`, '-device', 'nvme,drive=d0,serial=bq',
         '-netdev', 'user,id=n0', '-device', 'e1000,netdev=n0,romfile='] /* no option ROM: riscv has no use for it */,
-      traceEvents: ['pci_nvme_mmio_read', 'pci_nvme_mmio_write'],
-      traceRe: { disk: /^pci_nvme_mmio_(read|write) /, net: undefined },
+      traceRe: { disk: / name 'nvme'$/, net: / name 'e1000-mmio'$/ },
     },
   ];
 
@@ -275,11 +278,9 @@ if (saved !== undefined) {
         const trace = join(CACHE, `${setup.key}.trace`);
         const countingSetup = {
           ...setup,
-          args: [...setup.args, '-icount', 'shift=0', ...setup.traceEvents.flatMap((e) => ['-trace', e]), '-D', trace],
-          traceRe: { disk: setup.traceRe.disk ?? /^$^/, net: setup.traceRe.net ?? /^$^/ },
+          args: [...setup.args, '-icount', 'shift=0', '-trace', 'memory_region_ops_read', '-trace', 'memory_region_ops_write', '-D', trace],
         };
         const counted = await measure(countingSetup, servers, { counting: true, trace });
-        for (const k of Object.keys(counted.steps)) if (setup.traceRe[STEPS.find((s) => s.key === k).dev] === undefined) delete counted.steps[k].traceMmio;
         rmSync(trace, { force: true });
         results[setup.key] = { label: setup.label, plain, counted };
       } else {
@@ -370,6 +371,12 @@ for (const [, r] of rows) {
   const b = r.counted.boot;
   console.log(`${r.label} (-icount shift=0): instret at the prompt ${M(b.instretRaw)}, of which guest idle time ${M(b.idleNs)} ns-instructions; executed ≈ ${M(b.instret)}`);
 }
+console.log('');
+console.log('Register accesses during the boot, per device (QEMU: its memory regions, counted up to the first commands after the prompt):');
+for (const [, r] of rows) {
+  const m = r.plain.boot.counters?.mmio ?? r.counted?.boot.traceByRegion ?? {};
+  console.log(`  ${r.label}: ${Object.entries(m).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${fmt(n)}`).join(', ')}`);
+}
 console.log('QEMU instructions: instret under -icount shift=0 minus the guest idle time (/proc/uptime, 10 ms = 10 M resolution); QEMU M/S/U split not measurable without TCG plugins.');
-console.log('QEMU register accesses: trace events virtio_mmio_read/virtio_mmio_write_offset (all virtio-mmio devices) and pci_nvme_mmio_read/write; its e1000 has none.');
+console.log('QEMU register accesses: trace events memory_region_ops_read/write of the regions \'virtio-mmio\' (every virtio-mmio transport: the disk idles in the TCP steps, the NIC in the disk steps), \'nvme\' and \'e1000-mmio\'.');
 console.log('QEMU interrupts: the guest\'s /proc/interrupts (virtioN of the device, nvme0qN, eth0). Banquise: host counters (monitor `info counters`).');
