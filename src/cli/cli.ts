@@ -63,7 +63,8 @@ escapes, Ctrl-A C switches to the host monitor and back. With stdin from a pipe 
 input passes through as it arrives and the end of input does not stop the guest.
 
 Monitor (Ctrl-A C, or each connection to --monitor PATH): help, balloon <size> (guest memory
-target, with --balloon), info balloon, info sbi, info cpus, info devices, quit.`;
+target, with --balloon), info balloon, info sbi, info cpus, info devices, info counters, info
+jit, save, quit.`;
 
 /** Parses a --memory value ("256M", "1G", bytes); rejects malformed or out-of-range sizes. */
 export function parseMemoryOption(text: string): number {

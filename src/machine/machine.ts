@@ -27,6 +27,7 @@ import { enterSupervisor } from './supervisor-entry.js';
 import type { ConsoleBackend } from './host-backends.js';
 import type { MachineConfig } from './machine-config.js';
 import { NO_DEVICES, type DeviceInfo, type MachineDevices } from './machine-devices.js';
+import { readCounters, type MachineCounters } from './machine-counters.js';
 import { MACHINE_STATE_VERSION, type HartEntryState, type MachineState } from './machine-state.js';
 import { VirtioMmioTransport } from '../devices/virtio/virtio-mmio.js';
 import { VIRTIO_STATUS_DEVICE_NEEDS_RESET, VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_FAILED } from '../devices/virtio/virtio-device.js';
@@ -431,6 +432,13 @@ export class Machine implements SbiHost {
     const mie = hart.readCsr(Csr.mie);
     if ((hart.readCsr(Csr.mip) & mie) !== 0n) return true;
     return (mie & (1n << 5n)) !== 0n && hart.nextTimerDeadline() <= this.timeClock.ticks();
+  }
+
+  /** Exact counts of what the guest did since the machine was built or restored (`info counters`). */
+  counters(): MachineCounters {
+    let sbiCalls = 0;
+    for (const ext of Object.values(this.sbi?.sbiStats.info() ?? {})) for (const n of Object.values(ext)) sbiCalls += n;
+    return readCounters({ harts: this.harts, regions: this.bus.list(), plic: this.plic, pci: this.pci, virtio: this.devices.all, sbiCalls });
   }
 
   /** Each virtio device's state and error counters, in slot order. */
