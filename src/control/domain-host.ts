@@ -2,6 +2,7 @@
 // domain in its own worker). platform/node implements it with worker threads; tests with fakes.
 import type { DomainConfig } from './domain-config.js';
 import type { DomainExit, DomainStats } from './domain-state.js';
+import type { DomainImage, SaveInfo, SavedDomain } from './domain-image.js';
 
 /** A key the host can press on the domain's virtio-input device. */
 export type HostKey = 'power' | 'restart';
@@ -30,6 +31,12 @@ export interface DomainHandle {
    * limit); overuse is carried into the next period as debt. Hosts without it are not limited.
    */
   setCpuBudget?(budgetMs: number | undefined, periodMs: number): void;
+  /** Settles once the machine is built and runs (rejects with the reason if it ends before). */
+  readonly ready?: Promise<void>;
+  /** Takes the whole machine at one instant (between slices) into an image; the domain runs on. */
+  capture?(): Promise<DomainImage>;
+  /** Writes the whole machine, taken at one instant, to the save file `path` (atomically). */
+  saveFile?(path: string, domain: SavedDomain): Promise<SaveInfo>;
 }
 
 /** What a running machine reports. `exit` is the last event of a handle. */
@@ -43,6 +50,20 @@ export interface DomainHostEvents {
 
 /** Starts machines. */
 export interface DomainHost {
-  /** Boots `config` (identity in `id`/`uuid`); events arrive until `exit`. */
-  start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig }, events: DomainHostEvents): DomainHandle;
+  /**
+   * Boots `config` (identity in `id`/`uuid`), or continues the machine of `image` (restore,
+   * fork) when given, paused if `paused`; events arrive until `exit`.
+   */
+  start(spec: DomainStartSpec, events: DomainHostEvents): DomainHandle;
+  /** Reads and checks a save file (SnapshotError or BanquiseError saying what is wrong). */
+  loadImage?(path: string): Promise<DomainImage>;
+}
+
+/** What DomainHost.start starts. */
+export interface DomainStartSpec {
+  readonly id: number;
+  readonly uuid: string;
+  readonly config: DomainConfig;
+  readonly image?: DomainImage;
+  readonly paused?: boolean;
 }

@@ -2,6 +2,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { DomainConfig } from '../../control/domain-config.js';
 import type { HostKey, InjectedFault } from '../../control/domain-host.js';
+import type { SaveInfo, SavedDomain } from '../../control/domain-image.js';
+import type { NodeImagePayload } from './domain-image-node.js';
 import type { DomainExit, DomainStats } from '../../control/domain-state.js';
 
 /** workerData of a domain worker. */
@@ -15,6 +17,10 @@ export interface DomainWorkerData {
   readonly statsIntervalMs: number;
   /** Per nic index: the channel to its bridge (transferred), for nics on a bridge. */
   readonly bridgePorts: readonly (MessagePort | undefined)[];
+  /** Continue this machine instead of booting (restore, fork). */
+  readonly image?: NodeImagePayload;
+  /** Start paused (restore -p). */
+  readonly paused?: boolean;
 }
 
 /** Main thread → worker. */
@@ -25,7 +31,9 @@ export type ToWorker =
   | { readonly type: 'key'; readonly key: HostKey }
   | { readonly type: 'memory-target'; readonly bytes: number }
   | { readonly type: 'fault'; readonly fault: InjectedFault }
-  | { readonly type: 'budget'; readonly budgetMs: number | undefined; readonly periodMs: number };
+  | { readonly type: 'budget'; readonly budgetMs: number | undefined; readonly periodMs: number }
+  | { readonly type: 'capture'; readonly id: number }
+  | { readonly type: 'save-file'; readonly id: number; readonly path: string; readonly domain: SavedDomain };
 
 /** Worker → main thread. */
 export type FromWorker =
@@ -33,4 +41,6 @@ export type FromWorker =
   | { readonly type: 'console'; readonly bytes: Uint8Array }
   | { readonly type: 'stats'; readonly stats: DomainStats }
   | { readonly type: 'log'; readonly line: string }
-  | { readonly type: 'exit'; readonly exit: DomainExit };
+  | { readonly type: 'exit'; readonly exit: DomainExit }
+  /** Answer to capture / save-file `id`: the image or the save's figures, or why it failed. */
+  | { readonly type: 'done'; readonly id: number; readonly image?: NodeImagePayload; readonly saved?: SaveInfo; readonly error?: string };

@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { DomainExit, DomainStats } from '../../control/domain-state.js';
 import { buildDomainMachine } from './domain-machine.js';
+import { answerSnapshotRequest } from './domain-worker-snapshot.js';
 import { FramePort } from './net/frame-port.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import { startRunLoop } from './run-loop.js';
@@ -51,6 +52,7 @@ const dm = await buildDomainMachine(data.config.machine, {
     if (p === undefined) throw new Error(`nic ${i} has no bridge channel`);
     return new FramePort(p);
   },
+  ...(data.image !== undefined ? { image: data.image } : {}),
   // Device warnings and errors go to the daemon's log, at most LOG_EVENTS_MAX per boot (a
   // guest that provokes errors in a loop must not flood it; the counters keep counting).
   onEvent: (e) => {
@@ -60,7 +62,7 @@ const dm = await buildDomainMachine(data.config.machine, {
 });
 const machine = dm.machine;
 const devices = machine.devices;
-let paused = false;
+let paused = data.paused === true;
 let cpuMs = 0;
 // Credit (the scheduler's budget): refilled every period, overuse carried as debt; while it is
 // not positive the loop sleeps to the next period and the time counts as waiting.
@@ -133,6 +135,10 @@ port.on('message', (m: ToWorker) => {
       budgetMs = m.budgetMs;
       periodMs = m.periodMs;
       credit = budgetMs === undefined ? Infinity : Number.isFinite(credit) ? Math.min(credit, budgetMs) : budgetMs;
+      break;
+    case 'capture':
+    case 'save-file':
+      answerSnapshotRequest(machine, m, post);
       break;
   }
   wakeLoop();

@@ -2,8 +2,10 @@
 // (resourceLimits) and a heartbeat watchdog, so a device exception, a worker out of memory or
 // a stuck guest ends that domain only (DESIGN.md §4; docs/architecture.md says why threads).
 import { Worker, type MessagePort } from 'node:worker_threads';
-import type { DomainConfig } from '../../control/domain-config.js';
-import type { DomainHandle, DomainHost, DomainHostEvents, HostKey, InjectedFault } from '../../control/domain-host.js';
+import type { DomainHandle, DomainHost, DomainHostEvents, DomainStartSpec, HostKey, InjectedFault } from '../../control/domain-host.js';
+import type { DomainImage } from '../../control/domain-image.js';
+import { loadImageFile, type NodeImagePayload } from './domain-image-node.js';
+import { WorkerRequests } from './worker-requests.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import type { NodeBridges } from './net/bridges.js';
 
@@ -29,7 +31,11 @@ const WORKER_URL = new URL('./domain-worker.js', import.meta.url);
 export class WorkerDomainHost implements DomainHost {
   constructor(private readonly opts: WorkerDomainHostOptions) {}
 
-  start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig }, events: DomainHostEvents): DomainHandle {
+  loadImage(path: string): Promise<DomainImage> {
+    return loadImageFile(path);
+  }
+
+  start(spec: DomainStartSpec, events: DomainHostEvents): DomainHandle {
     const o = this.opts;
     const watchdogMs = o.watchdogMs ?? 15_000;
     const links = spec.config.machine.devices.nics.map((n) =>
@@ -39,7 +45,16 @@ export class WorkerDomainHost implements DomainHost {
     const unlink = (): void => {
       for (const l of links) l?.close();
     };
-    const data: DomainWorkerData = { ...spec, runtimeDir: o.runtimeDir, statsIntervalMs: o.statsIntervalMs ?? 250, bridgePorts };
+    const { image, paused, ...identity } = spec;
+    const data: DomainWorkerData = {
+      ...identity,
+      runtimeDir: o.runtimeDir,
+      statsIntervalMs: o.statsIntervalMs ?? 250,
+      bridgePorts,
+      ...(image !== undefined ? { image: image.payload as NodeImagePayload } : {}),
+      ...(paused === true ? { paused } : {}),
+    };
+    const requests = new WorkerRequests();
     const worker = new Worker(WORKER_URL, {
       workerData: data,
       transferList: bridgePorts.filter((p): p is MessagePort => p !== undefined),
@@ -55,6 +70,7 @@ export class WorkerDomainHost implements DomainHost {
     const finish = (exit: Parameters<DomainHostEvents['exit']>[0]): void => {
       if (ended) return;
       ended = true;
+      requests.end(exit.kind === 'crash' ? exit.reason : `the domain stopped (${exit.kind})`);
       clearInterval(watchdog);
       unlink();
       events.exit(exit);
@@ -74,6 +90,10 @@ export class WorkerDomainHost implements DomainHost {
       switch (m.type) {
         case 'ready':
           ready = true;
+          requests.ready();
+          break;
+        case 'done':
+          requests.answer(m);
           break;
         case 'console':
           events.output(m.bytes);
@@ -108,7 +128,14 @@ export class WorkerDomainHost implements DomainHost {
       setMemoryTarget: (bytes) => send({ type: 'memory-target', bytes }),
       injectFault: (fault: InjectedFault) => send({ type: 'fault', fault }),
       setCpuBudget: (budgetMs, periodMs) => send({ type: 'budget', budgetMs, periodMs }),
+      ready: requests.started,
+      capture: async () => {
+        const payload = (await requests.ask((id) => send({ type: 'capture', id }))).image!;
+        return { machine: spec.config.machine, payload };
+      },
+      saveFile: async (path, domain) => (await requests.ask((id) => send({ type: 'save-file', id, path, domain }))).saved!,
       kill: () => {
+        if (!ended) requests.end('the domain was destroyed');
         ended = true;
         clearInterval(watchdog);
         unlink();
