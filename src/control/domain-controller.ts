@@ -234,10 +234,8 @@ export class DomainController {
       host: this.opts.host,
       newUuid: this.opts.newUuid,
       log: this.opts.log,
-      find: (ref) => {
-        const d = this.find(ref);
-        return d;
-      },
+      nowMs: this.nowMs,
+      find: (ref) => this.find(ref),
       expect: (d, states, what) => this.expect(d as Domain, states, what),
       names: () => [...this.domains.values()].map((d) => d.config.name),
       memoryUse: () => this.memoryUse(),

@@ -29,6 +29,8 @@ export interface SnapshotOps {
   readonly host: DomainHost;
   readonly newUuid: () => string;
   readonly log: (line: string) => void;
+  /** Milliseconds of a clock (log lines give durations). */
+  readonly nowMs: () => number;
   find(ref: string): SnapshotDomain;
   expect(d: SnapshotDomain, states: DomainState[], what: string): void;
   names(): string[];
@@ -137,7 +139,7 @@ export async function restoreDomain(ops: SnapshotOps, path: string, options: Res
   const inUse = saved !== undefined && ops.names().some((n) => { try { return ops.find(n).uuid === saved.uuid; } catch { return false; } });
   const uuid = saved !== undefined && !inUse ? saved.uuid : ops.newUuid();
   if (saved !== undefined && uuid !== saved.uuid) config = withNewIdentity(config, saved.uuid, uuid, name);
-  const [d] = await startAll(ops, [config], image, uuid, options.paused === true);
+  const [d] = await startEach(ops, [{ uuid, config }], image, options.paused === true);
   ops.log(`domain ${name} (${d!.id}) restored from ${path}${options.paused === true ? ' (paused)' : ''}`);
   return ops.info(d!);
 }
@@ -165,6 +167,7 @@ export async function forkDomain(ops: SnapshotOps, ref: string, options: ForkOpt
   }
   if (ops.liveCount() + count > ops.maxDomains) throw new ControlError('limit', `the daemon runs at most ${ops.maxDomains} domains (--max-domains): ${count} more do not fit`);
   claim(p, 'fork');
+  const t0 = ops.nowMs();
   let image: DomainImage;
   try {
     image = await handle.capture();
@@ -175,13 +178,11 @@ export async function forkDomain(ops: SnapshotOps, ref: string, options: ForkOpt
   }
   const base: DomainConfig = { ...p.config, memoryBytes: p.memoryTargetBytes };
   const configs = names.map((n) => ({ name: n, uuid: ops.newUuid() })).map(({ name, uuid }) => ({ uuid, config: withNewIdentity({ ...base, name }, p.uuid, uuid, name) }));
+  const t1 = ops.nowMs();
   const children = await startEach(ops, configs, image, false);
-  ops.log(`domain ${p.config.name} (${p.id}) forked: ${children.map((c) => `${c.config.name} (${c.id})`).join(', ')}`);
+  const t2 = ops.nowMs();
+  ops.log(`domain ${p.config.name} (${p.id}) forked: ${children.map((c) => `${c.config.name} (${c.id})`).join(', ')}; capture ${t1 - t0} ms, children running ${t2 - t1} ms later`);
   return children.map((c) => ops.info(c));
-}
-
-async function startAll(ops: SnapshotOps, configs: DomainConfig[], image: DomainImage, uuid: string, paused: boolean): Promise<SnapshotDomain[]> {
-  return startEach(ops, configs.map((config) => ({ uuid, config })), image, paused);
 }
 
 /** Starts every config from `image` and waits until all run; on any failure removes them all. */
