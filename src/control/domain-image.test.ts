@@ -25,6 +25,9 @@ test('withNewIdentity: MACs derived from the old uuid follow the new uuid, chose
   assert.deepEqual(macs, [stableMac('new', 0), '02:00:00:00:00:07', stableMac('new', 2)]);
   assert.notEqual(macs[0], stableMac('old', 0));
   assert.equal(c.machine.devices.nics[0]!.mac, stableMac('old', 0), 'the parent config is not changed');
+  assert.equal(n.machine.devices.vsock, undefined);
+  const v = { ...c, machine: { ...c.machine, devices: { ...c.machine.devices, vsock: { guestCid: 3, udsPath: '/run/vsock-3' } } } };
+  assert.deepEqual(withNewIdentity(v, 'old', 'new', 'child').machine.devices.vsock, { guestCid: 3 }, 'the copy does not take the original\'s host socket');
 });
 
 test('forkChildNames: one named child, numbered children, free numbers by default', () => {

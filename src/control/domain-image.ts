@@ -40,11 +40,15 @@ export interface SaveInfo {
 /**
  * `config` as a copy of the domain `oldUuid` named `name` with uuid `newUuid`: every interface
  * whose MAC is the one derived from the old uuid gets the one derived from the new uuid (a MAC
- * the user wrote in the config is kept: it was chosen, not derived).
+ * the user wrote in the config is kept: it was chosen, not derived), and a vsock device loses its
+ * host socket path (the platform gives the copy its own).
  */
 export function withNewIdentity(config: DomainConfig, oldUuid: string, newUuid: string, name: string): DomainConfig {
-  const nics = config.machine.devices.nics.map((n, i) => (n.mac === undefined || n.mac === stableMac(oldUuid, i) ? { ...n, mac: stableMac(newUuid, i) } : n));
-  return { ...config, name, machine: { ...config.machine, devices: { ...config.machine.devices, nics } } };
+  const d = config.machine.devices;
+  const nics = d.nics.map((n, i) => (n.mac === undefined || n.mac === stableMac(oldUuid, i) ? { ...n, mac: stableMac(newUuid, i) } : n));
+  // The copy's vsock gets a host socket of its own (the platform names it), not the original's.
+  const vsock = d.vsock !== undefined ? { vsock: { guestCid: d.vsock.guestCid } } : {};
+  return { ...config, name, machine: { ...config.machine, devices: { ...d, nics, ...vsock } } };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface DomainMachineDeps {
   readonly onEvent?: (e: LogEvent) => void;
   /** The host end of nic `index` when it is on a bridge (its channel to the daemon's switch). */
   readonly bridgePort?: (index: number) => NetBackend;
+  /** Host socket of a vsock device whose config names none (default runtimeDir/vsock-CID). */
+  readonly vsockPath?: string;
   /** Continue this machine instead of booting (restore, fork): boot files are not read. */
   readonly image?: NodeImagePayload;
 }
@@ -39,7 +41,7 @@ export async function buildDomainMachine(raw: MachineConfig, deps: DomainMachine
   const v = checked.devices.vsock;
   const config: MachineConfig =
     v !== undefined && v.udsPath === undefined
-      ? { ...checked, devices: { ...checked.devices, vsock: { ...v, udsPath: `${deps.runtimeDir}/vsock-${v.guestCid}` } } }
+      ? { ...checked, devices: { ...checked.devices, vsock: { ...v, udsPath: deps.vsockPath ?? `${deps.runtimeDir}/vsock-${v.guestCid}` } } }
       : checked;
   const logger = new CountingLogger(deps.onEvent);
   // A machine continued from an image has its kernel in RAM: its boot files are not read (a
