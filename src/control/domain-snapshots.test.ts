@@ -106,14 +106,14 @@ test('a failed save leaves the domain running (unpaused) and says so', async () 
 
 test('restore: saved name, uuid, memory target and on_*; paused on request; a damaged file creates nothing', async () => {
   const { c, handles, images } = setup();
-  const saved: SavedDomain = { name: 'web', uuid: 'u-web', memoryBytes: 128 * MIB, onPoweroff: 'preserve', onReboot: 'destroy', onCrash: 'preserve' };
+  const saved: SavedDomain = { name: 'web', uuid: '11111111-2222-4333-8444-555555555555', memoryBytes: 128 * MIB, onPoweroff: 'preserve', onReboot: 'destroy', onCrash: 'preserve' };
   images.set('/s/web.sav', { machine: cfg('x').machine, domain: saved, payload: 'p' });
   await assert.rejects(c.restore('/s/bad.sav'), (e: unknown) => e instanceof ControlError && e.kind === 'invalid' && /cannot restore \/s\/bad\.sav: snapshot is corrupted/.test(e.message));
   assert.deepEqual(names(c), []);
   assert.equal(handles.length, 0, 'nothing was started');
   const d = await c.restore('/s/web.sav', { paused: true });
   assert.equal(d.name, 'web');
-  assert.equal(d.uuid, 'u-web');
+  assert.equal(d.uuid, '11111111-2222-4333-8444-555555555555');
   assert.equal(d.memory, 128);
   assert.equal(d.state, 'paused');
   assert.equal(handles[0]!.spec.paused, true);

@@ -5,7 +5,7 @@ import { encodePlain, type PlainData } from './plain-codec.js';
 import { SnapshotError } from './snapshot-error.js';
 
 const config = { version: 1, mode: 'pv', memoryBytes: 1 << 20, vcpus: 1 } as unknown as SnapshotHeader['config'];
-const domain = { name: 'web', uuid: 'u-1', memoryBytes: 1 << 20, onPoweroff: 'destroy', onReboot: 'restart', onCrash: 'preserve' } as const;
+const domain = { name: 'web', uuid: '11111111-2222-4333-8444-555555555555', memoryBytes: 1 << 20, onPoweroff: 'destroy', onReboot: 'restart', onCrash: 'preserve' } as const;
 
 test('HEADER domain: written by the daemon, read back; absent from banquise run saves', () => {
   const h: SnapshotHeader = { banquiseVersion: '0.1.0', purpose: 'save', savedAtNs: 5n, config, domain };
@@ -19,4 +19,5 @@ test('HEADER domain: a malformed one is refused with the field named', () => {
   assert.throws(() => decodeHeader(raw({ ...domain, onCrash: 'explode' })), /domain\.onCrash is not one of destroy, restart, preserve/);
   assert.throws(() => decodeHeader(raw({ ...domain, memoryBytes: -1 })), /domain\.memoryBytes/);
   assert.throws(() => decodeHeader(raw({ ...domain, name: 7 })), /domain\.name/);
+  assert.throws(() => decodeHeader(raw({ ...domain, uuid: '../../etc' })), /domain\.uuid is not a uuid/);
 });

@@ -73,5 +73,7 @@ function decodeSavedDomain(v: PlainData, fail: (why: string) => never): SavedDom
   const action = (k: string): LifecycleAction => (LIFECYCLE_ACTIONS.includes(d[k] as LifecycleAction) ? (d[k] as LifecycleAction) : fail(`domain.${k} is not one of ${LIFECYCLE_ACTIONS.join(', ')}`));
   const mem = d['memoryBytes'];
   if (typeof mem !== 'number' || !Number.isSafeInteger(mem) || mem <= 0) fail('domain.memoryBytes is not a positive integer');
-  return { name: text('name'), uuid: text('uuid'), memoryBytes: mem as number, onPoweroff: action('onPoweroff'), onReboot: action('onReboot'), onCrash: action('onCrash') };
+  const uuid = text('uuid');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid)) fail('domain.uuid is not a uuid (lowercase hex 8-4-4-4-12)');
+  return { name: text('name'), uuid, memoryBytes: mem as number, onPoweroff: action('onPoweroff'), onReboot: action('onReboot'), onCrash: action('onCrash') };
 }
