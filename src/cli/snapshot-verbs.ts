@@ -15,16 +15,31 @@ function parseCount(text: string): number {
   return n;
 }
 
-/** Prints a line every second while `work` runs (a save of a big guest takes seconds). */
-async function withTicker<T>(label: string, work: Promise<T>): Promise<T> {
+/**
+ * While `work` runs, on a terminal: one status line (`saving web1: 42%`) from the domain's
+ * `operation_percent` (polled), or the seconds elapsed when the daemon gives no percentage.
+ */
+async function withProgress<T>(label: string, work: Promise<T>, poll?: () => Promise<number | undefined>): Promise<T> {
   if (process.stderr.isTTY !== true) return work;
   const t0 = Date.now();
-  const timer = setInterval(() => process.stderr.write(`\r${label}... ${((Date.now() - t0) / 1000).toFixed(0)} s`), 1000);
+  let shown = false;
+  let polling = false;
+  const timer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    void (poll?.() ?? Promise.resolve(undefined))
+      .catch(() => undefined)
+      .then((percent) => {
+        polling = false;
+        shown = true;
+        process.stderr.write(`\r${label}: ${percent !== undefined ? `${percent}%` : `${((Date.now() - t0) / 1000).toFixed(0)} s`}\x1b[K`);
+      });
+  }, 500);
   try {
     return await work;
   } finally {
     clearInterval(timer);
-    if (Date.now() - t0 >= 1000) process.stderr.write('\r\x1b[K');
+    if (shown) process.stderr.write('\r\x1b[K');
   }
 }
 
@@ -39,7 +54,10 @@ export function addSnapshotVerbs(program: Command, setExit: (code: number) => vo
       .option('-c, --checkpoint', 'keep the domain running (a checkpoint)'),
   ).action(async (ref: string, file: string, o: ConnectOptions & { checkpoint?: boolean }) => {
     const path = resolve(file);
-    const r = (await withTicker(`saving ${ref}`, callDaemon(daemonAddress(o), 'POST', `/v1/domains/${encodeURIComponent(ref)}/save`, { path, ...(o.checkpoint === true ? { checkpoint: true } : {}) }))) as { bytes: number; pages: number; ms: number };
+    const a = daemonAddress(o);
+    const at = `/v1/domains/${encodeURIComponent(ref)}`;
+    const percent = async (): Promise<number | undefined> => ((await callDaemon(a, 'GET', at)) as DomainInfo).operation_percent;
+    const r = (await withProgress(`saving ${ref}`, callDaemon(a, 'POST', `${at}/save`, { path, ...(o.checkpoint === true ? { checkpoint: true } : {}) }), percent)) as { bytes: number; pages: number; ms: number };
     process.stderr.write(`Saved domain ${ref} to ${path}: ${(r.bytes / MIB).toFixed(1)} MiB (${r.pages} pages in use) in ${(r.ms / 1000).toFixed(2)} s${o.checkpoint === true ? '; it runs on' : '; it was destroyed'}\n`);
   });
 
@@ -53,7 +71,7 @@ export function addSnapshotVerbs(program: Command, setExit: (code: number) => vo
       .option('--name <name>', 'name of the restored domain (default: the saved one)'),
   ).action(async (file: string, o: ConnectOptions & { paused?: boolean; console?: boolean; name?: string }) => {
     const a = daemonAddress(o);
-    const d = (await withTicker('restoring', callDaemon(a, 'POST', '/v1/domains/restore', { path: resolve(file), ...(o.name !== undefined ? { name: o.name } : {}), ...(o.paused === true ? { paused: true } : {}) }))) as DomainInfo;
+    const d = (await withProgress('restoring', callDaemon(a, 'POST', '/v1/domains/restore', { path: resolve(file), ...(o.name !== undefined ? { name: o.name } : {}), ...(o.paused === true ? { paused: true } : {}) }))) as DomainInfo;
     process.stderr.write(`Restored domain ${d.name} (id ${d.id}, uuid ${d.uuid})${o.paused === true ? ', paused' : ''}\n`);
     if (o.console === true) setExit(await attachConsole(a, d.name));
   });

@@ -46,6 +46,9 @@ export interface DomainInfo {
   readonly block_write_bytes: number;
   readonly net_rx_frames: number;
   readonly net_tx_frames: number;
+  /** A save or fork of the domain under way, and how far it is (percent) when known. */
+  readonly operation?: string;
+  readonly operation_percent?: number;
 }
 
 /** A domain's scheduler parameters and figures (the API's SchedCredit object). */
@@ -108,8 +111,9 @@ interface Domain {
   readonly stopWaiters: Set<() => void>;
   /** Started from an image and not yet running: a failure removes it (domain-snapshots.ts). */
   starting?: boolean;
-  /** A save or fork of it is under way. */
+  /** A save or fork of it is under way, and how far (0..100) when it says. */
   busy?: string;
+  busyPercent?: number;
 }
 
 /** How a domain is started from an image (restore, fork). */
@@ -458,6 +462,7 @@ export class DomainController {
       block_write_bytes: s.blockWriteBytes,
       net_rx_frames: s.netRxFrames,
       net_tx_frames: s.netTxFrames,
+      ...(d.busy !== undefined ? { operation: d.busy, ...(d.busyPercent !== undefined ? { operation_percent: d.busyPercent } : {}) } : {}),
     };
   }
 }

@@ -35,8 +35,8 @@ export interface DomainHandle {
   readonly ready?: Promise<void>;
   /** Takes the whole machine at one instant (between slices) into an image; the domain runs on. */
   capture?(): Promise<DomainImage>;
-  /** Writes the whole machine, taken at one instant, to the save file `path` (atomically). */
-  saveFile?(path: string, domain: SavedDomain): Promise<SaveInfo>;
+  /** Writes the whole machine, taken at one instant, to the save file `path` (atomically); `onProgress` gets 0..100. */
+  saveFile?(path: string, domain: SavedDomain, onProgress?: (percent: number) => void): Promise<SaveInfo>;
 }
 
 /** What a running machine reports. `exit` is the last event of a handle. */

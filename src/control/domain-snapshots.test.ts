@@ -35,8 +35,11 @@ class FakeHandle implements DomainHandle {
   injectFault(): void {}
   async kill(): Promise<void> { this.killed = true; }
   async capture(): Promise<DomainImage> { return { machine: this.spec.config.machine, payload: `state of ${this.spec.config.name}` }; }
-  async saveFile(path: string, domain: SavedDomain): Promise<SaveInfo> {
+  gate: Promise<void> | undefined;
+  async saveFile(path: string, domain: SavedDomain, onProgress?: (percent: number) => void): Promise<SaveInfo> {
     this.saves.push({ path, domain, paused: this.paused });
+    onProgress?.(40);
+    await this.gate;
     if (this.failSave !== undefined) throw new Error(this.failSave);
     return { bytes: 100, pages: 3, ms: 1 };
   }
@@ -165,4 +168,21 @@ test('fork: children from one capture with their own name, uuid and MAC; admissi
   await assert.rejects(c.fork('p', { name: 'z' }), /did not start: out of memory/);
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(names(c), ['p', 'kid-1'], 'the failed child is removed');
+});
+
+test('a save under way shows in the domain info with its percentage; another save or a fork waits for it', async () => {
+  const { c, handles } = setup();
+  await c.execute({ kind: 'create', config: cfg('a') });
+  let open!: () => void;
+  handles[0]!.gate = new Promise((r) => (open = r));
+  const saving = c.save('a', '/s/a.sav', true);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(c.get('a').operation, 'save');
+  assert.equal(c.get('a').operation_percent, 40);
+  await assert.rejects(c.save('a', '/s/b.sav'), (e: unknown) => e instanceof ControlError && e.kind === 'conflict' && /a save of it is under way/.test(e.message));
+  await assert.rejects(c.fork('a'), /a save of it is under way/);
+  open();
+  await saving;
+  assert.equal(c.get('a').operation, undefined);
+  assert.equal(c.get('a').operation_percent, undefined);
 });

@@ -22,6 +22,8 @@ export interface SnapshotDomain {
   readonly memoryTargetBytes: number;
   starting?: boolean;
   busy?: string;
+  /** How far the operation in `busy` is, 0..100, when it says. */
+  busyPercent?: number;
 }
 
 /** What the controller lends to these operations. */
@@ -93,7 +95,7 @@ export async function saveDomain(ops: SnapshotOps, ref: string, path: string, ch
   }
   let info: SaveInfo;
   try {
-    info = await handle.saveFile(path, savedDomainOf(d));
+    info = await handle.saveFile(path, savedDomainOf(d), (percent) => (d.busyPercent = percent));
   } catch (err) {
     if (stop && d.handle === handle) {
       handle.unpause();
@@ -102,6 +104,7 @@ export async function saveDomain(ops: SnapshotOps, ref: string, path: string, ch
     throw new ControlError('invalid', `save of '${d.config.name}' failed: ${message(err)}${d.handle === handle ? '; the domain runs on' : ''}`);
   } finally {
     d.busy = undefined;
+    d.busyPercent = undefined;
   }
   ops.log(`domain ${d.config.name} (${d.id}) saved to ${path}: ${info.bytes} bytes, ${info.pages} pages, ${Math.round(info.ms)} ms${checkpoint ? ' (checkpoint: it runs on)' : ''}`);
   if (!checkpoint && d.handle === handle) await ops.remove(d, 'destroyed after its save');

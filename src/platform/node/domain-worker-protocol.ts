@@ -43,4 +43,6 @@ export type FromWorker =
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'exit'; readonly exit: DomainExit }
   /** Answer to capture / save-file `id`: the image or the save's figures, or why it failed. */
+  /** A save-file request `id` has written `percent` of the RAM. */
+  | { readonly type: 'progress'; readonly id: number; readonly percent: number }
   | { readonly type: 'done'; readonly id: number; readonly image?: NodeImagePayload; readonly saved?: SaveInfo; readonly error?: string };

@@ -13,7 +13,12 @@ const IN_FLIGHT_WAIT_MS = 2000;
 export function answerSnapshotRequest(machine: Machine, m: Extract<ToWorker, { type: 'capture' | 'save-file' }>, post: (m: FromWorker) => void): void {
   const fail = (err: unknown): void => post({ type: 'done', id: m.id, error: err instanceof Error ? err.message : String(err) });
   if (m.type === 'save-file') {
-    saveMachineFile(machine, m.path, { domain: m.domain }).then((saved) => post({ type: 'done', id: m.id, saved }), fail);
+    let last = -1;
+    const onProgress = (f: number): void => {
+      const percent = Math.floor(f * 100);
+      if (percent > last) post({ type: 'progress', id: m.id, percent: (last = percent) });
+    };
+    saveMachineFile(machine, m.path, { domain: m.domain, onProgress }).then((saved) => post({ type: 'done', id: m.id, saved }), fail);
     return;
   }
   const deadline = Date.now() + IN_FLIGHT_WAIT_MS;

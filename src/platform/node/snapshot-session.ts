@@ -29,7 +29,7 @@ export interface SaveFileInfo {
  * if a device has host I/O in flight, the capture is retried for up to 2 s. `domain` (the
  * daemon's) goes into the HEADER.
  */
-export async function saveMachineFile(machine: SavableMachine, path: string, options: { readonly domain?: SavedDomain } = {}): Promise<SaveFileInfo> {
+export async function saveMachineFile(machine: SavableMachine, path: string, options: { readonly domain?: SavedDomain; readonly onProgress?: (fraction: number) => void } = {}): Promise<SaveFileInfo> {
   const t0 = performance.now();
   const deadline = t0 + IN_FLIGHT_WAIT_MS;
   for (;;) {
@@ -42,6 +42,7 @@ export async function saveMachineFile(machine: SavableMachine, path: string, opt
           nowNs: hostWallClockNs(),
           compressor: zlibPageCompressor(),
           ...(options.domain !== undefined ? { domain: options.domain } : {}),
+          ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
         });
         pages = info.pages;
       });

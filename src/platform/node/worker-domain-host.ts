@@ -95,6 +95,9 @@ export class WorkerDomainHost implements DomainHost {
         case 'done':
           requests.answer(m);
           break;
+        case 'progress':
+          requests.progress(m);
+          break;
         case 'console':
           events.output(m.bytes);
           break;
@@ -133,7 +136,7 @@ export class WorkerDomainHost implements DomainHost {
         const payload = (await requests.ask((id) => send({ type: 'capture', id }))).image!;
         return { machine: spec.config.machine, payload };
       },
-      saveFile: async (path, domain) => (await requests.ask((id) => send({ type: 'save-file', id, path, domain }))).saved!,
+      saveFile: async (path, domain, onProgress) => (await requests.ask((id) => send({ type: 'save-file', id, path, domain }), onProgress)).saved!,
       kill: () => {
         if (!ended) requests.end('the domain was destroyed');
         ended = true;

@@ -3,6 +3,7 @@
 import type { FromWorker } from './domain-worker-protocol.js';
 
 type Done = Extract<FromWorker, { type: 'done' }>;
+type Progress = Extract<FromWorker, { type: 'progress' }>;
 
 /** Pending answers of one worker. */
 export class WorkerRequests {
@@ -10,7 +11,7 @@ export class WorkerRequests {
   readonly started: Promise<void>;
   private resolveStart!: () => void;
   private rejectStart!: (err: Error) => void;
-  private readonly pending = new Map<number, { resolve: (m: Done) => void; reject: (err: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (m: Done) => void; reject: (err: Error) => void; onProgress?: (percent: number) => void }>();
   private nextId = 1;
   private endedWith: string | undefined;
 
@@ -28,17 +29,22 @@ export class WorkerRequests {
   }
 
   /** Sends a request (through `send`, given its id) and resolves with its answer. */
-  ask(send: (id: number) => void): Promise<Done> {
+  ask(send: (id: number) => void, onProgress?: (percent: number) => void): Promise<Done> {
     if (this.endedWith !== undefined) return Promise.reject(new Error(this.endedWith));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, ...(onProgress !== undefined ? { onProgress } : {}) });
       send(id);
     }).then((m) => {
       const done = m as Done;
       if (done.error !== undefined) throw new Error(done.error);
       return done;
     });
+  }
+
+  /** Progress of request `m.id` (unknown ids are ignored). */
+  progress(m: Progress): void {
+    this.pending.get(m.id)?.onProgress?.(m.percent);
   }
 
   /** An answer from the worker (unknown ids are ignored). */
