@@ -24,6 +24,7 @@ async function withProgress<T>(label: string, work: Promise<T>, poll?: () => Pro
   const t0 = Date.now();
   let shown = false;
   let polling = false;
+  let last: number | undefined;
   const timer = setInterval(() => {
     if (polling) return;
     polling = true;
@@ -32,7 +33,8 @@ async function withProgress<T>(label: string, work: Promise<T>, poll?: () => Pro
       .then((percent) => {
         polling = false;
         shown = true;
-        process.stderr.write(`\r${label}: ${percent !== undefined ? `${percent}%` : `${((Date.now() - t0) / 1000).toFixed(0)} s`}\x1b[K`);
+        last = percent ?? last; // the percentage stays once the RAM is written (the rest is small)
+        process.stderr.write(`\r${label}: ${last !== undefined ? `${last}%` : `${((Date.now() - t0) / 1000).toFixed(0)} s`}\x1b[K`);
       });
   }, 500);
   try {

@@ -3,6 +3,7 @@
 import type { DomainConfig } from './domain-config.js';
 import type { DomainExit, DomainStats } from './domain-state.js';
 import type { DomainImage, SaveInfo, SavedDomain } from './domain-image.js';
+import type { MachineConfig } from '../machine/machine-config.js';
 
 /** A key the host can press on the domain's virtio-input device. */
 export type HostKey = 'power' | 'restart';
@@ -55,8 +56,12 @@ export interface DomainHost {
    * fork) when given, paused if `paused`; events arrive until `exit`.
    */
   start(spec: DomainStartSpec, events: DomainHostEvents): DomainHandle;
-  /** Reads and checks a save file (SnapshotError or BanquiseError saying what is wrong). */
-  loadImage?(path: string): Promise<DomainImage>;
+  /**
+   * Reads and checks a save file (SnapshotError or BanquiseError saying what is wrong).
+   * `admit` is called with its header before any RAM is allocated or page read, and refuses a
+   * domain this daemon cannot take by throwing.
+   */
+  loadImage?(path: string, admit?: (machine: MachineConfig, domain: SavedDomain | undefined) => void): Promise<DomainImage>;
 }
 
 /** What DomainHost.start starts. */

@@ -50,22 +50,26 @@ function setup(budgetMiB = 1024) {
   const images = new Map<string, DomainImage>();
   /** How the next started-from-image domains do: true, or a failure reason. */
   const startResults: (true | string)[] = [];
+  /** Files whose pages the fake host went on to read (after admission). */
+  const pagesRead: string[] = [];
   const host: DomainHost = {
     start: (spec, ev) => {
       const h = new FakeHandle(spec, ev, spec.image !== undefined ? (startResults.shift() ?? true) : true);
       handles.push(h);
       return h;
     },
-    loadImage: async (path) => {
+    loadImage: async (path, admit) => {
       const i = images.get(path);
       if (i === undefined) throw new Error('snapshot is corrupted: checksum mismatch in record 2 (MEMORY) at byte 99');
+      admit?.(i.machine, i.domain); // as the Node host: before the RAM is allocated and pages read
+      pagesRead.push(path);
       return i;
     },
   };
   let n = 0;
   const logs: string[] = [];
   const c = new DomainController({ host, maxMemoryBytes: budgetMiB * MIB, maxDomains: 8, newUuid: () => `uuid-${++n}`, log: (l) => logs.push(l) });
-  return { c, handles, images, startResults, logs };
+  return { c, handles, images, startResults, logs, pagesRead };
 }
 
 function cfg(name: string): DomainConfig {
@@ -138,11 +142,14 @@ test('restore: a machine that fails to start is removed, not restarted (on_crash
   assert.deepEqual(names(c), []);
 });
 
-test('restore: the memory budget is checked before anything starts', async () => {
-  const { c, images, handles } = setup(300);
+test('restore: the memory budget and the name are checked before the file\'s RAM is read', async () => {
+  const { c, images, handles, pagesRead } = setup(300);
   await c.execute({ kind: 'create', config: cfg('a') });
   images.set('/s/b.sav', { machine: cfg('x').machine, domain: { name: 'b', uuid: 'u', memoryBytes: 256 * MIB, onPoweroff: 'destroy', onReboot: 'restart', onCrash: 'restart' }, payload: 0 });
-  await assert.rejects(c.restore('/s/b.sav'), (e: unknown) => e instanceof ControlError && e.kind === 'limit' && /not enough memory/.test(e.message));
+  await assert.rejects(c.restore('/s/b.sav'), (e: unknown) => e instanceof ControlError && e.kind === 'limit' && /not enough memory: b needs 256M/.test(e.message));
+  await assert.rejects(c.restore('/s/b.sav', { name: 'a' }), (e: unknown) => e instanceof ControlError && e.kind === 'conflict');
+  await assert.rejects(c.restore('/s/b.sav', { name: '123' }), (e: unknown) => e instanceof ControlError && e.kind === 'invalid' && /all digits/.test(e.message));
+  assert.deepEqual(pagesRead, [], 'refused at the header');
   assert.equal(handles.length, 1);
 });
 

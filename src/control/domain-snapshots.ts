@@ -2,7 +2,7 @@
 // the platform's images (DomainHost.loadImage, DomainHandle.capture/saveFile). A refused
 // restore or fork leaves no domain behind; a failed save leaves the domain as it was.
 import { ControlError } from './control-error.js';
-import type { DomainConfig } from './domain-config.js';
+import { domainNameProblem, type DomainConfig } from './domain-config.js';
 import type { DomainHandle, DomainHost } from './domain-host.js';
 import { forkChildNames, withNewIdentity, type DomainImage, type SaveInfo, type SavedDomain } from './domain-image.js';
 import type { DomainState } from './domain-state.js';
@@ -71,6 +71,22 @@ export function savedDomainOf(d: SnapshotDomain): SavedDomain {
   return { name: c.name, uuid: d.uuid, memoryBytes: d.memoryTargetBytes, onPoweroff: c.onPoweroff, onReboot: c.onReboot, onCrash: c.onCrash };
 }
 
+/** Checks that domains `names` of `bytesEach` RAM each may all start now (names, budget, count). */
+function admit(ops: SnapshotOps, names: readonly string[], bytesEach: number): void {
+  const taken = new Set(ops.names());
+  for (const n of names) {
+    const problem = domainNameProblem(n);
+    if (problem !== undefined) throw new ControlError('invalid', problem);
+    if (taken.has(n)) throw new ControlError('conflict', `a domain named '${n}' exists already: pick another name (--name)`);
+  }
+  const need = bytesEach * names.length;
+  const use = ops.memoryUse();
+  if (use.usedBytes + need > use.budgetBytes) {
+    throw new ControlError('limit', `not enough memory: ${names.join(', ')} need${names.length === 1 ? 's' : ''} ${need / MIB}M, ${Math.floor((use.budgetBytes - use.usedBytes) / MIB)}M of the daemon's ${Math.floor(use.budgetBytes / MIB)}M budget is free (--max-memory)`);
+  }
+  if (ops.liveCount() + names.length > ops.maxDomains) throw new ControlError('limit', `the daemon runs at most ${ops.maxDomains} domains (--max-domains): ${names.length} more do not fit`);
+}
+
 function claim(d: SnapshotDomain, what: string): void {
   if (d.busy !== undefined) throw new ControlError('conflict', `cannot ${what} '${d.config.name}': a ${d.busy} of it is under way`);
   d.busy = what;
@@ -119,16 +135,21 @@ export async function saveDomain(ops: SnapshotOps, ref: string, path: string, ch
 export async function restoreDomain(ops: SnapshotOps, path: string, options: RestoreOptions): Promise<DomainInfo> {
   const load = ops.host.loadImage;
   if (load === undefined) throw new ControlError('forbidden', 'this host cannot restore domains');
+  const nameOf = (saved: SavedDomain | undefined): string => {
+    const name = options.name ?? saved?.name;
+    if (name === undefined) throw new ControlError('invalid', `${path} names no domain (it was saved by banquise run): give one with --name NAME`);
+    return name;
+  };
   let image: DomainImage;
   try {
-    image = await load.call(ops.host, path);
+    // Refused before the file's RAM is allocated: a taken name, a full budget (checked again at the start).
+    image = await load.call(ops.host, path, (machine, saved) => admit(ops, [nameOf(saved)], machine.memoryBytes));
   } catch (err) {
     if (err instanceof ControlError) throw err;
     throw new ControlError('invalid', `cannot restore ${path}: ${message(err)}`);
   }
   const saved = image.domain;
-  const name = options.name ?? saved?.name;
-  if (name === undefined) throw new ControlError('invalid', `${path} names no domain (it was saved by banquise run): give one with --name NAME`);
+  const name = nameOf(saved);
   const m = image.machine;
   let config: DomainConfig = {
     name,
@@ -162,13 +183,7 @@ export async function forkDomain(ops: SnapshotOps, ref: string, options: ForkOpt
   if (handle.capture === undefined) throw new ControlError('forbidden', 'this host cannot fork domains');
   const taken = new Set(ops.names());
   const names = forkChildNames(p.config.name, count, options.name, (n) => taken.has(n));
-  for (const n of names) if (taken.has(n)) throw new ControlError('conflict', `a domain named '${n}' exists already: pick another name (--name)`);
-  const need = p.config.maxMemoryBytes * count;
-  const use = ops.memoryUse();
-  if (use.usedBytes + need > use.budgetBytes) {
-    throw new ControlError('limit', `not enough memory: ${count} fork(s) of '${p.config.name}' need ${need / MIB}M (maxmem each), ${Math.floor((use.budgetBytes - use.usedBytes) / MIB)}M of the daemon's ${Math.floor(use.budgetBytes / MIB)}M budget is free (--max-memory)`);
-  }
-  if (ops.liveCount() + count > ops.maxDomains) throw new ControlError('limit', `the daemon runs at most ${ops.maxDomains} domains (--max-domains): ${count} more do not fit`);
+  admit(ops, names, p.config.maxMemoryBytes);
   claim(p, 'fork');
   const t0 = ops.nowMs();
   let image: DomainImage;

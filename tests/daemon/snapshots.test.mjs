@@ -138,6 +138,16 @@ test('a save file with one flipped byte is refused and leaves no domain; other r
   const missing = await bq(['restore', 'nope.sav']);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /no such file/);
+  const paused = await bq(['restore', '-p', 'check.sav', '--name', 'copy']);
+  assert.equal(paused.code, 0, paused.stderr);
+  assert.match(paused.stderr, /Restored domain copy \(id \d+, uuid (?![^)]*${uuid})[0-9a-f-]+\), paused/, 'a copy beside its running original gets a new uuid');
+  const listed = JSON.parse((await bq(['list', '--json'])).stdout).find((d) => d.name === 'copy');
+  assert.equal(listed.state, 'paused');
+  assert.equal((await bq(['unpause', 'copy'])).code, 0);
+  const copy = await attach('copy');
+  assert.equal(await copy.run('cat /tmp/file'), 'kept-in-tmpfs', 'the checkpoint restored and unpaused');
+  copy.close();
+  assert.equal((await bq(['destroy', 'copy'])).code, 0);
   const relative = await http('POST', '/v1/domains/restore', { path: 'check.sav' });
   assert.equal(relative.status, 400, 'the API takes absolute paths');
 

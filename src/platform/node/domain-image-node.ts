@@ -2,7 +2,8 @@
 // non-zero RAM pages, packed into one SharedArrayBuffer so that posting the image to the main
 // thread and on to every child worker shares those bytes instead of copying them.
 import { BanquiseError } from '../../base/errors.js';
-import type { DomainImage } from '../../control/domain-image.js';
+import type { DomainImage, SavedDomain } from '../../control/domain-image.js';
+import type { MachineConfig } from '../../machine/machine-config.js';
 import { readMachineState, ramBytes } from '../../control/snapshot/machine-snapshot.js';
 import type { Machine, MachineState } from '../../machine/index.js';
 import { checkHostResources } from './snapshot-session.js';
@@ -78,14 +79,16 @@ export function applyImage(machine: Machine, image: NodeImagePayload): void {
 
 /**
  * Reads and checks save file `path` whole (every checksum, the END counts, the disks present)
- * into an image; nothing is built. SnapshotError or BanquiseError say what is wrong.
+ * into an image; nothing is built. SnapshotError or BanquiseError say what is wrong. `admit`
+ * sees the header before the RAM buffer is allocated (the daemon's name and budget checks).
  */
-export async function loadImageFile(path: string): Promise<DomainImage> {
+export async function loadImageFile(path: string, admit?: (machine: MachineConfig, domain: SavedDomain | undefined) => void): Promise<DomainImage> {
   const read = await readMachineState(snapshotFileSource(path), {
     compressor: zlibPageCompressor(),
     prepare: (header) => {
       if (header.config.mode === 'bare') throw new BanquiseError("the save file holds a 'bare' test machine, not a domain", 65);
       checkHostResources(header);
+      admit?.(header.config, header.domain);
     },
   });
   const { ram, ...rest } = read.state as MachineState & { ram: Uint8Array };

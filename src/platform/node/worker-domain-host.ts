@@ -31,8 +31,8 @@ const WORKER_URL = new URL('./domain-worker.js', import.meta.url);
 export class WorkerDomainHost implements DomainHost {
   constructor(private readonly opts: WorkerDomainHostOptions) {}
 
-  loadImage(path: string): Promise<DomainImage> {
-    return loadImageFile(path);
+  loadImage(path: string, admit?: Parameters<NonNullable<DomainHost['loadImage']>>[1]): Promise<DomainImage> {
+    return loadImageFile(path, admit);
   }
 
   start(spec: DomainStartSpec, events: DomainHostEvents): DomainHandle {
