@@ -69,11 +69,15 @@ try {
     const t0 = performance.now();
     const kids = await http('POST', '/v1/domains/p/fork', { count: n, name: `c${n}` });
     const answered = performance.now() - t0;
-    const split = /forked: .*; capture (\d+) ms, children running (\d+) ms later/.exec((await http('GET', '/v1/log')).lines.filter((l) => l.includes('forked:')).at(-1));
+    const lines = (await http('GET', '/v1/log')).lines;
+    const split = /forked: .*; capture (\d+) ms, children running (\d+) ms later/.exec(lines.filter((l) => l.includes('forked:')).at(-1));
+
     const rssAfter = rssMiB();
     const cons = await Promise.all(kids.map((k) => attach(k.name)));
     await Promise.all(cons.map((c, i) => c.run(`echo child-${i}`)));
     const console = performance.now() - t0;
+    const later = (await http('GET', '/v1/log')).lines;
+    for (const k of kids) log(`  ${later.find((l) => l.includes(`domain ${k.name} (`) && l.includes('continued from a saved state')) ?? `${k.name}: no worker timing in the log`}`);
     await new Promise((r) => setTimeout(r, 2000));
     const rssSettled = rssMiB();
     rows.push({ children: n, answerMs: Math.round(answered), captureMs: Number(split[1]), startMs: Number(split[2]), consoleMs: Math.round(console), rssBeforeMiB: Math.round(rssBefore), rssAfterMiB: Math.round(rssAfter), rssSettledMiB: Math.round(rssSettled) });

@@ -19,6 +19,7 @@ const LOG_EVENTS_MAX = 100;
 
 const port = parentPort!;
 const data = workerData as DomainWorkerData;
+const tData = performance.now();
 const post = (m: FromWorker): void => port.postMessage(m);
 
 let out: Uint8Array[] = [];
@@ -166,6 +167,7 @@ function injectFault(kind: 'throw' | 'oom' | 'hang'): void {
 }
 
 post({ type: 'ready' });
+if (data.image !== undefined) post({ type: 'log', line: `continued from a saved state: machine built and ${data.image.pages.length} pages copied in ${(performance.now() - tData).toFixed(0)} ms` });
 const loop = startRunLoop<DomainExit>(
   () => {
     if (paused) return { sleepMs: 1000 };
