@@ -24,14 +24,22 @@ export interface NodeImagePayload {
   readonly data: Uint8Array;
 }
 
-/** The non-zero pages of `ram` packed into shared memory. */
-export function packPages(ram: Uint8Array): { pages: Uint32Array; data: Uint8Array } {
+/**
+ * The non-zero pages of `ram` packed into shared memory. With `written` (a bitmap, bit p = page
+ * p), only the pages it marks are read: the others are known to be zero, and reading memory
+ * never touched costs time and, on some hosts, commits it (docs/performance.md, fork).
+ */
+export function packPages(ram: Uint8Array, written?: Uint32Array): { pages: Uint32Array; data: Uint8Array } {
   if (ram.byteOffset % 4 !== 0 || ram.length % PAGE_BYTES !== 0) throw new Error('RAM must be 4-byte aligned and whole pages');
   const words = new Uint32Array(ram.buffer, ram.byteOffset, ram.length / 4);
   const total = ram.length / PAGE_BYTES;
   const list = new Uint32Array(total);
   let n = 0;
   for (let p = 0; p < total; p++) {
+    if (written !== undefined && (written[p >>> 5]! & (1 << (p & 31))) === 0) {
+      p |= 31 * Number(written[p >>> 5] === 0); // a whole empty word: skip to its last page
+      continue;
+    }
     const end = (p + 1) * 1024;
     for (let w = p * 1024; w < end; w++) {
       if (words[w] !== 0) {
@@ -53,8 +61,10 @@ export function packPages(ram: Uint8Array): { pages: Uint32Array; data: Uint8Arr
 /**
  * Takes `machine` at this instant (call it between slices) as an image payload. A device with
  * host I/O in flight makes Machine.save refuse: undefined then, try again after a slice.
+ * `ramTracked`: every write to its RAM since it was built marked the page (booted, or filled by
+ * applyImage), so only marked pages are read (GuestMemory.writtenPages).
  */
-export function captureMachine(machine: Machine): NodeImagePayload | undefined {
+export function captureMachine(machine: Machine, ramTracked: boolean): NodeImagePayload | undefined {
   let state: MachineState;
   try {
     state = machine.save({ withoutRam: true });
@@ -62,7 +72,7 @@ export function captureMachine(machine: Machine): NodeImagePayload | undefined {
     if (err instanceof BanquiseError && err.exitCode === IN_FLIGHT_STATUS) return undefined;
     throw err;
   }
-  return { state, ...packPages(ramBytes(machine.mem)) };
+  return { state, ...packPages(ramBytes(machine.mem), ramTracked ? machine.mem.writtenPages() : undefined) };
 }
 
 /** Puts an image into `machine`, freshly built from the image's config with `{ boot: false }` (RAM zero). */
@@ -73,6 +83,7 @@ export function applyImage(machine: Machine, image: NodeImagePayload): void {
     const at = pages[i]! * PAGE_BYTES;
     if (at + PAGE_BYTES > ram.length) throw new BanquiseError(`image page ${pages[i]} is outside the machine's RAM`, 65);
     ram.set(data.subarray(i * PAGE_BYTES, (i + 1) * PAGE_BYTES), at);
+    machine.mem.markDirty(machine.mem.ramBaseGpa + at, PAGE_BYTES); // written, as a store would (writtenPages)
   }
   machine.restore({ ...image.state, ram });
 }

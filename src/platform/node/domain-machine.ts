@@ -15,6 +15,11 @@ export interface DomainMachine {
   readonly logger: CountingLogger;
   /** Closes disk images, listeners and sockets. */
   close(): Promise<void>;
+  /**
+   * Every write to the machine's RAM since it was built marked its page (booted with mem.write,
+   * or filled by applyImage): a capture may read only the marked pages (captureMachine).
+   */
+  readonly ramTracked: boolean;
 }
 
 /** Host services of a domain machine. */
@@ -50,10 +55,10 @@ export async function buildDomainMachine(raw: MachineConfig, deps: DomainMachine
   if (deps.image !== undefined) for (const ref of [config.boot.kernel, config.boot.initrd, config.boot.bios]) if (ref !== undefined) blobs[ref.path] = new Uint8Array(0);
   const backends = await openNodeBackends(config, { console: deps.console, wake: deps.wake, log: logger, blobs, ...(deps.bridgePort !== undefined ? { bridgePort: deps.bridgePort } : {}) });
   try {
-    if (deps.image === undefined) return { machine: buildMachine(config, backends), logger, close: () => backends.close() };
+    if (deps.image === undefined) return { machine: buildMachine(config, backends), logger, close: () => backends.close(), ramTracked: true };
     const machine = buildMachine(config, backends, { boot: false });
     applyImage(machine, deps.image);
-    return { machine, logger, close: () => backends.close() };
+    return { machine, logger, close: () => backends.close(), ramTracked: true };
   } catch (err) {
     await backends.close();
     throw err;

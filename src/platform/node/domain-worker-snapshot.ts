@@ -10,7 +10,7 @@ import { saveMachineFile } from './snapshot-session.js';
 const IN_FLIGHT_WAIT_MS = 2000;
 
 /** Answers a `capture` or `save-file` request with one `done` message. */
-export function answerSnapshotRequest(machine: Machine, m: Extract<ToWorker, { type: 'capture' | 'save-file' }>, post: (m: FromWorker) => void): void {
+export function answerSnapshotRequest(machine: Machine, ramTracked: boolean, m: Extract<ToWorker, { type: 'capture' | 'save-file' }>, post: (m: FromWorker) => void): void {
   const fail = (err: unknown): void => post({ type: 'done', id: m.id, error: err instanceof Error ? err.message : String(err) });
   if (m.type === 'save-file') {
     let last = -1;
@@ -24,7 +24,7 @@ export function answerSnapshotRequest(machine: Machine, m: Extract<ToWorker, { t
   const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
   const attempt = (): void => {
     try {
-      const image = captureMachine(machine);
+      const image = captureMachine(machine, ramTracked);
       if (image !== undefined) return post({ type: 'done', id: m.id, image });
       if (Date.now() > deadline) return fail(new Error('a device kept host I/O in flight for 2 s: try again'));
       setTimeout(attempt, 5);

@@ -140,7 +140,7 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'capture':
     case 'save-file':
-      answerSnapshotRequest(machine, m, post);
+      answerSnapshotRequest(machine, dm.ramTracked, m, post);
       break;
   }
   wakeLoop();
