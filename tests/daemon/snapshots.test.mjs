@@ -54,8 +54,12 @@ async function attach(name) {
   return c;
 }
 
+/** The counter's value (read again when it caught the file between its truncation and its write). */
 async function counter(c) {
-  return Number((await c.run('cat /tmp/count')).trim());
+  for (let i = 0; ; i++) {
+    const text = (await c.run('cat /tmp/count')).trim();
+    if (text !== '' || i === 5) return Number(text);
+  }
 }
 
 let orig; // console of the domain `orig`
@@ -159,6 +163,8 @@ test('a save file with one flipped byte is refused and leaves no domain; other r
 });
 
 test('fork: child and parent both run on, each with its own console; a file written in one is not in the other', async () => {
+  await orig.run('dd if=/dev/urandom of=/tmp/rand bs=64k count=16 2>/dev/null');
+  const sum = await orig.run('md5sum /tmp/rand');
   const before = await counter(orig);
   const r = await bq(['fork', 'orig', '--name', 'kid']);
   assert.equal(r.code, 0, r.stderr);
@@ -166,6 +172,7 @@ test('fork: child and parent both run on, each with its own console; a file writ
   assert.ok(!r.stderr.includes(uuid), 'the child has its own uuid');
   const kid = await attach('kid');
   assert.equal(await kid.run('cat /tmp/file'), 'kept-in-tmpfs', 'the child has the parent\'s memory');
+  assert.equal(await kid.run('md5sum /tmp/rand'), sum, 'a megabyte of random data is the same in the child');
   const k1 = await counter(kid);
   assert.ok(k1 >= before, `the child's counter (${k1}) continues from the parent's (${before})`);
   await kid.run('echo written-in-child > /tmp/child');
