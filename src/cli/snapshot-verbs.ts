@@ -81,7 +81,7 @@ export function addSnapshotVerbs(program: Command, setExit: (code: number) => vo
   connectOptions(
     program
       .command('fork')
-      .description('Instant clones of a running domain: each child continues from the same instant with its own name, uuid and MAC addresses (a full copy of its memory).')
+      .description('Instant clones of a running domain: each child continues from the same instant with its own name, uuid and MAC addresses (each gets a copy of the memory the parent uses).')
       .argument('<domain>', 'domain name or id')
       .option('--name <child>', 'name of the child; with --count N, children NAME-1 ... NAME-N (default DOMAIN-fork-K)')
       .option('--count <n>', 'children to start (1 to 64)', parseCount, 1),
