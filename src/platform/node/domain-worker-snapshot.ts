@@ -1,10 +1,10 @@
 // The domain worker's side of save and fork: a capture of the machine into a shared image, or
-// a save file written through the snapshot stream. Both take the machine between two slices
+// a save file written through the snapshot stream from such a capture (domain-save-file.ts). Both take the machine between two slices
 // (message handlers run between slices), so the guest is stopped only for that copy.
 import type { Machine } from '../../machine/index.js';
 import { captureMachine } from './domain-image-node.js';
 import type { FromWorker, ToWorker } from './domain-worker-protocol.js';
-import { saveMachineFile } from './snapshot-session.js';
+import { saveDomainFile } from './domain-save-file.js';
 
 /** How long a capture waits for device I/O in flight to finish. */
 const IN_FLIGHT_WAIT_MS = 2000;
@@ -18,7 +18,7 @@ export function answerSnapshotRequest(machine: Machine, ramTracked: boolean, m: 
       const percent = Math.floor(f * 100);
       if (percent > last) post({ type: 'progress', id: m.id, percent: (last = percent) });
     };
-    saveMachineFile(machine, m.path, { domain: m.domain, onProgress }).then((saved) => post({ type: 'done', id: m.id, saved }), fail);
+    saveDomainFile(machine, ramTracked, m.path, m.domain, onProgress).then((saved) => post({ type: 'done', id: m.id, saved }), fail);
     return;
   }
   const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
