@@ -9,6 +9,7 @@ import type { DomainAction, DomainController } from '../control/domain-controlle
 import type { DomainConfig } from '../control/domain-config.js';
 import { bodySchema, fastifyPath, loadOpenApi, paramsSchema, type OpenApiDoc } from './openapi.js';
 import { attachConsoleSockets } from './console-socket.js';
+import { snapshotHandlers } from './snapshot-routes.js';
 import { isWebConsoleAsset, registerWebConsole, type WebConsoleOptions } from './web-console.js';
 
 /** Largest request body (bytes). */
@@ -104,6 +105,7 @@ export function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Fa
     },
     'get /v1/domains/{ref}/devices': async (req) => c.devices(ref(req)),
     'post /v1/domains/{ref}/fault': async (req) => act({ kind: 'fault', ref: ref(req), fault: (req.body as { kind: 'throw' | 'oom' | 'hang' }).kind }),
+    ...snapshotHandlers(c, ref),
   };
 
   // Every operation of the file has a handler and every handler an operation: they cannot drift.

@@ -12,6 +12,7 @@ import { DEFAULT_JIT_CONFIG, kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, 
 import { packageVersion } from '../platform/node/daemon-paths.js';
 import { DEFAULT_BIOS } from '../platform/node/default-firmware.js';
 import { addToolstackVerbs } from './toolstack-verbs.js';
+import { addSnapshotVerbs } from './snapshot-verbs.js';
 import { registerWebCommand } from './web-command.js';
 
 export { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES };
@@ -306,6 +307,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(info.exitCode);
     });
   addToolstackVerbs(program, setExit);
+  addSnapshotVerbs(program, setExit);
   registerWebCommand(program, setExit);
   return program;
 }

@@ -20,7 +20,7 @@ import { formatList, formatTop, type TopSample } from './domain-table.js';
 const MIB = 1024 * 1024;
 
 /** Adds --socket and --connect to a verb. */
-function connectOptions(cmd: Command): Command {
+export function connectOptions(cmd: Command): Command {
   return cmd
     .option('--socket <path>', 'the daemon\'s Unix socket (default: $BANQUISE_SOCKET, else $XDG_RUNTIME_DIR/banquise/banquised.sock or ~/.cache/banquise/banquised.sock)')
     .option('--connect <host:port>', 'a daemon listening on TCP (token: $BANQUISE_TOKEN or the token file)');

@@ -5,6 +5,8 @@ import { ConsoleRing } from './console-ring.js';
 import { ControlError } from './control-error.js';
 import { domainNameProblem, type DomainConfig, type LifecycleAction } from './domain-config.js';
 import type { DomainHandle, DomainHost, InjectedFault } from './domain-host.js';
+import type { DomainImage, SaveInfo } from './domain-image.js';
+import { forkDomain, restoreDomain, saveDomain, type ForkOptions, type RestoreOptions, type SnapshotOps } from './domain-snapshots.js';
 import type { DomainExit, DomainState, DomainStats } from './domain-state.js';
 import { withStableMacs } from './stable-mac.js';
 import { allocateCredit, DEFAULT_WEIGHT, limitMs, schedParamsProblem, type SchedDemand, type SchedParams } from './credit-scheduler.js';
@@ -44,6 +46,9 @@ export interface DomainInfo {
   readonly block_write_bytes: number;
   readonly net_rx_frames: number;
   readonly net_tx_frames: number;
+  /** A save or fork of the domain under way, and how far it is (percent) when known. */
+  readonly operation?: string;
+  readonly operation_percent?: number;
 }
 
 /** A domain's scheduler parameters and figures (the API's SchedCredit object). */
@@ -104,6 +109,18 @@ interface Domain {
   readonly console: ConsoleRing;
   /** Called when the domain is gone or stopped (console followers, shutdown -w). */
   readonly stopWaiters: Set<() => void>;
+  /** Started from an image and not yet running: a failure removes it (domain-snapshots.ts). */
+  starting?: boolean;
+  /** A save or fork of it is under way, and how far (0..100) when it says. */
+  busy?: string;
+  busyPercent?: number;
+}
+
+/** How a domain is started from an image (restore, fork). */
+interface StartFrom {
+  readonly uuid: string;
+  readonly image: DomainImage;
+  readonly paused: boolean;
 }
 
 /** Owns the domains of one daemon. */
@@ -200,6 +217,40 @@ export class DomainController {
     });
   }
 
+  /** Saves a domain to a file (xl save): it stops and is destroyed, or runs on with `checkpoint`. */
+  async save(ref: string, path: string, checkpoint = false): Promise<SaveInfo> {
+    return saveDomain(this.snapshotOps(), ref, path, checkpoint);
+  }
+
+  /** Starts a domain from a save file (xl restore); nothing is left of a refused one. */
+  async restore(path: string, options: RestoreOptions = {}): Promise<DomainInfo> {
+    return restoreDomain(this.snapshotOps(), path, options);
+  }
+
+  /** Starts clones of a running domain from its state at one instant, each with its own identity. */
+  async fork(ref: string, options: ForkOptions = {}): Promise<DomainInfo[]> {
+    return forkDomain(this.snapshotOps(), ref, options);
+  }
+
+  /** What domain-snapshots.ts needs of the controller's domains. */
+  private snapshotOps(): SnapshotOps {
+    return {
+      host: this.opts.host,
+      newUuid: this.opts.newUuid,
+      log: this.opts.log,
+      nowMs: this.nowMs,
+      find: (ref) => this.find(ref),
+      expect: (d, states, what) => this.expect(d as Domain, states, what),
+      names: () => [...this.domains.values()].map((d) => d.config.name),
+      memoryUse: () => this.memoryUse(),
+      liveCount: () => [...this.domains.values()].filter((d) => d.handle !== undefined).length,
+      maxDomains: this.opts.maxDomains,
+      start: (config, from) => this.domains.get(this.create(config, from).id)!,
+      remove: (d, why) => this.remove(d as Domain, why),
+      info: (d) => this.info(d as Domain),
+    };
+  }
+
   /** Each virtio device of a domain with its state and error counters (as last reported). */
   /** Every domain's scheduler parameters and figures (sched-credit without -d). */
   schedList(): SchedInfo[] {
@@ -262,7 +313,7 @@ export class DomainController {
     for (const d of [...this.domains.values()]) await this.remove(d, 'daemon stopping');
   }
 
-  private create(config: DomainConfig): DomainInfo {
+  private create(config: DomainConfig, from?: StartFrom): DomainInfo {
     const problem = domainNameProblem(config.name);
     if (problem !== undefined) throw new ControlError('invalid', problem);
     for (const d of this.domains.values()) {
@@ -285,7 +336,7 @@ export class DomainController {
         throw new ControlError('invalid', `no bridge '${n.backend.bridge}' in this daemon (it has: ${this.opts.bridges.join(', ') || 'none'}); declare it with banquise daemon --bridge ${n.backend.bridge}`);
       }
     }
-    const uuid = this.opts.newUuid();
+    const uuid = from?.uuid ?? this.opts.newUuid();
     const d: Domain = {
       id: this.nextId++,
       uuid,
@@ -303,21 +354,22 @@ export class DomainController {
       stopWaiters: new Set(),
       sched: { weight: DEFAULT_WEIGHT, cap: 0 },
       schedLastCpuMs: 0,
+      ...(from !== undefined ? { starting: true } : {}),
     };
     this.domains.set(d.id, d);
-    this.boot(d);
-    this.opts.log(`domain ${config.name} (${d.id}) created: ${config.memoryBytes / MIB}M of ${config.maxMemoryBytes / MIB}M, ${config.machine.vcpus} vCPU(s)`);
+    this.boot(d, from);
+    this.opts.log(`domain ${config.name} (${d.id}) ${from !== undefined ? 'started from a saved state' : 'created'}: ${config.memoryBytes / MIB}M of ${config.maxMemoryBytes / MIB}M, ${config.machine.vcpus} vCPU(s)`);
     return this.info(d);
   }
 
-  private boot(d: Domain): void {
+  private boot(d: Domain, from?: StartFrom): void {
     d.boots++;
-    d.state = 'running';
+    d.state = from?.paused === true ? 'paused' : 'running';
     d.rebootRequested = false;
     d.reason = undefined;
     d.base = d.stats;
     let live = true;
-    const handle = this.opts.host.start({ id: d.id, uuid: d.uuid, config: d.config }, {
+    const handle = this.opts.host.start({ id: d.id, uuid: d.uuid, config: d.config, ...(from !== undefined ? { image: from.image, paused: from.paused } : {}) }, {
       output: (bytes) => {
         if (live) d.console.write(bytes);
       },
@@ -340,7 +392,7 @@ export class DomainController {
   }
 
   private async exited(d: Domain, handle: DomainHandle, e: DomainExit): Promise<void> {
-    if (this.domains.get(d.id) !== d || d.handle !== handle) return;
+    if (this.domains.get(d.id) !== d || d.handle !== handle || d.starting === true) return;
     const kind = e.kind === 'poweroff' && d.rebootRequested ? 'reboot' : e.kind;
     const action: LifecycleAction = kind === 'poweroff' ? d.config.onPoweroff : kind === 'reboot' ? d.config.onReboot : d.config.onCrash;
     d.reason = e.kind === 'crash' ? e.reason : kind;
@@ -410,6 +462,7 @@ export class DomainController {
       block_write_bytes: s.blockWriteBytes,
       net_rx_frames: s.netRxFrames,
       net_tx_frames: s.netTxFrames,
+      ...(d.busy !== undefined ? { operation: d.busy, ...(d.busyPercent !== undefined ? { operation_percent: d.busyPercent } : {}) } : {}),
     };
   }
 }

@@ -2,6 +2,8 @@
 // domain in its own worker). platform/node implements it with worker threads; tests with fakes.
 import type { DomainConfig } from './domain-config.js';
 import type { DomainExit, DomainStats } from './domain-state.js';
+import type { DomainImage, SaveInfo, SavedDomain } from './domain-image.js';
+import type { MachineConfig } from '../machine/machine-config.js';
 
 /** A key the host can press on the domain's virtio-input device. */
 export type HostKey = 'power' | 'restart';
@@ -31,6 +33,12 @@ export interface DomainHandle {
    * want the host CPUs at once. Hosts without it are not limited.
    */
   setCpuBudget?(budgetMs: number | undefined, periodMs: number, weight?: number): void;
+  /** Settles once the machine is built and runs (rejects with the reason if it ends before). */
+  readonly ready?: Promise<void>;
+  /** Takes the whole machine at one instant (between slices) into an image; the domain runs on. */
+  capture?(): Promise<DomainImage>;
+  /** Writes the whole machine, taken at one instant, to the save file `path` (atomically); `onProgress` gets 0..100. */
+  saveFile?(path: string, domain: SavedDomain, onProgress?: (percent: number) => void): Promise<SaveInfo>;
 }
 
 /** What a running machine reports. `exit` is the last event of a handle. */
@@ -44,6 +52,24 @@ export interface DomainHostEvents {
 
 /** Starts machines. */
 export interface DomainHost {
-  /** Boots `config` (identity in `id`/`uuid`); events arrive until `exit`. */
-  start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig }, events: DomainHostEvents): DomainHandle;
+  /**
+   * Boots `config` (identity in `id`/`uuid`), or continues the machine of `image` (restore,
+   * fork) when given, paused if `paused`; events arrive until `exit`.
+   */
+  start(spec: DomainStartSpec, events: DomainHostEvents): DomainHandle;
+  /**
+   * Reads and checks a save file (SnapshotError or BanquiseError saying what is wrong).
+   * `admit` is called with its header before any RAM is allocated or page read, and refuses a
+   * domain this daemon cannot take by throwing.
+   */
+  loadImage?(path: string, admit?: (machine: MachineConfig, domain: SavedDomain | undefined) => void): Promise<DomainImage>;
+}
+
+/** What DomainHost.start starts. */
+export interface DomainStartSpec {
+  readonly id: number;
+  readonly uuid: string;
+  readonly config: DomainConfig;
+  readonly image?: DomainImage;
+  readonly paused?: boolean;
 }

@@ -2,6 +2,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { DomainConfig } from '../../control/domain-config.js';
 import type { HostKey, InjectedFault } from '../../control/domain-host.js';
+import type { SaveInfo, SavedDomain } from '../../control/domain-image.js';
+import type { NodeImagePayload } from './domain-image-node.js';
 import type { DomainExit, DomainStats } from '../../control/domain-state.js';
 
 /** workerData of a domain worker. */
@@ -17,6 +19,10 @@ export interface DomainWorkerData {
   readonly bridgePorts: readonly (MessagePort | undefined)[];
   /** The daemon's run queue (control/shared-run-queue.ts) and this domain's slot, when CPUs are shared. */
   readonly runQueue?: { readonly buffer: SharedArrayBuffer; readonly slot: number };
+  /** Continue this machine instead of booting (restore, fork). */
+  readonly image?: NodeImagePayload;
+  /** Start paused (restore -p). */
+  readonly paused?: boolean;
 }
 
 /** Main thread → worker. */
@@ -27,7 +33,9 @@ export type ToWorker =
   | { readonly type: 'key'; readonly key: HostKey }
   | { readonly type: 'memory-target'; readonly bytes: number }
   | { readonly type: 'fault'; readonly fault: InjectedFault }
-  | { readonly type: 'budget'; readonly budgetMs: number | undefined; readonly periodMs: number };
+  | { readonly type: 'budget'; readonly budgetMs: number | undefined; readonly periodMs: number }
+  | { readonly type: 'capture'; readonly id: number }
+  | { readonly type: 'save-file'; readonly id: number; readonly path: string; readonly domain: SavedDomain };
 
 /** Worker → main thread. */
 export type FromWorker =
@@ -35,4 +43,8 @@ export type FromWorker =
   | { readonly type: 'console'; readonly bytes: Uint8Array }
   | { readonly type: 'stats'; readonly stats: DomainStats }
   | { readonly type: 'log'; readonly line: string }
-  | { readonly type: 'exit'; readonly exit: DomainExit };
+  | { readonly type: 'exit'; readonly exit: DomainExit }
+  /** Answer to capture / save-file `id`: the image or the save's figures, or why it failed. */
+  /** A save-file request `id` has written `percent` of the RAM. */
+  | { readonly type: 'progress'; readonly id: number; readonly percent: number }
+  | { readonly type: 'done'; readonly id: number; readonly image?: NodeImagePayload; readonly saved?: SaveInfo; readonly error?: string };

@@ -7,6 +7,7 @@ import type { DomainExit, DomainStats } from '../../control/domain-state.js';
 import { SharedRunQueue } from '../../control/shared-run-queue.js';
 import { SliceGate } from '../../control/slice-gate.js';
 import { buildDomainMachine } from './domain-machine.js';
+import { answerSnapshotRequest } from './domain-worker-snapshot.js';
 import { FramePort } from './net/frame-port.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import { startRunLoop } from './run-loop.js';
@@ -23,6 +24,7 @@ const LOG_EVENTS_MAX = 100;
 
 const port = parentPort!;
 const data = workerData as DomainWorkerData;
+const tData = performance.now();
 const post = (m: FromWorker): void => port.postMessage(m);
 
 let out: Uint8Array[] = [];
@@ -56,6 +58,8 @@ const dm = await buildDomainMachine(data.config.machine, {
     if (p === undefined) throw new Error(`nic ${i} has no bridge channel`);
     return new FramePort(p);
   },
+  // A domain continued from an image may be a copy of one still running: its own vsock socket.
+  ...(data.image !== undefined ? { image: data.image, vsockPath: `${data.runtimeDir}/vsock-${data.config.machine.devices.vsock?.guestCid}-${data.config.name}` } : {}),
   // Device warnings and errors go to the daemon's log, at most LOG_EVENTS_MAX per boot (a
   // guest that provokes errors in a loop must not flood it; the counters keep counting).
   onEvent: (e) => {
@@ -65,7 +69,7 @@ const dm = await buildDomainMachine(data.config.machine, {
 });
 const machine = dm.machine;
 const devices = machine.devices;
-let paused = false;
+let paused = data.paused === true;
 /** Atomics.waitAsync (ES2024, in Node 20; this folder compiles against ES2022). */
 const atomicsWaitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, timeoutMs: number): { async: boolean; value: unknown } }).waitAsync;
 // The credit scheduler's gate (budget per period, turn in the daemon's run queue), billing this
@@ -148,6 +152,10 @@ port.on('message', (m: ToWorker) => {
     case 'budget':
       gate.setBudget(m.budgetMs, m.periodMs);
       break;
+    case 'capture':
+    case 'save-file':
+      answerSnapshotRequest(machine, dm.ramTracked, m, post);
+      break;
   }
   wakeLoop();
 });
@@ -173,6 +181,7 @@ function injectFault(kind: 'throw' | 'oom' | 'hang'): void {
 }
 
 post({ type: 'ready' });
+if (data.image !== undefined) post({ type: 'log', line: `continued from a saved state: machine built and ${data.image.pages.length} pages copied in ${(performance.now() - tData).toFixed(0)} ms` });
 const loop = startRunLoop<DomainExit>(
   () => {
     if (paused) {

@@ -2,9 +2,11 @@
 // (resourceLimits) and a heartbeat watchdog, so a device exception, a worker out of memory or
 // a stuck guest ends that domain only (DESIGN.md §4; docs/architecture.md says why threads).
 import { Worker, type MessagePort } from 'node:worker_threads';
-import type { DomainConfig } from '../../control/domain-config.js';
-import type { DomainHandle, DomainHost, DomainHostEvents, HostKey, InjectedFault } from '../../control/domain-host.js';
+import type { DomainHandle, DomainHost, DomainHostEvents, DomainStartSpec, HostKey, InjectedFault } from '../../control/domain-host.js';
+import type { DomainImage } from '../../control/domain-image.js';
 import { SharedRunQueue } from '../../control/shared-run-queue.js';
+import { loadImageFile, type NodeImagePayload } from './domain-image-node.js';
+import { WorkerRequests } from './worker-requests.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import type { NodeBridges } from './net/bridges.js';
 
@@ -38,7 +40,11 @@ export class WorkerDomainHost implements DomainHost {
     this.runQueue = opts.hostCpus !== undefined ? SharedRunQueue.create(2 * (opts.maxDomains ?? 256), opts.hostCpus) : undefined;
   }
 
-  start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig }, events: DomainHostEvents): DomainHandle {
+  loadImage(path: string, admit?: Parameters<NonNullable<DomainHost['loadImage']>>[1]): Promise<DomainImage> {
+    return loadImageFile(path, admit);
+  }
+
+  start(spec: DomainStartSpec, events: DomainHostEvents): DomainHandle {
     const o = this.opts;
     const watchdogMs = o.watchdogMs ?? 15_000;
     const links = spec.config.machine.devices.nics.map((n) =>
@@ -48,15 +54,19 @@ export class WorkerDomainHost implements DomainHost {
     const unlink = (): void => {
       for (const l of links) l?.close();
     };
+    const { image, paused, ...identity } = spec;
     const queue = this.runQueue;
     const slot = queue?.claim() ?? -1;
     const data: DomainWorkerData = {
-      ...spec,
+      ...identity,
       runtimeDir: o.runtimeDir,
       statsIntervalMs: o.statsIntervalMs ?? 250,
       bridgePorts,
       ...(queue !== undefined && slot >= 0 ? { runQueue: { buffer: queue.buffer, slot } } : {}),
+      ...(image !== undefined ? { image: image.payload as NodeImagePayload } : {}),
+      ...(paused === true ? { paused } : {}),
     };
+    const requests = new WorkerRequests();
     const worker = new Worker(WORKER_URL, {
       workerData: data,
       transferList: bridgePorts.filter((p): p is MessagePort => p !== undefined),
@@ -72,6 +82,7 @@ export class WorkerDomainHost implements DomainHost {
     const finish = (exit: Parameters<DomainHostEvents['exit']>[0]): void => {
       if (ended) return;
       ended = true;
+      requests.end(exit.kind === 'crash' ? exit.reason : `the domain stopped (${exit.kind})`);
       clearInterval(watchdog);
       unlink();
       events.exit(exit);
@@ -91,6 +102,13 @@ export class WorkerDomainHost implements DomainHost {
       switch (m.type) {
         case 'ready':
           ready = true;
+          requests.ready();
+          break;
+        case 'done':
+          requests.answer(m);
+          break;
+        case 'progress':
+          requests.progress(m);
           break;
         case 'console':
           events.output(m.bytes);
@@ -136,7 +154,14 @@ export class WorkerDomainHost implements DomainHost {
         lastBudget = { budgetMs, periodMs };
         send({ type: 'budget', budgetMs, periodMs });
       },
+      ready: requests.started,
+      capture: async () => {
+        const payload = (await requests.ask((id) => send({ type: 'capture', id }))).image!;
+        return { machine: spec.config.machine, payload };
+      },
+      saveFile: async (path, domain, onProgress) => (await requests.ask((id) => send({ type: 'save-file', id, path, domain }), onProgress)).saved!,
       kill: () => {
+        if (!ended) requests.end('the domain was destroyed');
         ended = true;
         clearInterval(watchdog);
         unlink();
