@@ -2,6 +2,21 @@
 // domain in its own worker). platform/node implements it with worker threads; tests with fakes.
 import type { DomainConfig } from './domain-config.js';
 import type { DomainExit, DomainStats } from './domain-state.js';
+import type { MigrationLink } from './migration/migration-link.js';
+import type { MigrationInfo } from './migration/precopy.js';
+
+/** Where an outgoing live migration is (reported by the host while it runs). */
+export interface MigrationProgressReport {
+  /** Stream bytes handed to the link so far. */
+  readonly bytesSent: number;
+  /** 0 during and right after the full pass, then the pre-copy round. */
+  readonly round: number;
+  /** Pages dirtied during the last round, and the rate (pages/s). */
+  readonly dirtyPages: number;
+  readonly dirtyRate: number;
+  /** full-pass: all memory is being sent; rounds: dirty pages; stopped: the guest is stopped (downtime). */
+  readonly phase: 'full-pass' | 'rounds' | 'stopped';
+}
 
 /** A key the host can press on the domain's virtio-input device. */
 export type HostKey = 'power' | 'restart';
@@ -30,6 +45,13 @@ export interface DomainHandle {
    * limit); overuse is carried into the next period as debt. Hosts without it are not limited.
    */
   setCpuBudget?(budgetMs: number | undefined, periodMs: number): void;
+  /**
+   * Live migration out over `link` (pre-copy; the guest runs until the switch-over). Resolves
+   * once the destination runs the guest; rejects with the guest running here again.
+   */
+  migrateOut?(link: MigrationLink, options: { readonly downtimeBudgetMs?: number; readonly onProgress: (p: MigrationProgressReport) => void }): Promise<MigrationInfo>;
+  /** Of a handle started `incoming`: receives the guest over `link`; resolves once it runs here. */
+  migrateIn?(link: MigrationLink): Promise<void>;
 }
 
 /** What a running machine reports. `exit` is the last event of a handle. */
@@ -43,6 +65,9 @@ export interface DomainHostEvents {
 
 /** Starts machines. */
 export interface DomainHost {
-  /** Boots `config` (identity in `id`/`uuid`); events arrive until `exit`. */
-  start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig }, events: DomainHostEvents): DomainHandle;
+  /**
+   * Boots `config` (identity in `id`/`uuid`); events arrive until `exit`. With `incoming` the
+   * machine is built but neither boots nor runs: it waits for `migrateIn`.
+   */
+  start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig; readonly incoming?: boolean }, events: DomainHostEvents): DomainHandle;
 }

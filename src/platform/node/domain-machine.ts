@@ -27,6 +27,8 @@ export interface DomainMachineDeps {
   readonly onEvent?: (e: LogEvent) => void;
   /** The host end of nic `index` when it is on a bridge (its channel to the daemon's switch). */
   readonly bridgePort?: (index: number) => NetBackend;
+  /** false: build without booting (a migration destination fills RAM, then restores). */
+  readonly boot?: boolean;
 }
 
 /** Validates `raw` (JSON from the API), opens its host ends, builds and boots the machine. */
@@ -41,7 +43,7 @@ export async function buildDomainMachine(raw: MachineConfig, deps: DomainMachine
   const logger = new CountingLogger(deps.onEvent);
   const backends = await openNodeBackends(config, { console: deps.console, wake: deps.wake, log: logger, ...(deps.bridgePort !== undefined ? { bridgePort: deps.bridgePort } : {}) });
   try {
-    return { machine: buildMachine(config, backends), logger, close: () => backends.close() };
+    return { machine: buildMachine(config, backends, deps.boot === false ? { boot: false } : {}), logger, close: () => backends.close() };
   } catch (err) {
     await backends.close();
     throw err;

@@ -8,6 +8,7 @@ import { buildDomainMachine } from './domain-machine.js';
 import { FramePort } from './net/frame-port.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import { startRunLoop } from './run-loop.js';
+import { migrateIntoWorker, migrateOutOfWorker, type WorkerMigrationHooks } from './domain-worker-migration.js';
 
 /** Instructions per slice (as `banquise run`). */
 const SLICE_INSTRUCTIONS = 2_000_000;
@@ -51,6 +52,7 @@ const dm = await buildDomainMachine(data.config.machine, {
     if (p === undefined) throw new Error(`nic ${i} has no bridge channel`);
     return new FramePort(p);
   },
+  boot: data.incoming !== true,
   // Device warnings and errors go to the daemon's log, at most LOG_EVENTS_MAX per boot (a
   // guest that provokes errors in a loop must not flood it; the counters keep counting).
   onEvent: (e) => {
@@ -61,6 +63,16 @@ const dm = await buildDomainMachine(data.config.machine, {
 const machine = dm.machine;
 const devices = machine.devices;
 let paused = false;
+/** Held by a live migration: a destination until the guest arrived, a source while it is stopped. */
+let migrationHold = data.incoming === true;
+const migration: WorkerMigrationHooks = {
+  machine,
+  hold: (on) => {
+    migrationHold = on;
+    if (!on) wakeLoop();
+  },
+  post,
+};
 let cpuMs = 0;
 // Credit (the scheduler's budget): refilled every period, overuse carried as debt; while it is
 // not positive the loop sleeps to the next period and the time counts as waiting.
@@ -134,6 +146,12 @@ port.on('message', (m: ToWorker) => {
       periodMs = m.periodMs;
       credit = budgetMs === undefined ? Infinity : Number.isFinite(credit) ? Math.min(credit, budgetMs) : budgetMs;
       break;
+    case 'migrate-out':
+      void migrateOutOfWorker(m.port, m.downtimeBudgetMs, migration);
+      break;
+    case 'migrate-in':
+      void migrateIntoWorker(m.port, data.config.machine, migration);
+      break;
   }
   wakeLoop();
 });
@@ -161,7 +179,7 @@ function injectFault(kind: 'throw' | 'oom' | 'hang'): void {
 post({ type: 'ready' });
 const loop = startRunLoop<DomainExit>(
   () => {
-    if (paused) return { sleepMs: 1000 };
+    if (paused || migrationHold) return { sleepMs: 1000 };
     release();
     const t0 = performance.now();
     if (t0 - periodStart >= periodMs) {

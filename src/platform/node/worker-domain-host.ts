@@ -6,6 +6,7 @@ import type { DomainConfig } from '../../control/domain-config.js';
 import type { DomainHandle, DomainHost, DomainHostEvents, HostKey, InjectedFault } from '../../control/domain-host.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import type { NodeBridges } from './net/bridges.js';
+import { WorkerMigrationRelay } from './worker-migration-relay.js';
 
 /** Limits of a domain worker. */
 export interface WorkerDomainHostOptions {
@@ -29,7 +30,7 @@ const WORKER_URL = new URL('./domain-worker.js', import.meta.url);
 export class WorkerDomainHost implements DomainHost {
   constructor(private readonly opts: WorkerDomainHostOptions) {}
 
-  start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig }, events: DomainHostEvents): DomainHandle {
+  start(spec: { readonly id: number; readonly uuid: string; readonly config: DomainConfig; readonly incoming?: boolean }, events: DomainHostEvents): DomainHandle {
     const o = this.opts;
     const watchdogMs = o.watchdogMs ?? 15_000;
     const links = spec.config.machine.devices.nics.map((n) =>
@@ -55,6 +56,7 @@ export class WorkerDomainHost implements DomainHost {
     const finish = (exit: Parameters<DomainHostEvents['exit']>[0]): void => {
       if (ended) return;
       ended = true;
+      migrations.abort(`the domain stopped during the migration (${exit.kind === 'crash' ? exit.reason : exit.kind})`);
       clearInterval(watchdog);
       unlink();
       events.exit(exit);
@@ -87,6 +89,9 @@ export class WorkerDomainHost implements DomainHost {
         case 'exit':
           finish(m.exit);
           break;
+        case 'migration':
+          migrations.onMessage(m);
+          break;
       }
     });
     worker.on('error', (err: Error & { code?: string }) => {
@@ -97,9 +102,10 @@ export class WorkerDomainHost implements DomainHost {
       finish({ kind: 'crash', reason });
     });
     worker.on('exit', (code) => finish({ kind: 'crash', reason: `the domain's worker exited (status ${code})` }));
-    const send = (m: ToWorker): void => {
-      if (!ended) worker.postMessage(m);
+    const send = (m: ToWorker, transfer: readonly MessagePort[] = []): void => {
+      if (!ended) worker.postMessage(m, transfer);
     };
+    const migrations = new WorkerMigrationRelay(send);
     return {
       pause: () => send({ type: 'pause' }),
       unpause: () => send({ type: 'unpause' }),
@@ -108,7 +114,12 @@ export class WorkerDomainHost implements DomainHost {
       setMemoryTarget: (bytes) => send({ type: 'memory-target', bytes }),
       injectFault: (fault: InjectedFault) => send({ type: 'fault', fault }),
       setCpuBudget: (budgetMs, periodMs) => send({ type: 'budget', budgetMs, periodMs }),
+      migrateOut: async (link, options) => (await migrations.run('out', link, options))!,
+      migrateIn: async (link) => {
+        await migrations.run('in', link);
+      },
       kill: () => {
+        migrations.abort('the domain was destroyed during the migration');
         ended = true;
         clearInterval(watchdog);
         unlink();
