@@ -15,7 +15,7 @@ const MIB = 1024 * 1024;
 /** `HOST[:PORT]`, `[v6]:PORT` or a bare v6 address → host and port. */
 export function parseDestination(text: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(text);
-  const host = m?.[1] ?? (text.includes(':') ? text : undefined);
+  const host = m?.[1] ?? (/^[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$/.test(text) ? text : undefined); // a bare IPv6 address
   const port = m?.[2] !== undefined ? Number(m[2]) : DEFAULT_MIGRATION_PORT;
   if (host === undefined || host === '' || port < 1 || port > 65535) throw new InvalidArgumentError(`'${text}' is not HOST[:PORT] (e.g. 10.0.0.2:7650)`);
   return { host, port };

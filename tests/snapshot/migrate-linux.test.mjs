@@ -1,7 +1,7 @@
 // Live migration of a running Linux guest between two machines in this process (issue 12),
 // over loopback TCP: a tmpfs file and a background counter survive, the counter goes on from
 // where it was, the console answers on the destination, and the source is gone. A destination
-// that refuses leaves the source running. (The daemon verbs are not built yet.)
+// that refuses leaves the source running. (Between daemons: tests/daemon/migrate.test.mjs.)
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect } from 'node:net';

@@ -12,7 +12,7 @@ import type { FromWorker, WorkerMigrationProgress } from './domain-worker-protoc
 import { hostWallClockNs } from './host-clock.js';
 import { portMigrationLink } from './port-migration-link.js';
 import { banquiseVersion } from './snapshot-file.js';
-import { zlibPageCompressor } from './zlib-page-compressor.js';
+import { syncZlibPageCompressor } from './zlib-page-compressor.js';
 
 /** Progress messages are sent at most this often (ms). */
 const PROGRESS_INTERVAL_MS = 200;
@@ -69,7 +69,7 @@ export async function migrateOutOfWorker(port: MessagePort, downtimeBudgetMs: nu
         h.hold(false);
       },
       yieldToGuest: () => new Promise((r) => setTimeout(r, ROUND_GAP_MS)),
-      compressor: zlibPageCompressor(),
+      compressor: syncZlibPageCompressor(),
       ...(downtimeBudgetMs !== undefined ? { downtimeBudgetMs } : {}),
       onProgress: (p) => {
         last = p;
@@ -91,7 +91,7 @@ export async function migrateIntoWorker(port: MessagePort, expected: MachineConf
   const link = portMigrationLink(port);
   try {
     const got = await migrateIn(link, {
-      compressor: zlibPageCompressor(),
+      compressor: syncZlibPageCompressor(),
       prepare: (header) => {
         const c = header.config;
         if (header.purpose !== 'migration') throw new SnapshotError(`the stream is a ${header.purpose}, not a migration`);
