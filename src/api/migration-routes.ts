@@ -58,7 +58,7 @@ export function migrationHandlers(c: DomainController, log: (line: string) => vo
         direction: m.direction,
         peer: m.peer,
         elapsed_s: Math.round(Date.now() - m.startedAtMs) / 1000,
-        phase: p?.phase ?? 'connecting',
+        phase: p?.phase ?? (m.receiving === true ? 'receiving' : 'connecting'),
         ...(p !== undefined ? { bytes_sent: p.bytesSent, round: p.round, dirty_pages: p.dirtyPages, dirty_rate: Math.round(p.dirtyRate) } : {}),
       };
     },

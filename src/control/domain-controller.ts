@@ -88,8 +88,10 @@ export interface MigrationStatus {
   /** The other daemon (HOST:PORT for an outgoing one). */
   readonly peer: string;
   readonly startedAtMs: number;
-  /** Set once the guest's memory flows. */
+  /** Outgoing: set once the guest's memory flows. */
   progress?: MigrationProgressReport;
+  /** Incoming: the stream is open. */
+  receiving?: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -377,11 +379,11 @@ export class DomainController {
   async receiveIncoming(ref: string, link: MigrationLink): Promise<DomainInfo> {
     const d = this.find(ref);
     const handle = d.handle;
-    if (d.migration?.direction !== 'in' || d.migration.progress !== undefined || handle?.migrateIn === undefined) {
+    if (d.migration?.direction !== 'in' || d.migration.receiving === true || handle?.migrateIn === undefined) {
       throw new ControlError('conflict', `'${d.config.name}' is not waiting for an incoming migration`);
     }
     const peer = d.migration.peer;
-    d.migration.progress = { bytesSent: 0, round: 0, dirtyPages: 0, dirtyRate: 0, phase: 'full-pass' };
+    d.migration.receiving = true;
     try {
       await handle.migrateIn(link);
     } catch (err) {
