@@ -243,7 +243,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
     .option('--detach', 'run in the background (log and pid file beside the socket)')
     .addOption(new Option('--allow-fault-injection', 'accept POST /v1/domains/{ref}/fault (isolation tests only)').hideHelp())
     .addOption(new Option('--host-cpus <n>', 'host CPUs the credit scheduler shares between domains (default: the core count)').argParser(parsePositive))
-    .addOption(new Option('--bridge <spec>', 'declare a bridge: NAME[,uplink=user|none][,hostfwd=tcp:[HOST]:HPORT-:GPORT]... (repeatable; default: br0,uplink=user)').argParser(collectBridge))
+    .addOption(new Option('--bridge <spec>', 'declare a bridge: NAME[,uplink=user|none][,hostfwd=tcp:[HOST]:HPORT-[GUESTADDR]:GPORT]... (repeatable; GUESTADDR defaults to 10.0.2.15; default: br0,uplink=user)').argParser(collectBridge))
     .addOption(new Option('--watchdog-ms <ms>', 'a domain worker silent this long is stopped as stuck').argParser(parsePositive).hideHelp())
     .action(async (o: DaemonFlags & { detach?: boolean }, cmd: Command) => {
       setExit(

@@ -40,7 +40,7 @@ export interface HostForwardConfig {
   /** Host IPv4 address to listen on; '' means 127.0.0.1. */
   readonly hostAddress: string;
   readonly hostPort: number;
-  /** Guest address: the DHCP address 10.0.2.15 (the only one the user network hands out). */
+  /** Guest address: one the user network's DHCP hands out (10.0.2.15 up to 10.0.2.78); absent: 10.0.2.15. */
   readonly guestAddress?: string;
   readonly guestPort: number;
 }

@@ -4,6 +4,7 @@
 import { BanquiseError } from '../base/errors.js';
 import { VIRTIO_BLK_ID_BYTES } from '../devices/virtio/blk/block-device.js';
 import { VIRTIO_9P_MAX_TAG_BYTES } from '../devices/virtio/p9/virtio-9p.js';
+import { userNetGuestAddress } from '../devices/net-user/user-net.js';
 import { VIRTIO_SLOT_COUNT } from './board-layout.js';
 import {
   MAX_MEMORY_BYTES, MAX_VCPUS, MIN_MEMORY_BYTES,
@@ -146,7 +147,7 @@ function hostForward(raw: unknown, path: string): HostForwardConfig {
   const hostAddress = string(o, 'hostAddress', path, { optional: true, maxBytes: 15 }) ?? '';
   if (hostAddress !== '' && !ipv4(hostAddress)) fail(join(path, 'hostAddress'), `${JSON.stringify(hostAddress)} is not an IPv4 address ('' for 127.0.0.1)`);
   const guestAddress = string(o, 'guestAddress', path, { optional: true, maxBytes: 15 });
-  if (guestAddress !== undefined && guestAddress !== '10.0.2.15') fail(join(path, 'guestAddress'), 'must be 10.0.2.15 (the address the user network gives the guest) or absent');
+  if (guestAddress !== undefined && userNetGuestAddress(guestAddress) < 0) fail(join(path, 'guestAddress'), 'must be an address the user network hands out (10.0.2.15, the first guest, up to 10.0.2.78) or absent');
   return {
     hostAddress,
     hostPort: integer(o, 'hostPort', path, 1, 65535),

@@ -2,12 +2,14 @@
 // uplink), two domains with `vif = [ "bridge=br0" ]`. Each gets its own address by DHCP from the
 // uplink (the default guest runs udhcpc on eth0 at boot), they ping each other and open a TCP
 // connection both ways (busybox nc), and one fetches from an HTTP server on the host through
-// the uplink (busybox wget to 10.0.2.2). network-list and the API show the ports and MACs.
+// the uplink (busybox wget to 10.0.2.2), and the uplink's host forwards reach each domain's own
+// address. network-list and the API show the ports and MACs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
+import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, BOOT_TIMEOUT_MS, PROMPT, REPO, requireGuest } from '../support/guest-session.mjs';
@@ -20,6 +22,8 @@ let daemon;
 let daemonLog = '';
 let web;
 let webPort;
+/** Host ports the uplink forwards to port 7001 of 10.0.2.15 and of 10.0.2.16. */
+const fwdPort = {};
 const consoles = {};
 const addr = {};
 
@@ -43,6 +47,16 @@ function http(method, path) {
   });
 }
 
+/** A TCP port free on 127.0.0.1 right now. */
+function freePort() {
+  return new Promise((res) => {
+    const s = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
 /** The IPv4 address DHCP gave eth0 (polls: udhcpc may still be asking when the prompt shows). */
 async function ipv4(name) {
   for (let i = 0; i < 60; i++) {
@@ -61,8 +75,10 @@ before(async () => {
   web = createServer((req, res) => res.end(`host-page ${req.url}\n`));
   await new Promise((r) => web.listen(0, '127.0.0.1', r));
   webPort = web.address().port;
+  for (const a of ['10.0.2.15', '10.0.2.16']) fwdPort[a] = await freePort();
   for (const n of NAMES) writeFileSync(join(dir, `${n}.cfg`), `name = "${n}"\nmemory = 96\nvif = [ "bridge=br0" ]\n`);
-  daemon = spawn(process.execPath, [BIN, 'daemon', '--socket', sock, '--max-memory', '512M', '--bridge', 'br0,uplink=user'], {
+  daemon = spawn(process.execPath, [BIN, 'daemon', '--socket', sock, '--max-memory', '512M', '--bridge',
+    `br0,uplink=user,hostfwd=tcp::${fwdPort['10.0.2.15']}-:7001,hostfwd=tcp::${fwdPort['10.0.2.16']}-10.0.2.16:7001`], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'config') },
@@ -134,6 +150,22 @@ test('TCP connections both ways between the domains (busybox nc)', async () => {
 test('a domain fetches from an HTTP server on the host through the uplink (busybox wget)', async () => {
   const page = await consoles.bra.run(`wget -q -O - http://10.0.2.2:${webPort}/from-bra`);
   assert.equal(page, 'host-page /from-bra');
+});
+
+test('the uplink forwards host ports to the address each domain took (hostfwd=tcp::P-10.0.2.16:7001)', async () => {
+  for (const n of NAMES) await consoles[n].run(`(echo reply-from-${n} | nc -l -p 7001 > /dev/null 2>&1 &)`);
+  for (const n of NAMES) {
+    const got = await new Promise((res, rej) => {
+      const s = connect(fwdPort[addr[n]], '127.0.0.1');
+      let text = '';
+      s.setTimeout(20_000, () => s.destroy(new Error(`no answer from ${n} through port ${fwdPort[addr[n]]}`)));
+      s.on('data', (d) => (text += d));
+      s.on('end', () => res(text.trim()));
+      s.on('error', rej);
+      s.end();
+    });
+    assert.equal(got, `reply-from-${n}`);
+  }
 });
 
 test('sched-credit: a weight and cap set through the CLI show in sched-credit and the API', async () => {

@@ -11,8 +11,9 @@ test('--net user with forwards, dns and mac', () => {
   assert.equal(c.kind, 'user');
   assert.deepEqual(c.user.hostForwards, [
     { protocol: 'tcp', hostAddr: '', hostPort: 2222, guestPort: 22 },
-    { protocol: 'tcp', hostAddr: '127.0.0.1', hostPort: 8080, guestPort: 80 },
+    { protocol: 'tcp', hostAddr: '127.0.0.1', hostPort: 8080, guestAddr: '10.0.2.15', guestPort: 80 },
   ]);
+  assert.equal(parseNetOption('user,hostfwd=tcp::8081-10.0.2.16:80').user.hostForwards[0].guestAddr, '10.0.2.16');
   assert.equal(c.user.dnsServer, '192.168.1.1');
   assert.deepEqual([...c.mac], [0x52, 0x54, 0, 0xaa, 0xbb, 0xcc]);
   assert.deepEqual(parseNetOption('user').user.hostForwards, []);
@@ -28,7 +29,7 @@ test('bad --net values are BanquiseErrors naming the option', () => {
     '', 'tap', 'user,hostfwd=tcp::70000-:22', 'user,hostfwd=udp::53-:53', 'user,hostfwd=tcp::22', 'user,bogus=1',
     'user,hostfwd=tcp::1-:0', 'user,dns=example', 'user,mac=01:00:00:00:00:00', 'user,mac=zz', 'socket',
     'socket,listen=1234', 'socket,connect=:0', 'socket,listen=:1,connect=:2', 'user,hostfwd=tcp::80-:1,hostfwd=tcp::80-:2',
-    'user,hostfwd=tcp::80-10.0.2.16:1',
+    'user,hostfwd=tcp::80-10.0.2.14:1', 'user,hostfwd=tcp::80-10.0.2.79:1', 'user,hostfwd=tcp::80-192.168.1.5:1',
   ]) {
     assert.throws(() => parseNetOption(bad), (e) => e.name === 'BanquiseError' && e.message.startsWith('--net') && !e.message.includes('\n') && e.exitCode === 64, bad);
   }

@@ -269,3 +269,36 @@ test('host port forward: a host connection becomes a TCP connection to the guest
     n.close();
   }
 });
+
+test('host port forward to a second guest address: ARP finds its MAC, then the SYN goes to it', async () => {
+  const hostPort = await freePort();
+  const second = G.ip('10.0.2.16');
+  const secondMac = Uint8Array.of(0x52, 0x54, 0x00, 0x00, 0x00, 0x16);
+  const { n, frames } = makeNet({ hostForwards: [{ protocol: 'tcp', hostAddr: '127.0.0.1', hostPort, guestAddr: '10.0.2.16', guestPort: 80 }] });
+  n.send(G.arpRequest(GW_IP)); // the first guest (10.0.2.15) is known; the second is not
+  await new Promise((r) => setTimeout(r, 50));
+  const client = net.connect(hostPort, '127.0.0.1');
+  client.on('error', () => {});
+  try {
+    await G.until(() => frames.some((f) => f.arp && f.arp.op === 1), 5000, 'an ARP request for 10.0.2.16');
+    const who = frames.find((f) => f.arp && f.arp.op === 1);
+    assert.deepEqual([...who.dst], [...G.BCAST]);
+    assert.equal(who.arp.targetIp, second);
+    assert.equal(who.arp.senderIp, GW_IP);
+    assert.ok(!frames.some((f) => f.tcp), 'no segment before the MAC is known');
+    assert.equal(n.stats.arpRequests >= 1, true);
+    const reply = new Uint8Array(28);
+    const v = new DataView(reply.buffer);
+    v.setUint16(0, 1); v.setUint16(2, 0x0800); reply[4] = 6; reply[5] = 4; v.setUint16(6, 2);
+    reply.set(secondMac, 8); v.setUint32(14, second); reply.set(G.GW_MAC, 18); v.setUint32(24, GW_IP);
+    n.send(G.eth(G.GW_MAC, 0x0806, reply, secondMac));
+    await G.until(() => frames.some((f) => f.tcp && f.tcp.flags & SYN), 10_000, 'SYN to the second guest');
+    const syn = frames.find((f) => f.tcp && f.tcp.flags & SYN);
+    assert.deepEqual([...syn.dst], [...secondMac]);
+    assert.equal(syn.dstIp, second);
+    assert.equal(syn.tcp.dport, 80);
+  } finally {
+    client.destroy();
+    n.close();
+  }
+});

@@ -5,12 +5,17 @@ import type { HostListener, HostSockets, HostTcpEvents, HostTcpSocket, HostUdpSo
 import { TCP_OUR_MSS, TcpConnection, TcpFlag, type TcpConnectionOwner, type TcpSegment } from './tcp-connection.js';
 import { DhcpServer } from './dhcp-server.js';
 
-/** A host port forwarded into the guest: host `hostAddr:hostPort` → guest `guestPort`. */
+/** A host port forwarded into the guest: host `hostAddr:hostPort` → guest `guestAddr:guestPort`. */
 export interface HostForward {
   readonly protocol: 'tcp';
   /** Host address to listen on; '' means 127.0.0.1. */
   readonly hostAddr: string;
   readonly hostPort: number;
+  /**
+   * Guest address, one the DHCP server hands out (see `userNetGuestAddress`); '' or absent: the
+   * first, 10.0.2.15. Behind a bridge's uplink each domain has its own.
+   */
+  readonly guestAddr?: string;
   readonly guestPort: number;
 }
 
@@ -31,6 +36,8 @@ export interface UserNetStats {
   /** Well-formed frames for something the stack does not do (IPv6, fragments, other hosts' ARP …). */
   unsupported: number;
   arpReplies: number;
+  /** ARP requests sent to find a guest's MAC (a forwarded connection to a guest not yet heard from). */
+  arpRequests: number;
   dhcpReplies: number;
   icmpEchoReplies: number;
   tcpConnections: number;
@@ -59,6 +66,16 @@ export const USER_NET_GATEWAY_IP = 0x0a000202;
 export const USER_NET_DNS_IP = 0x0a000203;
 /** 10.0.2.15: the address the (first) guest gets by DHCP; further guests get .16, .17, ... */
 export const USER_NET_GUEST_IP = 0x0a00020f;
+/**
+ * The address `s` names if it is one the DHCP server can hand out (10.0.2.15 up to
+ * 10.0.2.78; '' means 10.0.2.15), else -1.
+ */
+export function userNetGuestAddress(s: string): number {
+  if (s === '') return USER_NET_GUEST_IP;
+  const ip = parseIpv4(s);
+  return ip >= USER_NET_GUEST_IP && ip < USER_NET_GUEST_IP + USER_NET_MAX_GUESTS ? ip : -1;
+}
+
 /** 255.255.255.0 */
 export const USER_NET_NETMASK = 0xffffff00;
 /** The gateway's MAC address 52:55:0a:00:02:02. */
@@ -102,7 +119,7 @@ interface UdpSession {
 export class UserNet implements NetBackend, TcpConnectionOwner {
   /** What the stack did; read by tests and monitors. */
   readonly stats: UserNetStats = {
-    framesFromGuest: 0, framesToGuest: 0, malformed: 0, unsupported: 0, arpReplies: 0, dhcpReplies: 0,
+    framesFromGuest: 0, framesToGuest: 0, malformed: 0, unsupported: 0, arpReplies: 0, arpRequests: 0, dhcpReplies: 0,
     icmpEchoReplies: 0, tcpConnections: 0, tcpResets: 0, udpDatagramsOut: 0, udpDatagramsIn: 0, tableFull: 0,
   };
   private deliver: ((frame: Uint8Array) => void) | undefined;
@@ -132,7 +149,9 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     this.dhcp = new DhcpServer(USER_NET_GATEWAY_IP, USER_NET_GUEST_IP, USER_NET_NETMASK, this.dnsIp >= 0 ? this.dnsIp : undefined, USER_NET_MAX_GUESTS);
     for (const fwd of config.hostForwards) {
       const host = fwd.hostAddr === '' ? '127.0.0.1' : fwd.hostAddr;
-      this.listeners.push(sockets.listenTcp(host, fwd.hostPort, (attach) => this.acceptForward(fwd.guestPort, attach)));
+      const guestIp = userNetGuestAddress(fwd.guestAddr ?? '');
+      if (guestIp < 0) throw new Error(`hostfwd guest address ${fwd.guestAddr} is not one this network hands out (10.0.2.15 to 10.0.2.${15 + USER_NET_MAX_GUESTS - 1})`);
+      this.listeners.push(sockets.listenTcp(host, fwd.hostPort, (attach) => this.acceptForward(guestIp, fwd.guestPort, attach)));
     }
   }
 
@@ -205,6 +224,23 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     o.set(frame.subarray(22, 28), 32);
     this.outView.setUint32(38, senderIp);
     this.stats.arpReplies++;
+    this.emit(42);
+  }
+
+  /** Broadcasts "who has `ip`?": its reply (learned in `onArp`) gives the MAC to deliver to. */
+  private arpRequest(ip: number): void {
+    const o = this.out;
+    this.writeEth(BROADCAST_MAC, ETH_P_ARP);
+    this.outView.setUint16(14, 1);
+    this.outView.setUint16(16, ETH_P_IP);
+    o[18] = 6;
+    o[19] = 4;
+    this.outView.setUint16(20, 1);
+    o.set(USER_NET_GATEWAY_MAC, 22);
+    this.outView.setUint32(28, USER_NET_GATEWAY_IP);
+    o.fill(0, 32, 38);
+    this.outView.setUint32(38, ip);
+    this.stats.arpRequests++;
     this.emit(42);
   }
 
@@ -485,7 +521,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     conn.openFromGuest(seg, host, dstPort);
   }
 
-  private acceptForward(guestPort: number, attach: (events: HostTcpEvents) => HostTcpSocket): void {
+  private acceptForward(guestIp: number, guestPort: number, attach: (events: HostTcpEvents) => HostTcpSocket): void {
     if (this.closed || this.tcpCount >= MAX_TCP_CONNECTIONS) {
       this.stats.tableFull++;
       attach(NO_EVENTS).destroy();
@@ -496,7 +532,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
     for (let i = 0; i < 16384; i++) {
       const p = this.nextForwardPort;
       this.nextForwardPort = p >= 65535 ? 49152 : p + 1;
-      if (byPort?.get(tcpKey(USER_NET_GUEST_IP, p, guestPort)) === undefined) {
+      if (byPort?.get(tcpKey(guestIp, p, guestPort)) === undefined) {
         port = p;
         break;
       }
@@ -506,7 +542,7 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
       attach(NO_EVENTS).destroy();
       return;
     }
-    const conn = new TcpConnection(this, USER_NET_GUEST_IP, guestPort, USER_NET_GATEWAY_IP, port, this.nextIss());
+    const conn = new TcpConnection(this, guestIp, guestPort, USER_NET_GATEWAY_IP, port, this.nextIss());
     this.addConn(conn);
     this.stats.tcpConnections++;
     conn.openToGuest(attach);
@@ -554,7 +590,11 @@ export class UserNet implements NetBackend, TcpConnectionOwner {
   /** @inheritdoc */
   emitSegment(conn: TcpConnection, flags: number, seq: number, dataOffset: number, dataLen: number): void {
     const mac = this.guestMacs.get(conn.guestIp);
-    if (mac === undefined) return; // nobody to send to yet: the retransmit timer retries
+    if (mac === undefined) {
+      // A forward to a guest not heard from yet: ask for its MAC; the retransmit timer retries.
+      this.arpRequest(conn.guestIp);
+      return;
+    }
     if (flags & TcpFlag.RST) this.stats.tcpResets++;
     const window = flags & TcpFlag.RST ? 0 : conn.receiveWindow();
     const ack = flags & TcpFlag.ACK ? conn.rcvNxt : 0;

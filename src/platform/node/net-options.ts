@@ -4,7 +4,7 @@ import { randomFillSync } from 'node:crypto';
 // configs and turned into the MachineConfig's NicConfig / ShareConfig (the builder and
 // node-host-backends.ts make the devices and their host ends).
 import { BanquiseError } from '../../base/errors.js';
-import { parseIpv4, type HostForward, type UserNetConfig } from '../../devices/net-user/user-net.js';
+import { parseIpv4, userNetGuestAddress, type HostForward, type UserNetConfig } from '../../devices/net-user/user-net.js';
 import { VIRTIO_9P_MAX_TAG_BYTES } from '../../devices/virtio/p9/virtio-9p.js';
 import type { NicConfig, ShareConfig } from '../../machine/index.js';
 import type { SocketNetConfig } from './net/socket-backend.js';
@@ -67,8 +67,11 @@ function parseHostForward(s: string, value: string): HostForward {
   const hostAddr = m[2]!;
   if (hostAddr !== '' && parseIpv4(hostAddr) < 0) throw netError(value, `hostfwd host address '${hostAddr}' is not an IPv4 address`);
   const guestAddr = m[4]!;
-  if (guestAddr !== '' && guestAddr !== '10.0.2.15') throw netError(value, `hostfwd guest address must be empty or 10.0.2.15, not '${guestAddr}'`);
-  return { protocol: 'tcp', hostAddr, hostPort: parsePort(m[3]!, 'hostfwd host port', value, false), guestPort: parsePort(m[5]!, 'hostfwd guest port', value, false) };
+  if (userNetGuestAddress(guestAddr) < 0) throw netError(value, `hostfwd guest address must be empty (10.0.2.15, the guest's DHCP address) or one the user network hands out (10.0.2.15 to 10.0.2.78), not '${guestAddr}'`);
+  return {
+    protocol: 'tcp', hostAddr, hostPort: parsePort(m[3]!, 'hostfwd host port', value, false),
+    ...(guestAddr !== '' ? { guestAddr } : {}), guestPort: parsePort(m[5]!, 'hostfwd guest port', value, false),
+  };
 }
 
 /**
@@ -163,7 +166,7 @@ export function nicConfigOf(n: NetOptionConfig, index = 0): NicConfig {
     n.kind === 'user'
       ? {
           kind: 'user',
-          hostForwards: n.user.hostForwards.map((f) => ({ hostAddress: f.hostAddr, hostPort: f.hostPort, guestPort: f.guestPort })),
+          hostForwards: n.user.hostForwards.map((f) => ({ hostAddress: f.hostAddr, hostPort: f.hostPort, ...(f.guestAddr ? { guestAddress: f.guestAddr } : {}), guestPort: f.guestPort })),
           ...(n.user.dnsServer !== undefined ? { dnsServer: n.user.dnsServer } : {}),
         }
       : { kind: 'socket', mode: n.socket.mode, host: n.socket.host, port: n.socket.port };

@@ -79,7 +79,7 @@ function netBackend(nic: NicConfig, index: number, starting: Promise<unknown>[],
   if (b.kind === 'user') {
     const sockets = new NodeHostSockets();
     const net = new UserNet(sockets, {
-      hostForwards: b.hostForwards.map((f) => ({ protocol: 'tcp' as const, hostAddr: f.hostAddress, hostPort: f.hostPort, guestPort: f.guestPort })),
+      hostForwards: b.hostForwards.map((f) => ({ protocol: 'tcp' as const, hostAddr: f.hostAddress, hostPort: f.hostPort, guestAddr: f.guestAddress ?? '', guestPort: f.guestPort })),
       ...(b.dnsServer !== undefined ? { dnsServer: b.dnsServer } : {}),
     });
     starting.push(sockets.listening()); // after the UserNet opened its forwards

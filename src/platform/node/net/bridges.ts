@@ -3,7 +3,7 @@
 // threads (FramePort at both ends).
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { EthernetSwitch, type MacEntry, type SwitchStats } from '../../../devices/net-bridge/ethernet-switch.js';
-import { UserNet, type HostForward } from '../../../devices/net-user/user-net.js';
+import { UserNet, userNetGuestAddress, type HostForward } from '../../../devices/net-user/user-net.js';
 import { FramePort, type FramePortStats } from './frame-port.js';
 import { NodeHostSockets } from './node-host-sockets.js';
 
@@ -40,7 +40,7 @@ export interface BridgeConnection {
 const NAME_RE = /^[A-Za-z0-9_.-]{1,15}$/;
 
 /**
- * Parses one `--bridge` value: `NAME[,uplink=user|none][,hostfwd=tcp:[HOST]:HPORT-:GPORT]...`.
+ * Parses one `--bridge` value: `NAME[,uplink=user|none][,hostfwd=tcp:[HOST]:HPORT-[GUEST]:GPORT]...`.
  * Throws an Error saying what is wrong.
  */
 export function parseBridgeSpec(text: string): BridgeSpec {
@@ -59,8 +59,10 @@ export function parseBridgeSpec(text: string): BridgeSpec {
       const m = /^tcp:([0-9.]*):(\d{1,5})-([0-9.]*):(\d{1,5})$/.exec(v);
       const hp = Number(m?.[2]);
       const gp = Number(m?.[4]);
-      if (m === null || hp < 1 || hp > 65535 || gp < 1 || gp > 65535) throw new Error(`--bridge ${text}: hostfwd '${v}' is not tcp:[HOSTADDR]:HOSTPORT-:GUESTPORT (ports 1..65535)`);
-      hostForwards.push({ protocol: 'tcp', hostAddr: m[1] ?? '', hostPort: hp, guestPort: gp });
+      if (m === null || hp < 1 || hp > 65535 || gp < 1 || gp > 65535) throw new Error(`--bridge ${text}: hostfwd '${v}' is not tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT (ports 1..65535)`);
+      const guestAddr = m[3] ?? '';
+      if (userNetGuestAddress(guestAddr) < 0) throw new Error(`--bridge ${text}: hostfwd guest address '${guestAddr}' is not one the uplink hands out (10.0.2.15 to 10.0.2.78; empty: 10.0.2.15)`);
+      hostForwards.push({ protocol: 'tcp', hostAddr: m[1] ?? '', hostPort: hp, guestAddr, guestPort: gp });
     } else throw new Error(`--bridge ${text}: unknown setting '${k}' (uplink, hostfwd)`);
   }
   if (hostForwards.length > 0 && uplink !== 'user') throw new Error(`--bridge ${text}: hostfwd needs uplink=user`);
