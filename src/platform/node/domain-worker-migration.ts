@@ -18,6 +18,12 @@ import { syncZlibPageCompressor } from './zlib-page-compressor.js';
 const PROGRESS_INTERVAL_MS = 200;
 /** The guest runs this long between two pre-copy rounds (ms). */
 const ROUND_GAP_MS = 5;
+/**
+ * While the guest runs, the migration gives the thread back to it (one slice) after at most this
+ * much continuous work (ms): sends that fit the link's window resolve without a macrotask, so a
+ * full pass would otherwise starve the guest for seconds.
+ */
+const SHARE_MS = 20;
 
 /** What the migration needs from the worker around the machine. */
 export interface WorkerMigrationHooks {
@@ -47,12 +53,17 @@ export async function migrateOutOfWorker(port: MessagePort, downtimeBudgetMs: nu
     };
     h.post({ type: 'migration', progress: p });
   };
+  let workSince = performance.now();
   const counted = {
     ...link,
     send: async (chunk: Uint8Array): Promise<void> => {
       bytes += chunk.length;
       report(false);
       await link.send(chunk);
+      if (!paused && performance.now() - workSince > SHARE_MS) {
+        await new Promise((r) => setImmediate(r)); // the run loop's slice is queued first
+        workSince = performance.now();
+      }
     },
   };
   try {
