@@ -19,7 +19,17 @@ let small; // a destination with a 64 MiB budget
 const consoles = [];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const counter = async (con) => Number(await con.run('cat /tmp/count'));
+/** The counter's value; read again when the read met the loop between truncating and writing the file. */
+async function counter(con) {
+  for (let i = 0; i < 10; i++) {
+    const text = await con.run('cat /tmp/count');
+    if (/^\d+$/.test(text)) {
+      if (i > 0) console.log(`# /tmp/count read ${JSON.stringify(text)} after ${i} read(s) without a number`);
+      return Number(text);
+    }
+  }
+  throw new Error('/tmp/count never held a number');
+}
 const logs = () => `source log:\n${src?.log}\ndestination log:\n${dst?.log}`;
 
 before(async () => {

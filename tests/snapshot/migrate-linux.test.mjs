@@ -41,7 +41,14 @@ function outOptions(src) {
   };
 }
 
-const counter = async (d, tag) => Number(/count=(\d+)/.exec(await d.type(`echo count=$(cat /tmp/count) ${tag}''x`, new RegExp(`${tag}x`)))[1]);
+/** The counter's value; read again when the read met the loop between truncating and writing the file. */
+async function counter(d, tag) {
+  for (let i = 0; i < 10; i++) {
+    const m = /count=(\d+)/.exec(await d.type(`echo count=$(cat /tmp/count) ${tag}${i}''x`, new RegExp(`${tag}${i}x`)));
+    if (m !== null) return Number(m[1]);
+  }
+  throw new Error('/tmp/count never held a number');
+}
 
 describe('live migration of a running Linux guest (in-process, loopback TCP)', { skip }, () => {
   let config;
