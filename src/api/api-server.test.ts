@@ -170,6 +170,19 @@ test('every route answers as api/openapi.json says', async () => {
   assert.equal(r.status, 400);
   r = await call(app, 'GET', '/v1/log', '/v1/log');
   assert.deepEqual(r.json.lines, ['a line']);
+  // Migration routes (the full exchange is in migration-routes.test.ts).
+  r = await call(app, 'GET', `${D}/web1/migrate`, `${D}/{ref}/migrate`);
+  assert.equal(r.status, 404);
+  r = await call(app, 'POST', `${D}/web1/migrate`, `${D}/{ref}/migrate`, { host: '127.0.0.1', port: 1, token: 't' });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /cannot migrate/); // this fake host has no migrateOut
+  r = await call(app, 'POST', '/v1/migrations', '/v1/migrations', { config: config('in1', 64), uuid: '00000000-0000-4000-8000-00000000abcd' });
+  assert.equal(r.status, 201);
+  r = await call(app, 'GET', `/v1/migrations/${r.json.ticket}`, '/v1/migrations/{ticket}');
+  assert.equal(r.status, 426);
+  r = await call(app, 'GET', `${D}/in1`, `${D}/{ref}`);
+  assert.equal(r.json.state, 'paused');
+  r = await call(app, 'DELETE', `${D}/in1`, `${D}/{ref}`);
   // shutdown -w: answered once the guest powered off (on_poweroff = destroy → 204).
   const waiting = call(app, 'POST', `${D}/web1/action`, `${D}/{ref}/action`, { action: 'shutdown', wait: true });
   while (keys.length === 0) await new Promise((res) => setTimeout(res, 5)); // the power key was pressed

@@ -15,6 +15,7 @@ import { parseBridgeSpec, type BridgeSpec } from '../platform/node/net/bridges.j
 import { attachConsole } from './console-verb.js';
 import { callDaemon, daemonAddress, type ConnectOptions } from './daemon-client.js';
 import { runDaemonVerb } from './daemon-verb.js';
+import { addMigrateVerb } from './migrate-verb.js';
 import { formatList, formatTop, type TopSample } from './domain-table.js';
 
 const MIB = 1024 * 1024;
@@ -161,6 +162,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
   simple('reboot', 'Ask the guest to reboot (it shuts down cleanly, then on_reboot applies: restart by default).', async (ref, a) => {
     await callDaemon(a, 'POST', `/v1/domains/${encodeURIComponent(ref)}/action`, { action: 'reboot' });
   });
+  addMigrateVerb(program, connectOptions);
   simple('destroy', 'Stop a domain at once (no guest shutdown) and free its memory.', async (ref, a) => {
     await callDaemon(a, 'DELETE', `/v1/domains/${encodeURIComponent(ref)}`);
   });

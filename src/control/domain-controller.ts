@@ -4,9 +4,11 @@
 import { ConsoleRing } from './console-ring.js';
 import { ControlError } from './control-error.js';
 import { domainNameProblem, type DomainConfig, type LifecycleAction } from './domain-config.js';
-import type { DomainHandle, DomainHost, InjectedFault } from './domain-host.js';
+import type { DomainHandle, DomainHost, InjectedFault, MigrationProgressReport } from './domain-host.js';
 import type { DomainImage, SaveInfo } from './domain-image.js';
 import { forkDomain, restoreDomain, saveDomain, type ForkOptions, type RestoreOptions, type SnapshotOps } from './domain-snapshots.js';
+import type { MigrationLink } from './migration/migration-link.js';
+import type { MigrationInfo } from './migration/precopy.js';
 import type { DomainExit, DomainState, DomainStats } from './domain-state.js';
 import { withStableMacs } from './stable-mac.js';
 import { allocateCredit, DEFAULT_WEIGHT, limitMs, schedParamsProblem, type SchedDemand, type SchedParams } from './credit-scheduler.js';
@@ -81,6 +83,20 @@ export interface ControllerOptions {
   readonly hostCpus?: number;
   /** Milliseconds of a clock, for uptimes (default: Date.now). */
   readonly nowMs?: () => number;
+  /** Checks the host can run a machine (disk images reachable); throws a BanquiseError saying what is missing. */
+  readonly checkHost?: (config: DomainConfig) => void;
+}
+
+/** A live migration of a domain, while it runs (the API's Migration object). */
+export interface MigrationStatus {
+  readonly direction: 'out' | 'in';
+  /** The other daemon (HOST:PORT for an outgoing one). */
+  readonly peer: string;
+  readonly startedAtMs: number;
+  /** Outgoing: set once the guest's memory flows. */
+  progress?: MigrationProgressReport;
+  /** Incoming: the stream is open. */
+  receiving?: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -114,6 +130,8 @@ interface Domain {
   /** A save or fork of it is under way, and how far (0..100) when it says. */
   busy?: string;
   busyPercent?: number;
+  /** A live migration in progress: every action but destroy is refused meanwhile. */
+  migration?: MigrationStatus | undefined;
 }
 
 /** How a domain is started from an image (restore, fork). */
@@ -313,7 +331,7 @@ export class DomainController {
     for (const d of [...this.domains.values()]) await this.remove(d, 'daemon stopping');
   }
 
-  private create(config: DomainConfig, from?: StartFrom): DomainInfo {
+  private create(config: DomainConfig, from?: StartFrom, incoming?: { readonly uuid: string; readonly peer: string }): DomainInfo {
     const problem = domainNameProblem(config.name);
     if (problem !== undefined) throw new ControlError('invalid', problem);
     for (const d of this.domains.values()) {
@@ -336,7 +354,14 @@ export class DomainController {
         throw new ControlError('invalid', `no bridge '${n.backend.bridge}' in this daemon (it has: ${this.opts.bridges.join(', ') || 'none'}); declare it with banquise daemon --bridge ${n.backend.bridge}`);
       }
     }
-    const uuid = from?.uuid ?? this.opts.newUuid();
+    if (incoming !== undefined) {
+      try {
+        this.opts.checkHost?.(config);
+      } catch (err) {
+        throw new ControlError('invalid', (err as Error).message);
+      }
+    }
+    const uuid = from?.uuid ?? incoming?.uuid ?? this.opts.newUuid();
     const d: Domain = {
       id: this.nextId++,
       uuid,
@@ -355,21 +380,91 @@ export class DomainController {
       sched: { weight: DEFAULT_WEIGHT, cap: 0 },
       schedLastCpuMs: 0,
       ...(from !== undefined ? { starting: true } : {}),
+      migration: incoming !== undefined ? { direction: 'in', peer: incoming.peer, startedAtMs: this.nowMs() } : undefined,
     };
     this.domains.set(d.id, d);
-    this.boot(d, from);
-    this.opts.log(`domain ${config.name} (${d.id}) ${from !== undefined ? 'started from a saved state' : 'created'}: ${config.memoryBytes / MIB}M of ${config.maxMemoryBytes / MIB}M, ${config.machine.vcpus} vCPU(s)`);
+    this.boot(d, from, incoming !== undefined);
+    const how = from !== undefined ? 'started from a saved state' : incoming !== undefined ? `reserved for a migration from ${incoming.peer}` : 'created';
+    this.opts.log(`domain ${config.name} (${d.id}) ${how}: ${config.memoryBytes / MIB}M of ${config.maxMemoryBytes / MIB}M, ${config.machine.vcpus} vCPU(s)`);
     return this.info(d);
   }
 
-  private boot(d: Domain, from?: StartFrom): void {
+  /**
+   * Live migration out (`banquise migrate`): `connect` asks the destination to take the domain
+   * and opens the stream (a refusal throws before anything is sent), then the host runs the
+   * pre-copy. Success destroys the domain here; any failure leaves it running here.
+   */
+  async migrateOut(ref: string, peer: string, connect: (offer: { config: DomainConfig; uuid: string }) => Promise<MigrationLink>, downtimeBudgetMs?: number): Promise<MigrationInfo> {
+    const d = this.find(ref);
+    this.expect(d, ['running', 'blocked'], 'migrate');
+    if (d.busy !== undefined) throw new ControlError('conflict', `cannot migrate '${d.config.name}': a ${d.busy} of it is under way`);
+    const handle = d.handle!;
+    if (handle.migrateOut === undefined) throw new ControlError('invalid', 'this host cannot migrate domains');
+    const m: MigrationStatus = { direction: 'out', peer, startedAtMs: this.nowMs() };
+    d.migration = m;
+    this.opts.log(`domain ${d.config.name} (${d.id}): migrating to ${peer}`);
+    let link: MigrationLink | undefined;
+    try {
+      link = await connect({ config: d.config, uuid: d.uuid });
+      if (d.handle !== handle) throw new ControlError('conflict', `'${d.config.name}' stopped while connecting to ${peer}`);
+      const info = await handle.migrateOut(link, { ...(downtimeBudgetMs !== undefined ? { downtimeBudgetMs } : {}), onProgress: (p) => (m.progress = p) });
+      this.opts.log(`domain ${d.config.name} (${d.id}): migrated to ${peer} (${info.rounds} rounds, ${(info.bytesSent / MIB).toFixed(1)} MiB, downtime ${info.downtimeMs.toFixed(1)} ms)`);
+      await this.remove(d, `migrated to ${peer}`);
+      return info;
+    } catch (err) {
+      link?.close();
+      if (d.migration === m) d.migration = undefined;
+      const running = this.domains.get(d.id) === d && d.handle === handle;
+      const message = `migration of '${d.config.name}' to ${peer} failed: ${(err as Error).message}${running ? '; the domain keeps running here' : ''}`;
+      this.opts.log(`domain ${d.config.name} (${d.id}): ${message}`);
+      throw err instanceof ControlError ? new ControlError(err.kind, message) : new ControlError('remote', message);
+    }
+  }
+
+  /**
+   * Reserves a domain for an incoming migration: the checks of `create` plus the host's
+   * (disk images reachable), then a machine built but not booted, shown paused.
+   */
+  prepareIncoming(config: DomainConfig, uuid: string, peer: string): DomainInfo {
+    return this.create(config, undefined, { uuid, peer });
+  }
+
+  /** Receives the guest of a domain made by prepareIncoming over `link`; it runs here once this resolves, or is gone. */
+  async receiveIncoming(ref: string, link: MigrationLink): Promise<DomainInfo> {
+    const d = this.find(ref);
+    const handle = d.handle;
+    if (d.migration?.direction !== 'in' || d.migration.receiving === true || handle?.migrateIn === undefined) {
+      throw new ControlError('conflict', `'${d.config.name}' is not waiting for an incoming migration`);
+    }
+    const peer = d.migration.peer;
+    d.migration.receiving = true;
+    try {
+      await handle.migrateIn(link);
+    } catch (err) {
+      if (this.domains.get(d.id) === d) await this.remove(d, `incoming migration failed: ${(err as Error).message}`);
+      throw new ControlError('remote', `incoming migration of '${d.config.name}' failed: ${(err as Error).message}`);
+    }
+    d.migration = undefined;
+    d.state = 'running';
+    this.opts.log(`domain ${d.config.name} (${d.id}): migrated in from ${peer}; running`);
+    return this.info(d);
+  }
+
+  /** The live migration of a domain, if one runs. */
+  migration(ref: string): MigrationStatus {
+    const d = this.find(ref);
+    if (d.migration === undefined) throw new ControlError('not-found', `'${d.config.name}' is not migrating`);
+    return { ...d.migration };
+  }
+
+  private boot(d: Domain, from?: StartFrom, incoming = false): void {
     d.boots++;
-    d.state = from?.paused === true ? 'paused' : 'running';
+    d.state = from?.paused === true || incoming ? 'paused' : 'running';
     d.rebootRequested = false;
     d.reason = undefined;
     d.base = d.stats;
     let live = true;
-    const handle = this.opts.host.start({ id: d.id, uuid: d.uuid, config: d.config, ...(from !== undefined ? { image: from.image, paused: from.paused } : {}) }, {
+    const handle = this.opts.host.start({ id: d.id, uuid: d.uuid, config: d.config, ...(from !== undefined ? { image: from.image, paused: from.paused } : {}), ...(incoming ? { incoming } : {}) }, {
       output: (bytes) => {
         if (live) d.console.write(bytes);
       },
@@ -393,6 +488,11 @@ export class DomainController {
 
   private async exited(d: Domain, handle: DomainHandle, e: DomainExit): Promise<void> {
     if (this.domains.get(d.id) !== d || d.handle !== handle || d.starting === true) return;
+    if (d.migration?.direction === 'in') {
+      // A machine that never ran here: nothing to restart.
+      await this.remove(d, `stopped before its incoming migration completed: ${e.kind === 'crash' ? e.reason : e.kind}`);
+      return;
+    }
     const kind = e.kind === 'poweroff' && d.rebootRequested ? 'reboot' : e.kind;
     const action: LifecycleAction = kind === 'poweroff' ? d.config.onPoweroff : kind === 'reboot' ? d.config.onReboot : d.config.onCrash;
     d.reason = e.kind === 'crash' ? e.reason : kind;
@@ -438,6 +538,7 @@ export class DomainController {
   }
 
   private expect(d: Domain, states: DomainState[], what: string): void {
+    if (d.migration !== undefined) throw new ControlError('conflict', `cannot ${what} '${d.config.name}': it is migrating ${d.migration.direction === 'out' ? 'to' : 'from'} ${d.migration.peer}`);
     if (!states.includes(d.state) || d.handle === undefined) {
       throw new ControlError('conflict', `cannot ${what} '${d.config.name}': it is ${d.state}${d.state === 'paused' ? ' (unpause it first)' : ''}`);
     }

@@ -37,6 +37,8 @@ export interface DomainMachineDeps {
   readonly vsockPath?: string;
   /** Continue this machine instead of booting (restore, fork): boot files are not read. */
   readonly image?: NodeImagePayload;
+  /** false: build without booting (a migration destination fills RAM, then restores). */
+  readonly boot?: boolean;
 }
 
 /** Validates `raw` (JSON from the API), opens its host ends, builds and boots the machine. */
@@ -55,6 +57,9 @@ export async function buildDomainMachine(raw: MachineConfig, deps: DomainMachine
   if (deps.image !== undefined) for (const ref of [config.boot.kernel, config.boot.initrd, config.boot.bios]) if (ref !== undefined) blobs[ref.path] = new Uint8Array(0);
   const backends = await openNodeBackends(config, { console: deps.console, wake: deps.wake, log: logger, blobs, ...(deps.bridgePort !== undefined ? { bridgePort: deps.bridgePort } : {}) });
   try {
+    // A migration destination fills RAM from the stream, behind the written-pages tracking:
+    // its saves and forks read the whole RAM (ramTracked false).
+    if (deps.boot === false) return { machine: buildMachine(config, backends, { boot: false }), logger, close: () => backends.close(), ramTracked: false };
     if (deps.image === undefined) return { machine: buildMachine(config, backends), logger, close: () => backends.close(), ramTracked: true };
     const machine = buildMachine(config, backends, { boot: false });
     applyImage(machine, deps.image);

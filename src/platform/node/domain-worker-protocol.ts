@@ -5,6 +5,11 @@ import type { HostKey, InjectedFault } from '../../control/domain-host.js';
 import type { SaveInfo, SavedDomain } from '../../control/domain-image.js';
 import type { NodeImagePayload } from './domain-image-node.js';
 import type { DomainExit, DomainStats } from '../../control/domain-state.js';
+import type { MigrationInfo } from '../../control/migration/precopy.js';
+import type { MigrationProgressReport } from '../../control/domain-host.js';
+
+/** Progress of an outgoing migration (worker → main). */
+export type WorkerMigrationProgress = MigrationProgressReport;
 
 /** workerData of a domain worker. */
 export interface DomainWorkerData {
@@ -23,6 +28,8 @@ export interface DomainWorkerData {
   readonly image?: NodeImagePayload;
   /** Start paused (restore -p). */
   readonly paused?: boolean;
+  /** Build the machine without booting and wait for a `migrate-in` (a migration destination). */
+  readonly incoming?: boolean;
 }
 
 /** Main thread → worker. */
@@ -35,7 +42,10 @@ export type ToWorker =
   | { readonly type: 'fault'; readonly fault: InjectedFault }
   | { readonly type: 'budget'; readonly budgetMs: number | undefined; readonly periodMs: number }
   | { readonly type: 'capture'; readonly id: number }
-  | { readonly type: 'save-file'; readonly id: number; readonly path: string; readonly domain: SavedDomain };
+  | { readonly type: 'save-file'; readonly id: number; readonly path: string; readonly domain: SavedDomain }
+  /** Live migration over `port` (transferred; see port-migration-link.ts), out or in. */
+  | { readonly type: 'migrate-out'; readonly port: MessagePort; readonly downtimeBudgetMs?: number }
+  | { readonly type: 'migrate-in'; readonly port: MessagePort };
 
 /** Worker → main thread. */
 export type FromWorker =
@@ -44,7 +54,9 @@ export type FromWorker =
   | { readonly type: 'stats'; readonly stats: DomainStats }
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'exit'; readonly exit: DomainExit }
-  /** Answer to capture / save-file `id`: the image or the save's figures, or why it failed. */
   /** A save-file request `id` has written `percent` of the RAM. */
   | { readonly type: 'progress'; readonly id: number; readonly percent: number }
-  | { readonly type: 'done'; readonly id: number; readonly image?: NodeImagePayload; readonly saved?: SaveInfo; readonly error?: string };
+  /** Answer to capture / save-file `id`: the image or the save's figures, or why it failed. */
+  | { readonly type: 'done'; readonly id: number; readonly image?: NodeImagePayload; readonly saved?: SaveInfo; readonly error?: string }
+
+  | { readonly type: 'migration'; readonly progress?: WorkerMigrationProgress; readonly done?: { readonly ok: boolean; readonly message?: string; readonly info?: MigrationInfo } };

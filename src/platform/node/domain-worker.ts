@@ -12,6 +12,7 @@ import { FramePort } from './net/frame-port.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import { startRunLoop } from './run-loop.js';
 import { openThreadCpuClock } from './thread-cpu-clock.js';
+import { migrateIntoWorker, migrateOutOfWorker, type WorkerMigrationHooks } from './domain-worker-migration.js';
 
 /** Instructions per slice (as `banquise run`). */
 const SLICE_INSTRUCTIONS = 2_000_000;
@@ -60,6 +61,7 @@ const dm = await buildDomainMachine(data.config.machine, {
   },
   // A domain continued from an image may be a copy of one still running: its own vsock socket.
   ...(data.image !== undefined ? { image: data.image, vsockPath: `${data.runtimeDir}/vsock-${data.config.machine.devices.vsock?.guestCid}-${data.config.name}` } : {}),
+  boot: data.incoming !== true,
   // Device warnings and errors go to the daemon's log, at most LOG_EVENTS_MAX per boot (a
   // guest that provokes errors in a loop must not flood it; the counters keep counting).
   onEvent: (e) => {
@@ -82,6 +84,16 @@ const gate = new SliceGate(
   },
   performance.now(),
 );
+/** Held by a live migration: a destination until the guest arrived, a source while it is stopped. */
+let migrationHold = data.incoming === true;
+const migration: WorkerMigrationHooks = {
+  machine,
+  hold: (on) => {
+    migrationHold = on;
+    if (!on) wakeLoop();
+  },
+  post,
+};
 let idle = false;
 let held: Uint8Array[] = [];
 const release = (): void => {
@@ -156,6 +168,12 @@ port.on('message', (m: ToWorker) => {
     case 'save-file':
       answerSnapshotRequest(machine, dm.ramTracked, m, post);
       break;
+    case 'migrate-out':
+      void migrateOutOfWorker(m.port, m.downtimeBudgetMs, migration);
+      break;
+    case 'migrate-in':
+      void migrateIntoWorker(m.port, data.config.machine, migration);
+      break;
   }
   wakeLoop();
 });
@@ -184,7 +202,7 @@ post({ type: 'ready' });
 if (data.image !== undefined) post({ type: 'log', line: `continued from a saved state: machine built and ${data.image.pages.length} pages copied in ${(performance.now() - tData).toFixed(0)} ms` });
 const loop = startRunLoop<DomainExit>(
   () => {
-    if (paused) {
+    if (paused || migrationHold) {
       gate.pause();
       return { sleepMs: 1000 };
     }

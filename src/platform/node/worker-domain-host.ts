@@ -9,6 +9,7 @@ import { loadImageFile, type NodeImagePayload } from './domain-image-node.js';
 import { WorkerRequests } from './worker-requests.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import type { NodeBridges } from './net/bridges.js';
+import { WorkerMigrationRelay } from './worker-migration-relay.js';
 
 /** Limits of a domain worker. */
 export interface WorkerDomainHostOptions {
@@ -83,6 +84,7 @@ export class WorkerDomainHost implements DomainHost {
       if (ended) return;
       ended = true;
       requests.end(exit.kind === 'crash' ? exit.reason : `the domain stopped (${exit.kind})`);
+      migrations.abort(`the domain stopped during the migration (${exit.kind === 'crash' ? exit.reason : exit.kind})`);
       clearInterval(watchdog);
       unlink();
       events.exit(exit);
@@ -122,6 +124,9 @@ export class WorkerDomainHost implements DomainHost {
         case 'exit':
           finish(m.exit);
           break;
+        case 'migration':
+          migrations.onMessage(m);
+          break;
       }
     });
     worker.on('error', (err: Error & { code?: string }) => {
@@ -136,9 +141,10 @@ export class WorkerDomainHost implements DomainHost {
     });
     worker.on('exit', (code) => finish({ kind: 'crash', reason: `the domain's worker exited (status ${code})` }));
     let lastBudget: { budgetMs: number | undefined; periodMs: number } = { budgetMs: undefined, periodMs: 0 };
-    const send = (m: ToWorker): void => {
-      if (!ended) worker.postMessage(m);
+    const send = (m: ToWorker, transfer: readonly MessagePort[] = []): void => {
+      if (!ended) worker.postMessage(m, transfer);
     };
+    const migrations = new WorkerMigrationRelay(send);
     return {
       pause: () => send({ type: 'pause' }),
       unpause: () => send({ type: 'unpause' }),
@@ -160,8 +166,13 @@ export class WorkerDomainHost implements DomainHost {
         return { machine: spec.config.machine, payload };
       },
       saveFile: async (path, domain, onProgress) => (await requests.ask((id) => send({ type: 'save-file', id, path, domain }), onProgress)).saved!,
+      migrateOut: async (link, options) => (await migrations.run('out', link, options))!,
+      migrateIn: async (link) => {
+        await migrations.run('in', link);
+      },
       kill: () => {
         if (!ended) requests.end('the domain was destroyed');
+        migrations.abort('the domain was destroyed during the migration');
         ended = true;
         clearInterval(watchdog);
         unlink();
