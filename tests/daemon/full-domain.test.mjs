@@ -5,12 +5,12 @@
 // and on_poweroff = "destroy" removes the domain. One boot shared by the checks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, BOOT_TIMEOUT_MS, PROMPT, REPO, findGuest } from '../support/guest-session.mjs';
+import { BOOT_TIMEOUT_MS, PROMPT, findGuest } from '../support/guest-session.mjs';
 import { DomainConsole } from '../support/domain-console.mjs';
+import { TestDaemon } from '../support/test-daemon.mjs';
 
 const FW = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
 const guest = existsSync(FW) ? await findGuest() : `${FW} not installed (apt-get install opensbi)`;
@@ -18,25 +18,17 @@ const skip = typeof guest === 'string' ? guest : false;
 if (skip) console.log(`# skipping the full-mode domain: ${skip}`);
 
 const DISK_BYTES = 8 * 1024 * 1024;
-let dir;
-let sock;
+let tmp;
+/** The daemon; its home (d.home) holds the config and the disk image, and is the verbs' cwd. */
 let daemon;
-let daemonLog = '';
+let dir;
 let con;
-
-/** Runs a banquise verb against the test daemon; resolves {code, stdout, stderr}. */
-function bq(args) {
-  return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, BANQUISE_SOCKET: sock, XDG_CONFIG_HOME: join(dir, 'config') }, timeout: 300_000 }, (err, stdout, stderr) =>
-      res({ code: err ? (err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'banquise-full-domain-'));
-  sock = join(dir, 'run', 'banquised.sock');
+  tmp = mkdtempSync(join(tmpdir(), 'banquise-full-domain-'));
+  daemon = await TestDaemon.start(tmp, 'd', { maxMemory: '512M' });
+  dir = daemon.home;
   writeFileSync(join(dir, 'nvme.img'), Buffer.alloc(DISK_BYTES));
   writeFileSync(join(dir, 'hw1.cfg'), [
     'name = "hw1"', 'type = "full"', 'memory = 128', 'vcpus = 1',
@@ -44,20 +36,9 @@ before(async () => {
     'disk = [ "nvme.img,raw,nvme0,rw" ]', 'vif = [ "type=user,model=e1000" ]',
     'on_poweroff = "destroy"', '',
   ].join('\n'));
-  daemon = spawn(process.execPath, [BIN, 'daemon', '--socket', sock, '--max-memory', '512M'], {
-    cwd: REPO,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'config') },
-  });
-  daemon.stderr.on('data', (d) => (daemonLog += d));
-  const end = Date.now() + 30_000;
-  while (!/listening on/.test(daemonLog)) {
-    if (Date.now() > end || daemon.exitCode !== null) throw new Error(`daemon did not start:\n${daemonLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const r = await bq(['create', 'hw1.cfg']);
+  const r = await daemon.bq(['create', 'hw1.cfg']);
   assert.equal(r.code, 0, r.stderr);
-  con = new DomainConsole(sock, 'hw1');
+  con = new DomainConsole(daemon.sock, 'hw1');
   await con.opened;
   await con.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
   await con.waitFor(PROMPT, 120_000);
@@ -65,15 +46,12 @@ before(async () => {
 
 after(async () => {
   con?.close();
-  if (daemon && daemon.exitCode === null) {
-    daemon.kill('SIGTERM');
-    await new Promise((r) => daemon.once('exit', r));
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await daemon?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 test('type = "full" domain: OpenSBI in emulated M-mode started Linux, which sees NVMe and e1000 on PCIe', { skip }, async () => {
-  const list = JSON.parse((await bq(['list', '--json'])).stdout);
+  const list = JSON.parse((await daemon.bq(['list', '--json'])).stdout);
   const d = list.find((x) => x.name === 'hw1');
   assert.ok(d, `hw1 listed: ${JSON.stringify(list)}`);
   assert.ok(['running', 'blocked'].includes(d.state), d.state);
@@ -93,9 +71,9 @@ test('the guest writes the NVMe disk and powers off through OpenSBI; the domain 
   await con.waitClosed(120_000);
   const end = Date.now() + 60_000;
   for (;;) {
-    const list = JSON.parse((await bq(['list', '--json'])).stdout);
+    const list = JSON.parse((await daemon.bq(['list', '--json'])).stdout);
     if (!list.some((x) => x.name === 'hw1')) break;
-    if (Date.now() > end) throw new Error(`hw1 still listed after poweroff: ${JSON.stringify(list)}\n${daemonLog}`);
+    if (Date.now() > end) throw new Error(`hw1 still listed after poweroff: ${JSON.stringify(list)}\n${daemon.log}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   const img = readFileSync(join(dir, 'nvme.img'));

@@ -5,32 +5,27 @@
 // guest is shared by the checks (2-core machines: few boots).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, BOOT_TIMEOUT_MS, PROMPT, REPO, requireGuest } from '../support/guest-session.mjs';
+import { BOOT_TIMEOUT_MS, PROMPT, requireGuest } from '../support/guest-session.mjs';
 import { DomainConsole } from '../support/domain-console.mjs';
+import { TestDaemon } from '../support/test-daemon.mjs';
 
 const COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; usleep 50000; done';
-let dir;
-let sock;
+let tmp;
+/** The daemon; its home (`dir`) holds configs and save files and is the verbs' cwd. */
 let daemon;
-let daemonLog = '';
+let dir;
 const consoles = [];
 
-function bq(args) {
-  return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, BANQUISE_SOCKET: sock, XDG_CONFIG_HOME: join(dir, 'config') }, timeout: 600_000 }, (err, stdout, stderr) =>
-      res({ code: err ? (err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** Runs a banquise verb against the test daemon; resolves {code, stdout, stderr}. */
+const bq = (args) => daemon.bq(args);
 
 function http(method, path, body) {
   return new Promise((res, rej) => {
-    const req = request({ socketPath: sock, method, path, headers: body !== undefined ? { 'content-type': 'application/json' } : {} }, (r) => {
+    const req = request({ socketPath: daemon.sock, method, path, headers: body !== undefined ? { 'content-type': 'application/json' } : {} }, (r) => {
       let t = '';
       r.on('data', (d) => (t += d));
       r.on('end', () => res({ status: r.statusCode, json: t ? JSON.parse(t) : undefined }));
@@ -48,7 +43,7 @@ async function names() {
 }
 
 async function attach(name) {
-  const c = new DomainConsole(sock, name);
+  const c = new DomainConsole(daemon.sock, name);
   consoles.push(c);
   await c.opened;
   return c;
@@ -67,20 +62,10 @@ let uuid;
 
 before(async () => {
   await requireGuest();
-  dir = mkdtempSync(join(tmpdir(), 'banquise-snapd-'));
-  sock = join(dir, 'run', 'banquised.sock');
+  tmp = mkdtempSync(join(tmpdir(), 'banquise-snapd-'));
+  daemon = await TestDaemon.start(tmp, 'd', { maxMemory: '1G' });
+  dir = daemon.home;
   writeFileSync(join(dir, 'orig.cfg'), 'name = "orig"\nmemory = 128\n');
-  daemon = spawn(process.execPath, [BIN, 'daemon', '--socket', sock, '--max-memory', '1G'], {
-    cwd: REPO,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'config') },
-  });
-  daemon.stderr.on('data', (d) => (daemonLog += d));
-  const end = Date.now() + 30_000;
-  while (!/listening on/.test(daemonLog)) {
-    if (Date.now() > end || daemon.exitCode !== null) throw new Error(`daemon did not start:\n${daemonLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const r = await bq(['create', 'orig.cfg']);
   assert.equal(r.code, 0, r.stderr);
   uuid = /uuid ([0-9a-f-]+)/.exec(r.stderr)[1];
@@ -91,11 +76,8 @@ before(async () => {
 
 after(async () => {
   for (const c of consoles) c.close();
-  if (daemon && daemon.exitCode === null) {
-    daemon.kill('SIGTERM');
-    await new Promise((r) => daemon.once('exit', r));
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await daemon?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 test('save stops and destroys the domain; restore brings back its tmpfs file and its counter goes on', async () => {
