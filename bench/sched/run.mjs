@@ -6,7 +6,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, BOOT_TIMEOUT_MS, PROMPT, REPO, requireGuest } from '../../tests/support/guest-session.mjs';
 import { DomainConsole } from '../../tests/support/domain-console.mjs';
@@ -64,10 +64,10 @@ try {
   const d = by(await get('/v1/domains'));
   const share = (d.heavy.cpu_time - c.heavy.cpu_time) / ((Date.now() - t0) / 1000);
   const rows = [
-    ['weights 512:256, --host-cpus 1, both busy', `instructions ratio ${(ih / il).toFixed(2)}`, '2.0 ± 0.2', `(${(ih / 1e6).toFixed(0)}M vs ${(il / 1e6).toFixed(0)}M; CPU time ratio ${(ch / cl).toFixed(2)}; together ${(cpuBoth * 100).toFixed(0)} % of a core)`],
+    ['weights 512:256, --host-cpus 1, both busy', `instructions ratio ${(ih / il).toFixed(2)}`, '2.0 ± 0.2', `(${(ih / 1e6).toFixed(0)}M vs ${(il / 1e6).toFixed(0)}M; CPU time ratio ${(ch / cl).toFixed(2)}; together ${(cpuBoth * 100).toFixed(0)} % of a core; M instructions per CPU s ${(ih / ch / 1e6).toFixed(1)} vs ${(il / cl / 1e6).toFixed(1)})`],
     ['cap 25, alone, busy', `${(share * 100).toFixed(1)} % of a core`, '25 ± 3 %', ''],
   ];
-  process.stdout.write(`bench:sched, ${SECONDS} s per case\n`);
+  process.stdout.write(`bench:sched, ${SECONDS} s per case; host load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   for (const r of rows) process.stdout.write(`${r[0].padEnd(44)}${r[1].padEnd(28)}target ${r[2].padEnd(12)}${r[3]}\n`);
   for (const con of Object.values(consoles)) con.close();
 } finally {

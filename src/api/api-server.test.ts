@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
 import { DomainController } from '../control/domain-controller.js';
 import type { DomainHandle, DomainHost, DomainHostEvents } from '../control/domain-host.js';
+import type { DomainConfig } from '../control/domain-config.js';
 import { buildApiServer, API_BODY_LIMIT_BYTES } from './api-server.js';
 import { inlineRefs, loadOpenApi } from './openapi.js';
 
@@ -18,7 +19,18 @@ function setup(budgetMiB = 1024) {
   const host: DomainHost = {
     start: (_s, ev): DomainHandle => {
       events.push(ev);
-      return { pause() {}, unpause() {}, input() {}, pressKey: (k) => void keys.push(k), setMemoryTarget() {}, kill: async () => {}, injectFault: () => ev.exit({ kind: 'crash', reason: 'injected' }) };
+      return {
+        pause() {}, unpause() {}, input() {}, pressKey: (k) => void keys.push(k), setMemoryTarget() {}, kill: async () => {}, injectFault: () => ev.exit({ kind: 'crash', reason: 'injected' }),
+        capture: async () => ({ machine: (config('x') as DomainConfig).machine, payload: 0 }),
+        saveFile: async (path) => {
+          if (path.startsWith('/nope/')) throw new Error(`cannot write save file ${path}: ENOENT`);
+          return { bytes: 4096, pages: 1, ms: 2 };
+        },
+      };
+    },
+    loadImage: async (path) => {
+      if (path !== '/s/web.sav') throw new Error('snapshot is corrupted: checksum mismatch in record 1 (MEMORY) at byte 40');
+      return { machine: (config('x') as DomainConfig).machine, domain: { name: 'web9', uuid: '11111111-2222-4333-8444-555555555555', memoryBytes: 256 * MIB, onPoweroff: 'destroy', onReboot: 'restart', onCrash: 'destroy' }, payload: 0 };
     },
   };
   let n = 0;
@@ -75,6 +87,41 @@ async function call(app: ReturnType<typeof setup>['app'], method: string, path: 
   return { status: r.statusCode, json: r.body === '' ? undefined : JSON.parse(r.body) };
 }
 
+/** Save, restore and fork (issue 12) with a host whose files and captures are fakes. */
+async function exerciseSnapshotRoutes(app: ReturnType<typeof setup>['app']): Promise<void> {
+  const D = '/v1/domains';
+  let r = await call(app, 'POST', D, D, config('web1'));
+  assert.equal(r.status, 201);
+  r = await call(app, 'POST', `${D}/web1/save`, `${D}/{ref}/save`, { path: '/s/a.sav', checkpoint: true });
+  assert.deepEqual(r.json, { bytes: 4096, pages: 1, ms: 2 });
+  r = await call(app, 'POST', `${D}/web1/save`, `${D}/{ref}/save`, { path: '/nope/a.sav' });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /save of 'web1' failed: .*the domain runs on/);
+  r = await call(app, 'POST', `${D}/web1/save`, `${D}/{ref}/save`, { path: 'relative.sav' });
+  assert.equal(r.status, 400);
+  r = await call(app, 'POST', `${D}/nope/save`, `${D}/{ref}/save`, { path: '/s/a.sav' });
+  assert.equal(r.status, 404);
+  r = await call(app, 'POST', `${D}/restore`, `${D}/restore`, { path: '/s/bad.sav' });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /checksum mismatch/);
+  r = await call(app, 'POST', `${D}/restore`, `${D}/restore`, { path: '/s/web.sav', paused: true });
+  assert.equal(r.status, 201);
+  assert.deepEqual([r.json.name, r.json.state], ['web9', 'paused']);
+  r = await call(app, 'POST', `${D}/restore`, `${D}/restore`, { path: '/s/web.sav' });
+  assert.equal(r.status, 409);
+  r = await call(app, 'POST', `${D}/web1/fork`, `${D}/{ref}/fork`, { name: 'kid' });
+  assert.equal(r.status, 201);
+  assert.deepEqual(r.json.map((d: { name: string }) => d.name), ['kid']);
+  r = await call(app, 'POST', `${D}/web1/fork`, `${D}/{ref}/fork`, { count: 2 });
+  assert.equal(r.status, 422, 'over the domain count');
+  r = await call(app, 'POST', `${D}/web1/fork`, `${D}/{ref}/fork`, { count: 0 });
+  assert.equal(r.status, 400);
+  r = await call(app, 'POST', `${D}/nope/fork`, `${D}/{ref}/fork`, {});
+  assert.equal(r.status, 404);
+  r = await call(app, 'POST', `${D}/web1/fork`, `${D}/{ref}/fork`, { name: 'kid' });
+  assert.equal(r.status, 409);
+}
+
 test('every route answers as api/openapi.json says', async () => {
   const { app, events, keys } = setup();
   const D = '/v1/domains';
@@ -123,6 +170,19 @@ test('every route answers as api/openapi.json says', async () => {
   assert.equal(r.status, 400);
   r = await call(app, 'GET', '/v1/log', '/v1/log');
   assert.deepEqual(r.json.lines, ['a line']);
+  // Migration routes (the full exchange is in migration-routes.test.ts).
+  r = await call(app, 'GET', `${D}/web1/migrate`, `${D}/{ref}/migrate`);
+  assert.equal(r.status, 404);
+  r = await call(app, 'POST', `${D}/web1/migrate`, `${D}/{ref}/migrate`, { host: '127.0.0.1', port: 1, token: 't' });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /cannot migrate/); // this fake host has no migrateOut
+  r = await call(app, 'POST', '/v1/migrations', '/v1/migrations', { config: config('in1', 64), uuid: '00000000-0000-4000-8000-00000000abcd' });
+  assert.equal(r.status, 201);
+  r = await call(app, 'GET', `/v1/migrations/${r.json.ticket}`, '/v1/migrations/{ticket}');
+  assert.equal(r.status, 426);
+  r = await call(app, 'GET', `${D}/in1`, `${D}/{ref}`);
+  assert.equal(r.json.state, 'paused');
+  r = await call(app, 'DELETE', `${D}/in1`, `${D}/{ref}`);
   // shutdown -w: answered once the guest powered off (on_poweroff = destroy → 204).
   const waiting = call(app, 'POST', `${D}/web1/action`, `${D}/{ref}/action`, { action: 'shutdown', wait: true });
   while (keys.length === 0) await new Promise((res) => setTimeout(res, 5)); // the power key was pressed
@@ -139,6 +199,7 @@ test('every route answers as api/openapi.json says', async () => {
   assert.equal(r.status, 204);
   r = await call(app, 'DELETE', `${D}/web2`, `${D}/{ref}`);
   assert.equal(r.status, 404);
+  await exerciseSnapshotRoutes(app);
   await app.close();
 
   const all: string[] = [];

@@ -8,7 +8,9 @@ import { ControlError } from '../control/control-error.js';
 import type { DomainAction, DomainController } from '../control/domain-controller.js';
 import type { DomainConfig } from '../control/domain-config.js';
 import { bodySchema, fastifyPath, loadOpenApi, paramsSchema, type OpenApiDoc } from './openapi.js';
-import { attachConsoleSockets } from './console-socket.js';
+import { attachConsoleSockets, authorized } from './console-socket.js';
+import { attachMigrationStreams, migrationHandlers } from './migration-routes.js';
+import { snapshotHandlers } from './snapshot-routes.js';
 import { isWebConsoleAsset, registerWebConsole, type WebConsoleOptions } from './web-console.js';
 
 /** Largest request body (bytes). */
@@ -41,7 +43,7 @@ export interface ApiServerOptions {
 
 type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 const MIB = 1024 * 1024;
-const STATUS: Record<ControlError['kind'], number> = { invalid: 400, 'not-found': 404, conflict: 409, limit: 422, forbidden: 403 };
+const STATUS: Record<ControlError['kind'], number> = { invalid: 400, 'not-found': 404, conflict: 409, limit: 422, forbidden: 403, remote: 502 };
 
 /** Builds a fastify app serving the API (not yet listening). */
 export function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): FastifyInstance {
@@ -104,6 +106,8 @@ export function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Fa
     },
     'get /v1/domains/{ref}/devices': async (req) => c.devices(ref(req)),
     'post /v1/domains/{ref}/fault': async (req) => act({ kind: 'fault', ref: ref(req), fault: (req.body as { kind: 'throw' | 'oom' | 'hang' }).kind }),
+    ...snapshotHandlers(c, ref),
+    ...migrationHandlers(c, (line) => ctx.log?.(line)),
   };
 
   // Every operation of the file has a handler and every handler an operation: they cannot drift.
@@ -163,5 +167,7 @@ export function buildApiServer(ctx: ApiContext, opts: ApiServerOptions = {}): Fa
   });
   if (opts.webConsole !== undefined) registerWebConsole(app, opts.webConsole);
   attachConsoleSockets(app, c, opts.token);
+  const token = opts.token;
+  attachMigrationStreams(app, c, (req) => token === undefined || authorized(req, token), (line) => ctx.log?.(line));
   return app;
 }

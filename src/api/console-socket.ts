@@ -17,7 +17,7 @@ export const WS_PROTOCOL = 'banquise';
 const WS_TOKEN_PREFIX = 'banquise.bearer.';
 
 /** True if the upgrade request carries `token` (Authorization header or subprotocol). */
-function authorized(req: IncomingMessage, token: string): boolean {
+export function authorized(req: IncomingMessage, token: string): boolean {
   const same = (got: string, want: string): boolean => {
     const a = Buffer.from(got);
     const b = Buffer.from(want);
@@ -46,6 +46,7 @@ export function attachConsoleSockets(app: FastifyInstance, controller: DomainCon
     handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if ((req.headers.upgrade ?? '').toLowerCase() === 'banquise-migration') return; // migration-routes.ts
     const m = CONSOLE_PATH.exec(req.url ?? '');
     if (m === null) return refuse(socket, 404, `no WebSocket endpoint at ${req.url ?? ''}`);
     if (token !== undefined && !authorized(req, token)) {

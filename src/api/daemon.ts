@@ -1,7 +1,7 @@
 // banquised: the control plane process. One DomainController over worker-thread domains, its
 // API on a Unix socket (mode 0600) and optionally on TCP with a bearer token.
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, freemem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { BanquiseError } from '../base/errors.js';
 import { DomainController } from '../control/domain-controller.js';
+import type { DomainConfig } from '../control/domain-config.js';
 import { WorkerDomainHost } from '../platform/node/worker-domain-host.js';
 import { NodeBridges, type BridgeSpec } from '../platform/node/net/bridges.js';
 import { ensurePrivateDir, ensureToken, packageVersion, pidPath } from '../platform/node/daemon-paths.js';
@@ -80,6 +81,16 @@ export function socketAnswers(path: string): Promise<boolean> {
   });
 }
 
+/** A migrated domain's disks and shared folders must be at the same paths here (shared storage, as in Xen). */
+function checkStorage(config: DomainConfig): void {
+  for (const disk of config.machine.devices.disks) {
+    if (!existsSync(disk.path)) throw new BanquiseError(`disk image ${disk.path} is missing on this host: a migrated domain needs its disks at the same paths (shared storage)`, 66);
+  }
+  for (const share of config.machine.devices.shares) {
+    if (!existsSync(share.hostDir) || !statSync(share.hostDir).isDirectory()) throw new BanquiseError(`shared directory ${share.hostDir} (tag ${share.tag}) is missing on this host`, 66);
+  }
+}
+
 /** Starts the daemon; resolves once it listens. */
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log: string[] = [];
@@ -102,7 +113,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     throw new BanquiseError(`bridges: ${err.message} (a hostfwd port may be in use: pick another with --bridge)`, 75);
   });
   const controller = new DomainController({
-    host: new WorkerDomainHost({ runtimeDir: dirname(sock), bridges, ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}) }),
+    host: new WorkerDomainHost({ runtimeDir: dirname(sock), bridges, hostCpus, maxDomains: opts.maxDomains ?? DEFAULT_MAX_DOMAINS, ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}) }),
     bridges: bridges.names(),
     hostCpus,
     maxMemoryBytes,
@@ -110,6 +121,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     newUuid: randomUUID,
     log: addLog,
     allowFaults: opts.allowFaultInjection === true,
+    checkHost: checkStorage,
   });
   const ctx = {
     controller,

@@ -12,6 +12,7 @@ import { DEFAULT_JIT_CONFIG, kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES, 
 import { packageVersion } from '../platform/node/daemon-paths.js';
 import { DEFAULT_BIOS } from '../platform/node/default-firmware.js';
 import { addToolstackVerbs } from './toolstack-verbs.js';
+import { addSnapshotVerbs } from './snapshot-verbs.js';
 import { registerWebCommand } from './web-command.js';
 
 export { kernelConsole, MAX_MEMORY_BYTES, MIN_MEMORY_BYTES };
@@ -63,7 +64,8 @@ escapes, Ctrl-A C switches to the host monitor and back. With stdin from a pipe 
 input passes through as it arrives and the end of input does not stop the guest.
 
 Monitor (Ctrl-A C, or each connection to --monitor PATH): help, balloon <size> (guest memory
-target, with --balloon), info balloon, info sbi, info cpus, info devices, quit.`;
+target, with --balloon), info balloon, info sbi, info cpus, info devices, info counters, info
+jit, save, quit.`;
 
 /** Parses a --memory value ("256M", "1G", bytes); rejects malformed or out-of-range sizes. */
 export function parseMemoryOption(text: string): number {
@@ -305,6 +307,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(info.exitCode);
     });
   addToolstackVerbs(program, setExit);
+  addSnapshotVerbs(program, setExit);
   registerWebCommand(program, setExit);
   return program;
 }

@@ -15,12 +15,13 @@ import { parseBridgeSpec, type BridgeSpec } from '../platform/node/net/bridges.j
 import { attachConsole } from './console-verb.js';
 import { callDaemon, daemonAddress, type ConnectOptions } from './daemon-client.js';
 import { runDaemonVerb } from './daemon-verb.js';
+import { addMigrateVerb } from './migrate-verb.js';
 import { formatList, formatTop, type TopSample } from './domain-table.js';
 
 const MIB = 1024 * 1024;
 
 /** Adds --socket and --connect to a verb. */
-function connectOptions(cmd: Command): Command {
+export function connectOptions(cmd: Command): Command {
   return cmd
     .option('--socket <path>', 'the daemon\'s Unix socket (default: $BANQUISE_SOCKET, else $XDG_RUNTIME_DIR/banquise/banquised.sock or ~/.cache/banquise/banquised.sock)')
     .option('--connect <host:port>', 'a daemon listening on TCP (token: $BANQUISE_TOKEN or the token file)');
@@ -92,7 +93,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
   connectOptions(
     program
       .command('sched-credit')
-      .description('Credit scheduler: without -d, every domain\'s weight, cap, CPU used and time waiting for credit; with -d and -w/-c, set them (as xl sched-credit2).')
+      .description('Credit scheduler: without -d, every domain\'s weight, cap, CPU used and time waiting to run (for credit or its turn); with -d and -w/-c, set them (as xl sched-credit2).')
       .option('-d, --domain <domain>', 'domain name or id')
       .addOption(new Option('-w, --weight <w>', 'relative share when host CPUs are contended (1..65535, default 256)').argParser(parseWhole))
       .addOption(new Option('-c, --cap <percent>', 'most CPU as a percentage of one host core, 0 = no cap').argParser(parseWhole))
@@ -161,6 +162,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
   simple('reboot', 'Ask the guest to reboot (it shuts down cleanly, then on_reboot applies: restart by default).', async (ref, a) => {
     await callDaemon(a, 'POST', `/v1/domains/${encodeURIComponent(ref)}/action`, { action: 'reboot' });
   });
+  addMigrateVerb(program, connectOptions);
   simple('destroy', 'Stop a domain at once (no guest shutdown) and free its memory.', async (ref, a) => {
     await callDaemon(a, 'DELETE', `/v1/domains/${encodeURIComponent(ref)}`);
   });

@@ -4,7 +4,11 @@
 import { ConsoleRing } from './console-ring.js';
 import { ControlError } from './control-error.js';
 import { domainNameProblem, type DomainConfig, type LifecycleAction } from './domain-config.js';
-import type { DomainHandle, DomainHost, InjectedFault } from './domain-host.js';
+import type { DomainHandle, DomainHost, InjectedFault, MigrationProgressReport } from './domain-host.js';
+import type { DomainImage, SaveInfo } from './domain-image.js';
+import { forkDomain, restoreDomain, saveDomain, type ForkOptions, type RestoreOptions, type SnapshotOps } from './domain-snapshots.js';
+import type { MigrationLink } from './migration/migration-link.js';
+import type { MigrationInfo } from './migration/precopy.js';
 import type { DomainExit, DomainState, DomainStats } from './domain-state.js';
 import { withStableMacs } from './stable-mac.js';
 import { allocateCredit, DEFAULT_WEIGHT, limitMs, schedParamsProblem, type SchedDemand, type SchedParams } from './credit-scheduler.js';
@@ -31,7 +35,7 @@ export interface DomainInfo {
   readonly memory: number;
   readonly maxmem: number;
   readonly vcpus: number;
-  /** Seconds of host time spent running the guest. */
+  /** Seconds of host CPU time used by the domain (its worker thread's CPU time where measurable). */
   readonly cpu_time: number;
   readonly instructions: number;
   /** Boots so far (a restart after reboot adds one). */
@@ -44,6 +48,9 @@ export interface DomainInfo {
   readonly block_write_bytes: number;
   readonly net_rx_frames: number;
   readonly net_tx_frames: number;
+  /** A save or fork of the domain under way, and how far it is (percent) when known. */
+  readonly operation?: string;
+  readonly operation_percent?: number;
   /** JIT figures of the current boot, when the domain runs with the JIT. */
   readonly jit?: DomainJitInfo;
 }
@@ -73,7 +80,7 @@ export interface SchedInfo {
   readonly cap: number;
   /** Host CPU time used (credit burnt), ms. */
   readonly cpu_ms: number;
-  /** Time it wanted to run but was held back by its budget, ms. */
+  /** Time it wanted to run but was held back (out of credit, or others' turn on the host CPUs), ms. */
   readonly wait_ms: number;
 }
 
@@ -95,6 +102,20 @@ export interface ControllerOptions {
   readonly hostCpus?: number;
   /** Milliseconds of a clock, for uptimes (default: Date.now). */
   readonly nowMs?: () => number;
+  /** Checks the host can run a machine (disk images reachable); throws a BanquiseError saying what is missing. */
+  readonly checkHost?: (config: DomainConfig) => void;
+}
+
+/** A live migration of a domain, while it runs (the API's Migration object). */
+export interface MigrationStatus {
+  readonly direction: 'out' | 'in';
+  /** The other daemon (HOST:PORT for an outgoing one). */
+  readonly peer: string;
+  readonly startedAtMs: number;
+  /** Outgoing: set once the guest's memory flows. */
+  progress?: MigrationProgressReport;
+  /** Incoming: the stream is open. */
+  receiving?: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -123,6 +144,20 @@ interface Domain {
   readonly console: ConsoleRing;
   /** Called when the domain is gone or stopped (console followers, shutdown -w). */
   readonly stopWaiters: Set<() => void>;
+  /** Started from an image and not yet running: a failure removes it (domain-snapshots.ts). */
+  starting?: boolean;
+  /** A save or fork of it is under way, and how far (0..100) when it says. */
+  busy?: string;
+  busyPercent?: number;
+  /** A live migration in progress: every action but destroy is refused meanwhile. */
+  migration?: MigrationStatus | undefined;
+}
+
+/** How a domain is started from an image (restore, fork). */
+interface StartFrom {
+  readonly uuid: string;
+  readonly image: DomainImage;
+  readonly paused: boolean;
 }
 
 /** Owns the domains of one daemon. */
@@ -219,6 +254,40 @@ export class DomainController {
     });
   }
 
+  /** Saves a domain to a file (xl save): it stops and is destroyed, or runs on with `checkpoint`. */
+  async save(ref: string, path: string, checkpoint = false): Promise<SaveInfo> {
+    return saveDomain(this.snapshotOps(), ref, path, checkpoint);
+  }
+
+  /** Starts a domain from a save file (xl restore); nothing is left of a refused one. */
+  async restore(path: string, options: RestoreOptions = {}): Promise<DomainInfo> {
+    return restoreDomain(this.snapshotOps(), path, options);
+  }
+
+  /** Starts clones of a running domain from its state at one instant, each with its own identity. */
+  async fork(ref: string, options: ForkOptions = {}): Promise<DomainInfo[]> {
+    return forkDomain(this.snapshotOps(), ref, options);
+  }
+
+  /** What domain-snapshots.ts needs of the controller's domains. */
+  private snapshotOps(): SnapshotOps {
+    return {
+      host: this.opts.host,
+      newUuid: this.opts.newUuid,
+      log: this.opts.log,
+      nowMs: this.nowMs,
+      find: (ref) => this.find(ref),
+      expect: (d, states, what) => this.expect(d as Domain, states, what),
+      names: () => [...this.domains.values()].map((d) => d.config.name),
+      memoryUse: () => this.memoryUse(),
+      liveCount: () => [...this.domains.values()].filter((d) => d.handle !== undefined).length,
+      maxDomains: this.opts.maxDomains,
+      start: (config, from) => this.domains.get(this.create(config, from).id)!,
+      remove: (d, why) => this.remove(d as Domain, why),
+      info: (d) => this.info(d as Domain),
+    };
+  }
+
   /** Each virtio device of a domain with its state and error counters (as last reported). */
   /** Every domain's scheduler parameters and figures (sched-credit without -d). */
   schedList(): SchedInfo[] {
@@ -257,7 +326,7 @@ export class DomainController {
       // least a fair share of one period in reserve (the debt rule evens out any excess).
       const b = budgets.get(d.id) ?? 0;
       const floor = d.stats.idle ? Math.min(limitMs({ vcpus: d.config.machine.vcpus, cap: d.sched.cap }, periodMs), (hostCpus * periodMs) / live.length) : 0;
-      d.handle!.setCpuBudget?.(limited ? Math.max(b, floor) : undefined, periodMs);
+      d.handle!.setCpuBudget?.(limited ? Math.max(b, floor) : undefined, periodMs, d.sched.weight);
     }
   }
 
@@ -281,7 +350,7 @@ export class DomainController {
     for (const d of [...this.domains.values()]) await this.remove(d, 'daemon stopping');
   }
 
-  private create(config: DomainConfig): DomainInfo {
+  private create(config: DomainConfig, from?: StartFrom, incoming?: { readonly uuid: string; readonly peer: string }): DomainInfo {
     const problem = domainNameProblem(config.name);
     if (problem !== undefined) throw new ControlError('invalid', problem);
     for (const d of this.domains.values()) {
@@ -304,7 +373,14 @@ export class DomainController {
         throw new ControlError('invalid', `no bridge '${n.backend.bridge}' in this daemon (it has: ${this.opts.bridges.join(', ') || 'none'}); declare it with banquise daemon --bridge ${n.backend.bridge}`);
       }
     }
-    const uuid = this.opts.newUuid();
+    if (incoming !== undefined) {
+      try {
+        this.opts.checkHost?.(config);
+      } catch (err) {
+        throw new ControlError('invalid', (err as Error).message);
+      }
+    }
+    const uuid = from?.uuid ?? incoming?.uuid ?? this.opts.newUuid();
     const d: Domain = {
       id: this.nextId++,
       uuid,
@@ -322,21 +398,92 @@ export class DomainController {
       stopWaiters: new Set(),
       sched: { weight: DEFAULT_WEIGHT, cap: 0 },
       schedLastCpuMs: 0,
+      ...(from !== undefined ? { starting: true } : {}),
+      migration: incoming !== undefined ? { direction: 'in', peer: incoming.peer, startedAtMs: this.nowMs() } : undefined,
     };
     this.domains.set(d.id, d);
-    this.boot(d);
-    this.opts.log(`domain ${config.name} (${d.id}) created: ${config.memoryBytes / MIB}M of ${config.maxMemoryBytes / MIB}M, ${config.machine.vcpus} vCPU(s)`);
+    this.boot(d, from, incoming !== undefined);
+    const how = from !== undefined ? 'started from a saved state' : incoming !== undefined ? `reserved for a migration from ${incoming.peer}` : 'created';
+    this.opts.log(`domain ${config.name} (${d.id}) ${how}: ${config.memoryBytes / MIB}M of ${config.maxMemoryBytes / MIB}M, ${config.machine.vcpus} vCPU(s)`);
     return this.info(d);
   }
 
-  private boot(d: Domain): void {
-    d.boots++;
+  /**
+   * Live migration out (`banquise migrate`): `connect` asks the destination to take the domain
+   * and opens the stream (a refusal throws before anything is sent), then the host runs the
+   * pre-copy. Success destroys the domain here; any failure leaves it running here.
+   */
+  async migrateOut(ref: string, peer: string, connect: (offer: { config: DomainConfig; uuid: string }) => Promise<MigrationLink>, downtimeBudgetMs?: number): Promise<MigrationInfo> {
+    const d = this.find(ref);
+    this.expect(d, ['running', 'blocked'], 'migrate');
+    if (d.busy !== undefined) throw new ControlError('conflict', `cannot migrate '${d.config.name}': a ${d.busy} of it is under way`);
+    const handle = d.handle!;
+    if (handle.migrateOut === undefined) throw new ControlError('invalid', 'this host cannot migrate domains');
+    const m: MigrationStatus = { direction: 'out', peer, startedAtMs: this.nowMs() };
+    d.migration = m;
+    this.opts.log(`domain ${d.config.name} (${d.id}): migrating to ${peer}`);
+    let link: MigrationLink | undefined;
+    try {
+      link = await connect({ config: d.config, uuid: d.uuid });
+      if (d.handle !== handle) throw new ControlError('conflict', `'${d.config.name}' stopped while connecting to ${peer}`);
+      const info = await handle.migrateOut(link, { ...(downtimeBudgetMs !== undefined ? { downtimeBudgetMs } : {}), onProgress: (p) => (m.progress = p) });
+      this.opts.log(`domain ${d.config.name} (${d.id}): migrated to ${peer} (${info.rounds} rounds, ${(info.bytesSent / MIB).toFixed(1)} MiB, downtime ${info.downtimeMs.toFixed(1)} ms)`);
+      await this.remove(d, `migrated to ${peer}`);
+      return info;
+    } catch (err) {
+      link?.close();
+      if (d.migration === m) d.migration = undefined;
+      const running = this.domains.get(d.id) === d && d.handle === handle;
+      const message = `migration of '${d.config.name}' to ${peer} failed: ${(err as Error).message}${running ? '; the domain keeps running here' : ''}`;
+      this.opts.log(`domain ${d.config.name} (${d.id}): ${message}`);
+      throw err instanceof ControlError ? new ControlError(err.kind, message) : new ControlError('remote', message);
+    }
+  }
+
+  /**
+   * Reserves a domain for an incoming migration: the checks of `create` plus the host's
+   * (disk images reachable), then a machine built but not booted, shown paused.
+   */
+  prepareIncoming(config: DomainConfig, uuid: string, peer: string): DomainInfo {
+    return this.create(config, undefined, { uuid, peer });
+  }
+
+  /** Receives the guest of a domain made by prepareIncoming over `link`; it runs here once this resolves, or is gone. */
+  async receiveIncoming(ref: string, link: MigrationLink): Promise<DomainInfo> {
+    const d = this.find(ref);
+    const handle = d.handle;
+    if (d.migration?.direction !== 'in' || d.migration.receiving === true || handle?.migrateIn === undefined) {
+      throw new ControlError('conflict', `'${d.config.name}' is not waiting for an incoming migration`);
+    }
+    const peer = d.migration.peer;
+    d.migration.receiving = true;
+    try {
+      await handle.migrateIn(link);
+    } catch (err) {
+      if (this.domains.get(d.id) === d) await this.remove(d, `incoming migration failed: ${(err as Error).message}`);
+      throw new ControlError('remote', `incoming migration of '${d.config.name}' failed: ${(err as Error).message}`);
+    }
+    d.migration = undefined;
     d.state = 'running';
+    this.opts.log(`domain ${d.config.name} (${d.id}): migrated in from ${peer}; running`);
+    return this.info(d);
+  }
+
+  /** The live migration of a domain, if one runs. */
+  migration(ref: string): MigrationStatus {
+    const d = this.find(ref);
+    if (d.migration === undefined) throw new ControlError('not-found', `'${d.config.name}' is not migrating`);
+    return { ...d.migration };
+  }
+
+  private boot(d: Domain, from?: StartFrom, incoming = false): void {
+    d.boots++;
+    d.state = from?.paused === true || incoming ? 'paused' : 'running';
     d.rebootRequested = false;
     d.reason = undefined;
     d.base = d.stats;
     let live = true;
-    const handle = this.opts.host.start({ id: d.id, uuid: d.uuid, config: d.config }, {
+    const handle = this.opts.host.start({ id: d.id, uuid: d.uuid, config: d.config, ...(from !== undefined ? { image: from.image, paused: from.paused } : {}), ...(incoming ? { incoming } : {}) }, {
       output: (bytes) => {
         if (live) d.console.write(bytes);
       },
@@ -359,7 +506,12 @@ export class DomainController {
   }
 
   private async exited(d: Domain, handle: DomainHandle, e: DomainExit): Promise<void> {
-    if (this.domains.get(d.id) !== d || d.handle !== handle) return;
+    if (this.domains.get(d.id) !== d || d.handle !== handle || d.starting === true) return;
+    if (d.migration?.direction === 'in') {
+      // A machine that never ran here: nothing to restart.
+      await this.remove(d, `stopped before its incoming migration completed: ${e.kind === 'crash' ? e.reason : e.kind}`);
+      return;
+    }
     const kind = e.kind === 'poweroff' && d.rebootRequested ? 'reboot' : e.kind;
     const action: LifecycleAction = kind === 'poweroff' ? d.config.onPoweroff : kind === 'reboot' ? d.config.onReboot : d.config.onCrash;
     d.reason = e.kind === 'crash' ? e.reason : kind;
@@ -405,6 +557,7 @@ export class DomainController {
   }
 
   private expect(d: Domain, states: DomainState[], what: string): void {
+    if (d.migration !== undefined) throw new ControlError('conflict', `cannot ${what} '${d.config.name}': it is migrating ${d.migration.direction === 'out' ? 'to' : 'from'} ${d.migration.peer}`);
     if (!states.includes(d.state) || d.handle === undefined) {
       throw new ControlError('conflict', `cannot ${what} '${d.config.name}': it is ${d.state}${d.state === 'paused' ? ' (unpause it first)' : ''}`);
     }
@@ -429,6 +582,7 @@ export class DomainController {
       block_write_bytes: s.blockWriteBytes,
       net_rx_frames: s.netRxFrames,
       net_tx_frames: s.netTxFrames,
+      ...(d.busy !== undefined ? { operation: d.busy, ...(d.busyPercent !== undefined ? { operation_percent: d.busyPercent } : {}) } : {}),
       ...(s.jit !== undefined ? {
         jit: {
           blocks_translated: s.jit.blocksTranslated,

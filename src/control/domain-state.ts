@@ -19,7 +19,8 @@ export const STATE_LETTER: Readonly<Record<DomainState, string>> = {
 export interface DomainStats {
   /** Guest instructions retired since the domain's first boot. */
   readonly instructions: number;
-  /** Milliseconds of host time spent running guest slices. */
+  /** Milliseconds of host CPU time used: the domain thread's own CPU time where the platform can
+   * measure it (Linux), else the wall time of its guest slices. */
   readonly cpuMs: number;
   /** True when the last slice ended with every hart in `wfi` (state blocked). */
   readonly idle: boolean;
@@ -33,7 +34,7 @@ export interface DomainStats {
   readonly balloonTargetBytes?: number;
   /** Each virtio device's state and error counters (`info devices`), in slot order. */
   readonly devices?: readonly DeviceInfo[];
-  /** Milliseconds the domain wanted to run but was held back by its CPU budget (the scheduler). */
+  /** Milliseconds the domain wanted to run but was held back (out of credit, or others' turn). */
   readonly waitMs?: number;
   /** The JIT's counters, all harts added up, since the current boot (absent when the JIT is off). */
   readonly jit?: JitInfo;

@@ -161,6 +161,13 @@ export class Hart {
   trapSteps = 0;
   /** @internal */
   runCount = 0;
+  /** Traps taken into M-mode since reset (or restore): in full mode, the firmware's work. */
+  readonly trapsToM = { ecall: 0, exception: 0, interrupt: 0 };
+  /** Instructions retired per privilege (0 U, 1 S, 3 M) up to `privMark`. */
+  private readonly privRetired = [0, 0, 0, 0];
+  /** instret when the privilege last changed, and the privilege counted since then. */
+  private privMark = 0;
+  private countedPriv = 3;
   /** @internal The installed tracer (the JIT runs only while there is none). */
   tracer: HartTracer | undefined = undefined;
   /** @internal Set by the JIT's runner: run() returns (Budget) after every jump or taken branch,
@@ -220,6 +227,7 @@ export class Hart {
   }
 
   set priv(p: number) {
+    this.countPriv(this.instret);
     this.st[S.PRIV] = p === 3 || p === 1 ? p : 0;
     selectBanks(this);
   }
@@ -227,6 +235,23 @@ export class Hart {
   /** Instructions retired since reset (exact up to 2^53). */
   get instret(): number {
     return this.retiredBase + this.runCount;
+  }
+
+  /**
+   * Instructions retired since reset (or restore) in U, S and M mode: exact, charged at every
+   * privilege change (traps, xRET) to the privilege they ran in.
+   */
+  retiredByPriv(): { user: number; supervisor: number; machine: number } {
+    const r = this.privRetired.slice();
+    r[this.countedPriv]! += this.instret - this.privMark;
+    return { user: r[0]!, supervisor: r[1]!, machine: r[3]! };
+  }
+
+  /** @internal Charges the instructions retired since the last privilege change (instret now: `instret`). */
+  countPriv(instret: number): void {
+    this.privRetired[this.countedPriv]! += instret - this.privMark;
+    this.privMark = instret;
+    this.countedPriv = this.st[S.PRIV]!;
   }
 
   /**
@@ -348,11 +373,22 @@ export class Hart {
     this.retiredBase = 0;
     this.trapSteps = 0;
     this.runCount = 0;
+    this.resetCounters(3);
     this.sstcFired = false;
     this.stopRequested = false;
     this.pmp.rebuild();
     flushTlb(this);
     this.setPc(resetPc);
+  }
+
+  /** Zeroes the per-privilege and trap counters (they count from now, in privilege `priv`). */
+  private resetCounters(priv: number): void {
+    this.privRetired.fill(0);
+    this.privMark = this.instret;
+    this.countedPriv = priv;
+    this.trapsToM.ecall = 0;
+    this.trapsToM.exception = 0;
+    this.trapsToM.interrupt = 0;
   }
 
   /** Snapshot of the architectural state (TLBs are caches and are not saved). */
@@ -375,6 +411,7 @@ export class Hart {
     writeMstatus(this, this.st[S.MSTATUS]!); // re-applies the fixed fields (UXL/SXL, SD)
     this.retiredBase = state.instret;
     this.runCount = 0;
+    this.resetCounters(this.st[S.PRIV]!);
     this.stopRequested = false;
     this.pmp.rebuild();
     flushTlb(this);
@@ -442,6 +479,7 @@ export class Hart {
     for (;;) {
       if (n >= limit) {
         limit = budget;
+        if (st[S.PRIV] !== this.countedPriv) this.countPriv(this.retiredBase + n); // every privilege change ends a block
         if (this.stopRequested) {
           this.stopRequested = false;
           reason = StopReason.Requested;
@@ -459,6 +497,7 @@ export class Hart {
           const cause = pendingInterrupt(this);
           if (cause >= 0) {
             trap(this, cause, true, 0, 0, pcLo, pcHi);
+            if (st[S.PRIV] !== this.countedPriv) this.countPriv(this.retiredBase + n);
             pcLo = st[S.PC]!;
             pcHi = st[S.PC + 1]!;
             fetchPage = TlbTag.INVALID;

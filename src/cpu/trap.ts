@@ -76,6 +76,10 @@ export function trap(h: Hart, cause: number, interrupt: boolean, tvalLo: number,
     vecLo = st[S.STVEC]!;
     vecHi = st[S.STVEC + 1]!;
   } else {
+    const m = h.trapsToM;
+    if (interrupt) m.interrupt++;
+    else if (cause === 8 || cause === 9 || cause === 11) m.ecall++;
+    else m.exception++;
     st[S.MEPC] = epcLo;
     st[S.MEPC + 1] = epcHi;
     st[S.MCAUSE] = cause;

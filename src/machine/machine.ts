@@ -27,6 +27,7 @@ import { enterSupervisor } from './supervisor-entry.js';
 import type { ConsoleBackend } from './host-backends.js';
 import type { MachineConfig } from './machine-config.js';
 import { NO_DEVICES, type DeviceInfo, type MachineDevices } from './machine-devices.js';
+import { readCounters, type MachineCounters } from './machine-counters.js';
 import { MACHINE_STATE_VERSION, type HartEntryState, type MachineState } from './machine-state.js';
 import { VirtioMmioTransport } from '../devices/virtio/virtio-mmio.js';
 import { VIRTIO_STATUS_DEVICE_NEEDS_RESET, VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_FAILED } from '../devices/virtio/virtio-device.js';
@@ -88,8 +89,12 @@ export interface SliceInfo {
   instructions: number;
 }
 
-/** Longest sleep `runSlice` asks for; device backends and host input also wake the loop. */
-export const MAX_IDLE_SLEEP_MS = 100;
+/**
+ * Longest sleep `runSlice` asks for. Device completions, received frames and host input wake
+ * the loop themselves, so this only bounds the damage of a missed wake-up; every wake-up of an
+ * idle domain costs host CPU (~0.2-0.4 ms here), so it is long.
+ */
+export const MAX_IDLE_SLEEP_MS = 1000;
 /** Instructions a hart runs before the next hart gets its turn (SMP spin-waits must progress). */
 export const SMP_QUANTUM = 4096;
 /** Quantum of a single-hart machine: only device updates interrupt it. */
@@ -432,6 +437,13 @@ export class Machine implements SbiHost {
     const mie = hart.readCsr(Csr.mie);
     if ((hart.readCsr(Csr.mip) & mie) !== 0n) return true;
     return (mie & (1n << 5n)) !== 0n && hart.nextTimerDeadline() <= this.timeClock.ticks();
+  }
+
+  /** Exact counts of what the guest did since the machine was built or restored (`info counters`). */
+  counters(): MachineCounters {
+    let sbiCalls = 0;
+    for (const ext of Object.values(this.sbi?.sbiStats.info() ?? {})) for (const n of Object.values(ext)) sbiCalls += n;
+    return readCounters({ harts: this.harts, regions: this.bus.list(), plic: this.plic, pci: this.pci, virtio: this.devices.all, sbiCalls });
   }
 
   /** Each virtio device's state and error counters, in slot order. */

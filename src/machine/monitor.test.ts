@@ -235,3 +235,23 @@ test('info devices lists each virtio device with its state, counters and last re
   assert.equal((await new Monitor({ ramSizeBytes: RAM, machine: () => ({ harts: [] }) }).execute('info devices')).text, 'no virtio devices');
   assert.match((await new Monitor({ ramSizeBytes: RAM, machine: () => undefined }).execute('info devices')).text, /^error: the domain is not running/);
 });
+
+test('info counters: instructions per privilege, traps into M, SBI calls, non-zero device counts', async () => {
+  const counters = () => ({
+    retired: { user: 5, supervisor: 700, machine: 30 },
+    trapsToM: { ecall: 4, exception: 1, interrupt: 0 },
+    sbiCalls: 0,
+    mmio: { serial: 12, 'nvme.0': 9, 'virtio-rng.0': 0 },
+    irqs: { 'nvme.0': 3, serial: 0 },
+  });
+  const mon = new Monitor({ ramSizeBytes: RAM, machine: () => ({ harts: [], counters }) });
+  assert.equal((await mon.execute('info counters')).text, [
+    'instructions: U 5 S 700 M 30',
+    'traps into M: ecall 4 exception 1 interrupt 0',
+    'SBI calls answered in TypeScript: 0',
+    'mmio serial: 12',
+    'mmio nvme.0: 9',
+    'irq nvme.0: 3',
+  ].join('\n'));
+  assert.match((await new Monitor({ ramSizeBytes: RAM, machine: () => undefined }).execute('info counters')).text, /^error: the domain is not running/);
+});

@@ -6,6 +6,7 @@ import type { BalloonInfo, BalloonStats } from '../devices/virtio/balloon/balloo
 import type { SbiStatsInfo } from './sbi/sbi-stats.js';
 import type { DeviceInfo } from './machine-devices.js';
 import { SAMPLE_EVERY, type JitInfo } from '../jit/jit.js';
+import type { MachineCounters } from './machine-counters.js';
 
 /** What the monitor needs of a virtio-balloon device (VirtioBalloonDevice has it). */
 export interface MonitorBalloon {
@@ -37,6 +38,8 @@ export interface MonitorMachine {
   readonly sbi?: { readonly sbiStats: { info(): SbiStatsInfo } } | undefined;
   /** The virtio devices with their state and error counters. */
   deviceInfo?(): DeviceInfo[];
+  /** Exact activity counters (instructions per privilege, traps into M, MMIO and interrupts per device). */
+  counters?(): MachineCounters;
   /** The JIT of each hart (empty or absent when the JIT is off). */
   readonly jits?: readonly { readonly info: JitInfo }[];
 }
@@ -89,6 +92,8 @@ const HELP = [
   'info sbi             SBI calls per extension and function',
   'info cpus            each hart: pc, privilege, instructions retired, waiting in wfi',
   'info devices         each virtio device: state, malformed chains, bad requests, resets and why',
+  'info counters        instructions per privilege (U/S/M), traps into M-mode, SBI calls answered\n' +
+    '                     in TypeScript, register accesses and interrupts per device',
   'info jit             each hart\'s JIT: blocks translated, modules live, compile time, invalidations',
   'save [-c] <file>     save the domain to a file and end banquise (-c: checkpoint, keep running);\n' +
     '                     banquise run --restore <file> resumes it',
@@ -164,7 +169,7 @@ export class Monitor {
       case 'balloon':
         return reply(this.balloon(args));
       case 'info':
-        if (args.length !== 1) return reply('error: usage: info balloon | info sbi | info cpus | info devices | info jit');
+        if (args.length !== 1) return reply('error: usage: info balloon | info sbi | info cpus | info devices | info counters | info jit');
         switch (args[0]) {
           case 'balloon':
             return reply(await this.infoBalloon());
@@ -174,10 +179,12 @@ export class Monitor {
             return reply(this.infoCpus());
           case 'devices':
             return reply(this.infoDevices());
+          case 'counters':
+            return reply(this.infoCounters());
           case 'jit':
             return reply(this.infoJit());
           default:
-            return reply(`error: unknown info item '${args[0]}' (balloon, sbi, cpus, devices, jit)`);
+            return reply(`error: unknown info item '${args[0]}' (balloon, sbi, cpus, devices, counters, jit)`);
         }
       default:
         return reply(`error: unknown command '${cmd}' (try 'help')`);
@@ -263,6 +270,21 @@ export class Monitor {
     const devices = m.deviceInfo?.() ?? [];
     if (devices.length === 0) return 'no virtio devices';
     return devices.map(formatDevice).join('\n');
+  }
+
+  private infoCounters(): string {
+    const m = this.deps.machine();
+    if (m === undefined) return 'error: the domain is not running';
+    if (m.counters === undefined) return 'error: this machine has no counters';
+    const c = m.counters();
+    const lines = [
+      `instructions: U ${c.retired.user} S ${c.retired.supervisor} M ${c.retired.machine}`,
+      `traps into M: ecall ${c.trapsToM.ecall} exception ${c.trapsToM.exception} interrupt ${c.trapsToM.interrupt}`,
+      `SBI calls answered in TypeScript: ${c.sbiCalls}`,
+    ];
+    for (const [name, n] of Object.entries(c.mmio)) if (n > 0) lines.push(`mmio ${name}: ${n}`);
+    for (const [name, n] of Object.entries(c.irqs)) if (n > 0) lines.push(`irq ${name}: ${n}`);
+    return lines.join('\n');
   }
 
   private infoJit(): string {

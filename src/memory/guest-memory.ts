@@ -35,6 +35,8 @@ export class GuestMemory {
   readonly ramOffset: number;
   /** One bit per RAM page set by every store the CPU or a device makes; for live migration. */
   readonly dirty: Uint32Array;
+  /** Pages `takeDirty` took out of `dirty`: with `dirty`, every page marked since creation (writtenPages). */
+  private readonly taken: Uint32Array;
 
   constructor(config: GuestMemoryConfig) {
     const { ramBaseGpa, ramSizeBytes, stateSizeBytes } = config;
@@ -60,6 +62,7 @@ export class GuestMemory {
     this.f64 = new Float64Array(this.buffer);
     this.view = new DataView(this.buffer);
     this.dirty = new Uint32Array(Math.ceil(ramSizeBytes / PAGE_SIZE / 32));
+    this.taken = new Uint32Array(this.dirty.length);
   }
 
   /** True if [gpa, gpa + len) lies inside RAM. `gpa` may be any number (even unsafe/negative). */
@@ -94,8 +97,21 @@ export class GuestMemory {
    */
   takeDirty(into: Uint32Array = new Uint32Array(this.dirty.length)): Uint32Array {
     into.set(this.dirty);
+    for (let i = 0; i < this.dirty.length; i++) this.taken[i]! |= this.dirty[i]!;
     this.dirty.fill(0);
     return into;
+  }
+
+  /**
+   * Every RAM page marked since this memory was created (bit p of word p >> 5 = page p), whether
+   * or not a takeDirty has cleared it since. When every write to RAM marks its page (the dirty
+   * contract; not after a raw copy such as Machine.restore of a whole RAM), an unmarked page is
+   * still all zeros: a fork's capture reads only the marked pages.
+   */
+  writtenPages(): Uint32Array {
+    const out = new Uint32Array(this.dirty.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.dirty[i]! | this.taken[i]!;
+    return out;
   }
 
   /** Copies `data` into RAM at `gpa`; false (nothing written) if it does not fit. */

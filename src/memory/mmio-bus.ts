@@ -16,7 +16,24 @@ export interface MmioRegion {
   readonly name: string;
   readonly baseGpa: number;
   readonly sizeBytes: number;
+  /** The device as the CPU reaches it: every read and write is counted in `accesses`. */
   readonly device: MmioDevice;
+  /** Register accesses that reached the device (an 8-byte guest access counts twice). */
+  readonly accesses: { reads: number; writes: number };
+}
+
+/** `device` behind a counter of its reads and writes. */
+function counted(device: MmioDevice, accesses: { reads: number; writes: number }): MmioDevice {
+  return {
+    read(offset, size) {
+      accesses.reads++;
+      return device.read(offset, size);
+    },
+    write(offset, size, value) {
+      accesses.writes++;
+      device.write(offset, size, value);
+    },
+  };
 }
 
 /** The physical address space outside RAM: a sorted list of device windows. */
@@ -31,7 +48,8 @@ export class MmioBus {
         throw new Error(`MMIO window ${name} overlaps ${r.name}`);
       }
     }
-    this.regions.push({ name, baseGpa, sizeBytes, device });
+    const accesses = { reads: 0, writes: 0 };
+    this.regions.push({ name, baseGpa, sizeBytes, device: counted(device, accesses), accesses });
     this.regions.sort((a, b) => a.baseGpa - b.baseGpa);
   }
 

@@ -161,6 +161,30 @@ test('pause stops the instruction count; unpause resumes it', async () => {
   assert.equal(await consoles.web2.run('echo back'), 'back');
 });
 
+test('idle is free: a paused domain and one idle at its shell use (almost) no host CPU; a busy one does', async (t) => {
+  // cpu_time is the CPU time of the domain's own worker thread (Linux: /proc/thread-self/schedstat
+  // read by the worker, src/platform/node/thread-cpu-clock.ts), not wall time, so the host's load
+  // does not inflate it. web1 idles at its shell (vCPU in wfi), web2 is paused, web3 spins.
+  assert.equal((await bq(['pause', 'web2'])).code, 0);
+  await consoles.web3.run('sh -c "while :; do :; done" & BQ=$!');
+  await new Promise((r) => setTimeout(r, 2000)); // the last busy stats of each arrive
+  const a = Object.fromEntries((await listJson()).map((d) => [d.name, d]));
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 6000));
+  const b = Object.fromEntries((await listJson()).map((d) => [d.name, d]));
+  const windowS = (Date.now() - t0) / 1000;
+  const used = (n) => b[n].cpu_time - a[n].cpu_time;
+  t.diagnostic(`CPU over ${windowS.toFixed(1)} s: idle ${used('web1').toFixed(3)} s, paused ${used('web2').toFixed(3)} s, busy ${used('web3').toFixed(3)} s`);
+  await consoles.web3.run('kill $BQ');
+  assert.equal((await bq(['unpause', 'web2'])).code, 0);
+  assert.equal(b.web2.state, 'paused');
+  assert.equal(b.web1.state, 'blocked', 'web1 idles in wfi');
+  assert.ok(used('web2') <= 0.005 * windowS, `paused: ${used('web2')} s of CPU in ${windowS} s`);
+  assert.ok(used('web1') <= 0.02 * windowS, `idle: ${used('web1')} s of CPU in ${windowS} s`);
+  assert.ok(used('web3') >= 0.05 * windowS, `busy: ${used('web3')} s of CPU in ${windowS} s (the measure sees work)`);
+  assert.equal(await consoles.web2.run('echo awake'), 'awake');
+});
+
 test('reboot: the guest shuts down cleanly, then on_reboot restarts it (same id and uuid)', async () => {
   const before = await domain('web2');
   assert.equal((await bq(['reboot', 'web2'])).code, 0);

@@ -3,8 +3,11 @@
 // /boot/extlinux/extlinux.conf, /boot/Image, /boot/initrd), loads the default guest's kernel
 // and initramfs from it and boots them to a shell, as on a physical board. The disk is a
 // virtio-blk disk: Debian's build of this U-Boot has no NVMe PCI driver and no nvme boot
-// target (its `boot_targets` are "qemu virtio0 scsi0 dhcp"; under QEMU `nvme scan` finds
-// nothing either), so booting it from NVMe needs another U-Boot build.
+// target. Its config (/usr/share/doc/u-boot-qemu/configs/config.qemu-riscv64_smode.gz) has
+// CONFIG_NVME=y and CONFIG_CMD_NVME=y but "# CONFIG_NVME_PCI is not set": nothing binds the
+// controller (`dm tree` shows pci_generic_drv on 00.01.00, under QEMU too, and `nvme scan`
+// finds no device), and its `boot_targets` are "qemu virtio0 scsi0 dhcp". Booting it from NVMe
+// needs a U-Boot built with CONFIG_NVME_PCI=y.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -17,9 +17,15 @@ if (skip) console.log(`# skipping save/restore tests: ${skip}`);
 
 const COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; usleep 50000; done';
 
-/** The counter's value, read twice to be sure it moves. */
+/**
+ * The counter's value. The shell truncates /tmp/count before each write, so a read can catch it
+ * empty: read again then.
+ */
 async function counter(s) {
-  return Number((await s.run('cat /tmp/count')).trim());
+  for (let i = 0; ; i++) {
+    const text = (await s.run('cat /tmp/count')).trim();
+    if (text !== '' || i === 5) return Number(text);
+  }
 }
 
 describe('save and restore of a running Linux guest (banquise run)', { skip }, () => {

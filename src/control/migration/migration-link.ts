@@ -10,6 +10,8 @@ export interface MigrationLink {
   readonly receive: AsyncIterable<Uint8Array>;
   /** Closes this end (the other end's `receive` ends). */
   close(): void;
+  /** Closes this end with an error the other end's `receive` throws (optional). */
+  fail?(message: string): void;
 }
 
 /** An unbounded in-order byte queue: push on one side, async-iterate on the other. */
@@ -61,4 +63,27 @@ export function linkPair(): [MigrationLink, MigrationLink] {
     close: () => out.close(),
   });
   return [end(ab, ba), end(ba, ab)];
+}
+
+/**
+ * Joins two links: what `a` receives is sent on `b` and the other way round; when one side's
+ * `receive` ends (or a send fails) both are closed. Resolves once both directions are done.
+ */
+export async function pipeLinks(a: MigrationLink, b: MigrationLink): Promise<void> {
+  const pump = async (from: MigrationLink, to: MigrationLink): Promise<void> => {
+    try {
+      for await (const chunk of from.receive) await to.send(chunk);
+      to.close();
+      from.close();
+    } catch (err) {
+      const message = (err as Error).message;
+      for (const l of [to, from]) {
+        if (l.fail !== undefined) l.fail(message);
+        else l.close();
+      }
+      throw err;
+    }
+  };
+  const r = await Promise.allSettled([pump(a, b), pump(b, a)]);
+  for (const x of r) if (x.status === 'rejected') throw x.reason;
 }

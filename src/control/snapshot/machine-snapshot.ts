@@ -48,6 +48,10 @@ export interface WriteMachineOptions {
   /** Host wall clock at the stop, ns since the epoch (HEADER savedAtNs). */
   readonly nowNs: bigint;
   readonly compressor?: PageCompressor;
+  /** The daemon's domain around the machine (HEADER `domain`). */
+  readonly domain?: SnapshotHeader['domain'];
+  /** Fraction of the RAM written so far (0..1), after each MEMORY record. */
+  readonly onProgress?: (fraction: number) => void;
 }
 
 /** What a snapshot write produced. */
@@ -69,8 +73,8 @@ export async function writeMachineSnapshot(machine: SavableMachine, sink: Snapsh
   const ram = (state as unknown as Record<string, unknown>)['ram'];
   if (!(ram instanceof Uint8Array) || ram.length !== machine.mem.ramSizeBytes) throw new Error('machine state without its RAM copy');
   const w = new SnapshotWriter(sink, options.compressor);
-  await w.header({ banquiseVersion: options.banquiseVersion, purpose: options.purpose, savedAtNs: options.nowNs, config });
-  const pages = await w.pages(ram);
+  await w.header({ banquiseVersion: options.banquiseVersion, purpose: options.purpose, savedAtNs: options.nowNs, config, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
+  const pages = await w.pages(ram, undefined, options.onProgress);
   await writeStateRecords(w, state);
   await w.end();
   return { bytes: w.bytesWritten, pages: pages.pages };

@@ -1,5 +1,7 @@
 // The HEADER record: what a stream holds and the machine it was taken from.
 import type { MachineConfig } from '../../machine/machine-config.js';
+import { LIFECYCLE_ACTIONS, type LifecycleAction } from '../domain-config.js';
+import type { SavedDomain } from '../domain-image.js';
 import { decodePlain, encodePlain, type PlainData } from './plain-codec.js';
 import { SnapshotError } from './snapshot-error.js';
 
@@ -15,6 +17,8 @@ export interface SnapshotHeader {
   readonly savedAtNs: bigint;
   /** The machine, as it was built: the reader builds the same one. */
   readonly config: MachineConfig;
+  /** The daemon's domain around the machine (name, uuid, memory target, on_*); absent from `banquise run` saves. */
+  readonly domain?: SavedDomain;
 }
 
 /** Largest guest RAM a header may announce (one WebAssembly.Memory). */
@@ -27,6 +31,7 @@ export function encodeHeader(h: SnapshotHeader): Uint8Array {
     purpose: h.purpose,
     savedAtNs: h.savedAtNs,
     config: h.config as unknown as PlainData,
+    ...(h.domain !== undefined ? { domain: h.domain as unknown as PlainData } : {}),
   });
 }
 
@@ -51,10 +56,24 @@ export function decodeHeader(payload: Uint8Array): SnapshotHeader {
   if (typeof mem !== 'number' || !Number.isSafeInteger(mem) || mem <= 0 || mem % 4096 !== 0 || mem > HEADER_MAX_MEMORY_BYTES) {
     fail(`config.memoryBytes ${String(mem)} is not a positive multiple of 4 KiB up to 2 GiB`);
   }
+  const domain = h['domain'] === undefined ? undefined : decodeSavedDomain(h['domain'], fail);
   return {
     banquiseVersion: h['banquiseVersion'] as string,
     purpose: purpose as SnapshotPurpose,
     savedAtNs: h['savedAtNs'] as bigint,
     config: c as unknown as MachineConfig,
+    ...(domain !== undefined ? { domain } : {}),
   };
+}
+
+function decodeSavedDomain(v: PlainData, fail: (why: string) => never): SavedDomain {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) return fail('domain is not a map');
+  const d = v as Record<string, PlainData>;
+  const text = (k: string): string => (typeof d[k] === 'string' && (d[k] as string).length <= 256 ? (d[k] as string) : fail(`domain.${k} is not a short string`));
+  const action = (k: string): LifecycleAction => (LIFECYCLE_ACTIONS.includes(d[k] as LifecycleAction) ? (d[k] as LifecycleAction) : fail(`domain.${k} is not one of ${LIFECYCLE_ACTIONS.join(', ')}`));
+  const mem = d['memoryBytes'];
+  if (typeof mem !== 'number' || !Number.isSafeInteger(mem) || mem <= 0) fail('domain.memoryBytes is not a positive integer');
+  const uuid = text('uuid');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid)) fail('domain.uuid is not a uuid (lowercase hex 8-4-4-4-12)');
+  return { name: text('name'), uuid, memoryBytes: mem as number, onPoweroff: action('onPoweroff'), onReboot: action('onReboot'), onCrash: action('onCrash') };
 }

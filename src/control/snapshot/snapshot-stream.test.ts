@@ -224,3 +224,14 @@ test('a header the host cannot satisfy stops the read at once, with the target\'
   );
   assert.equal(pagesSeen, 0);
 });
+
+test('a full pass reports its progress after each MEMORY record, increasing, below 1', async () => {
+  const ram = new Uint8Array((3 * MEMORY_MAX_PAGES + 10) * 4096);
+  for (let p = 0; p < ram.length / 4096; p++) ram[p * 4096] = 1; // every page non-zero: 4 records
+  const w = new SnapshotWriter(() => {});
+  await w.header(KIT_HEADER);
+  const seen: number[] = [];
+  await w.pages(ram, undefined, (f) => seen.push(f));
+  assert.equal(seen.length, 3, 'after each full record');
+  assert.ok(seen.every((f, i) => f > 0 && f < 1 && (i === 0 || f > seen[i - 1]!)), String(seen));
+});

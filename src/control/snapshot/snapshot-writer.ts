@@ -67,9 +67,9 @@ export class SnapshotWriter {
    * Writes pages of `ram` (the guest RAM bytes, page 0 at offset 0) as MEMORY records. With
    * `list`, exactly those page numbers (increasing), zero pages as flags: a migration round's
    * dirty pages. Without, every non-zero page: zero pages are left out altogether (the reader's
-   * RAM starts zeroed).
+   * RAM starts zeroed). `onProgress` gets the fraction of RAM done after each record (a full pass).
    */
-  async pages(ram: Uint8Array, list?: readonly number[]): Promise<PagesWritten> {
+  async pages(ram: Uint8Array, list?: readonly number[], onProgress?: (fraction: number) => void): Promise<PagesWritten> {
     const words = wordView(ram);
     const before = this.bytesWritten;
     let pages = 0;
@@ -93,7 +93,10 @@ export class SnapshotWriter {
       for (let p = 0; p < n; p++) {
         if (isZeroPage(ram, words, p * SNAPSHOT_PAGE_BYTES)) continue;
         batch.push(p);
-        if (batch.length === MEMORY_MAX_PAGES) await flush();
+        if (batch.length === MEMORY_MAX_PAGES) {
+          await flush();
+          onProgress?.(p / n);
+        }
       }
     }
     await flush();

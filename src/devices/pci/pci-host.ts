@@ -56,10 +56,14 @@ export class PciHost {
   /** The I/O window (PCI I/O address 0 at its base). */
   readonly pio: MmioDevice;
   readonly stats: PciHostStats = { configMisses: 0, windowMisses: 0 };
+  /** Register accesses through the BARs of the function in each slot (memory and I/O windows). */
+  readonly barAccesses: number[] = new Array<number>(PCI_SLOT_COUNT).fill(0);
   private readonly slots: (PciConfigSpace | undefined)[] = new Array<PciConfigSpace | undefined>(PCI_SLOT_COUNT);
   /** How many functions assert each INTx wire (a wired OR). */
   private readonly intxCount = [0, 0, 0, 0];
   private windows: PciBarWindow[] = [];
+  /** Slot of each entry of `windows`. */
+  private windowSlots: number[] = [];
 
   constructor(private readonly cfg: PciHostConfig) {
     if (cfg.intx.length !== 4) throw new Error('a PCI host bridge has four INTx wires');
@@ -97,8 +101,12 @@ export class PciHost {
 
   /** @internal The BAR holding [addr, addr + size) in the given space, and the offset in it. */
   decode(kind: 'mem' | 'io', addr: number, size: number): { w: PciBarWindow; offset: number } | undefined {
-    for (const w of this.windows) {
-      if (w.kind === kind && addr >= w.baseAddr && addr + size <= w.baseAddr + w.sizeBytes) return { w, offset: addr - w.baseAddr };
+    for (let i = 0; i < this.windows.length; i++) {
+      const w = this.windows[i]!;
+      if (w.kind === kind && addr >= w.baseAddr && addr + size <= w.baseAddr + w.sizeBytes) {
+        this.barAccesses[this.windowSlots[i]!]!++;
+        return { w, offset: addr - w.baseAddr };
+      }
     }
     this.stats.windowMisses++;
     return undefined;
@@ -110,8 +118,15 @@ export class PciHost {
    */
   private redecode(): void {
     const list: PciBarWindow[] = [];
-    for (const fn of this.slots) if (fn !== undefined) list.push(...fn.windows());
+    const slots: number[] = [];
+    this.slots.forEach((fn, slot) => {
+      for (const w of fn?.windows() ?? []) {
+        list.push(w);
+        slots.push(slot);
+      }
+    });
     this.windows = list;
+    this.windowSlots = slots;
   }
 
   private configFunction(off: number): PciConfigSpace | undefined {

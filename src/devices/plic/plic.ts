@@ -69,6 +69,8 @@ export class Plic implements MmioDevice {
   /** Level last driven on each context output. */
   private readonly outLevel: Uint8Array;
   private readonly sources: PlicSource[];
+  /** Claims per source id (interrupts a hart took and read from the claim register). */
+  readonly claims: Float64Array;
 
   constructor(
     /** Number of interrupt sources; ids 1..sourceCount are valid. */
@@ -89,6 +91,7 @@ export class Plic implements MmioDevice {
     this.enable = new Uint32Array(this.words * contexts.length);
     this.threshold = new Uint8Array(contexts.length);
     this.outLevel = new Uint8Array(contexts.length);
+    this.claims = new Float64Array(sourceCount + 1);
     this.sources = [];
     for (let id = 0; id <= sourceCount; id++) this.sources.push(new PlicSource(this, id));
     for (const c of contexts) c.set(false);
@@ -158,6 +161,7 @@ export class Plic implements MmioDevice {
       const bit = 1 << (id & 31);
       this.pending[w] &= ~bit;
       this.claimed[w] |= bit;
+      this.claims[id]!++;
       this.updateOutputs();
     }
     return id;

@@ -6,6 +6,7 @@ import { CountingLogger, type LogEvent } from '../../base/logger.js';
 import { buildMachine, validateMachineConfig, type ConsoleBackend, type Machine, type MachineConfig } from '../../machine/index.js';
 import type { NetBackend } from '../../devices/virtio/net/net-backend.js';
 import { openNodeBackends } from './node-host-backends.js';
+import { applyImage, type NodeImagePayload } from './domain-image-node.js';
 
 /** A built domain machine and what the domain's worker drives. */
 export interface DomainMachine {
@@ -14,6 +15,11 @@ export interface DomainMachine {
   readonly logger: CountingLogger;
   /** Closes disk images, listeners and sockets. */
   close(): Promise<void>;
+  /**
+   * Every write to the machine's RAM since it was built marked its page (booted with mem.write,
+   * or filled by applyImage): a capture may read only the marked pages (captureMachine).
+   */
+  readonly ramTracked: boolean;
 }
 
 /** Host services of a domain machine. */
@@ -27,6 +33,12 @@ export interface DomainMachineDeps {
   readonly onEvent?: (e: LogEvent) => void;
   /** The host end of nic `index` when it is on a bridge (its channel to the daemon's switch). */
   readonly bridgePort?: (index: number) => NetBackend;
+  /** Host socket of a vsock device whose config names none (default runtimeDir/vsock-CID). */
+  readonly vsockPath?: string;
+  /** Continue this machine instead of booting (restore, fork): boot files are not read. */
+  readonly image?: NodeImagePayload;
+  /** false: build without booting (a migration destination fills RAM, then restores). */
+  readonly boot?: boolean;
 }
 
 /** Validates `raw` (JSON from the API), opens its host ends, builds and boots the machine. */
@@ -36,12 +48,22 @@ export async function buildDomainMachine(raw: MachineConfig, deps: DomainMachine
   const v = checked.devices.vsock;
   const config: MachineConfig =
     v !== undefined && v.udsPath === undefined
-      ? { ...checked, devices: { ...checked.devices, vsock: { ...v, udsPath: `${deps.runtimeDir}/vsock-${v.guestCid}` } } }
+      ? { ...checked, devices: { ...checked.devices, vsock: { ...v, udsPath: deps.vsockPath ?? `${deps.runtimeDir}/vsock-${v.guestCid}` } } }
       : checked;
   const logger = new CountingLogger(deps.onEvent);
-  const backends = await openNodeBackends(config, { console: deps.console, wake: deps.wake, log: logger, ...(deps.bridgePort !== undefined ? { bridgePort: deps.bridgePort } : {}) });
+  // A machine continued from an image has its kernel in RAM: its boot files are not read (a
+  // later reboot starts a new worker that reads them).
+  const blobs: Record<string, Uint8Array> = {};
+  if (deps.image !== undefined) for (const ref of [config.boot.kernel, config.boot.initrd, config.boot.bios]) if (ref !== undefined) blobs[ref.path] = new Uint8Array(0);
+  const backends = await openNodeBackends(config, { console: deps.console, wake: deps.wake, log: logger, blobs, ...(deps.bridgePort !== undefined ? { bridgePort: deps.bridgePort } : {}) });
   try {
-    return { machine: buildMachine(config, backends), logger, close: () => backends.close() };
+    // A migration destination fills RAM from the stream, behind the written-pages tracking:
+    // its saves and forks read the whole RAM (ramTracked false).
+    if (deps.boot === false) return { machine: buildMachine(config, backends, { boot: false }), logger, close: () => backends.close(), ramTracked: false };
+    if (deps.image === undefined) return { machine: buildMachine(config, backends), logger, close: () => backends.close(), ramTracked: true };
+    const machine = buildMachine(config, backends, { boot: false });
+    applyImage(machine, deps.image);
+    return { machine, logger, close: () => backends.close(), ramTracked: true };
   } catch (err) {
     await backends.close();
     throw err;

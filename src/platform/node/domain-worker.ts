@@ -4,20 +4,28 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { DomainExit, DomainStats } from '../../control/domain-state.js';
+import { SharedRunQueue } from '../../control/shared-run-queue.js';
+import { SliceGate } from '../../control/slice-gate.js';
 import { buildDomainMachine } from './domain-machine.js';
+import { answerSnapshotRequest } from './domain-worker-snapshot.js';
 import { FramePort } from './net/frame-port.js';
 import type { DomainWorkerData, FromWorker, ToWorker } from './domain-worker-protocol.js';
 import { startRunLoop } from './run-loop.js';
+import { openThreadCpuClock } from './thread-cpu-clock.js';
+import { migrateIntoWorker, migrateOutOfWorker, type WorkerMigrationHooks } from './domain-worker-migration.js';
 
 /** Instructions per slice (as `banquise run`). */
 const SLICE_INSTRUCTIONS = 2_000_000;
 /** Console output is sent in chunks of at most this many bytes. */
 const CONSOLE_CHUNK_BYTES = 16 * 1024;
+/** Stats (heartbeat) are this many times less frequent while the guest idles or is paused. */
+const IDLE_STATS_FACTOR = 4;
 /** Device events forwarded to the daemon's log per boot. */
 const LOG_EVENTS_MAX = 100;
 
 const port = parentPort!;
 const data = workerData as DomainWorkerData;
+const tData = performance.now();
 const post = (m: FromWorker): void => port.postMessage(m);
 
 let out: Uint8Array[] = [];
@@ -51,6 +59,9 @@ const dm = await buildDomainMachine(data.config.machine, {
     if (p === undefined) throw new Error(`nic ${i} has no bridge channel`);
     return new FramePort(p);
   },
+  // A domain continued from an image may be a copy of one still running: its own vsock socket.
+  ...(data.image !== undefined ? { image: data.image, vsockPath: `${data.runtimeDir}/vsock-${data.config.machine.devices.vsock?.guestCid}-${data.config.name}` } : {}),
+  boot: data.incoming !== true,
   // Device warnings and errors go to the daemon's log, at most LOG_EVENTS_MAX per boot (a
   // guest that provokes errors in a loop must not flood it; the counters keep counting).
   onEvent: (e) => {
@@ -60,16 +71,29 @@ const dm = await buildDomainMachine(data.config.machine, {
 });
 const machine = dm.machine;
 const devices = machine.devices;
-let paused = false;
-let cpuMs = 0;
-// Credit (the scheduler's budget): refilled every period, overuse carried as debt; while it is
-// not positive the loop sleeps to the next period and the time counts as waiting.
-let budgetMs: number | undefined;
-let periodMs = 100;
-let periodStart = performance.now();
-let credit = Infinity;
-let waitMs = 0;
-let heldSince: number | undefined;
+let paused = data.paused === true;
+/** Atomics.waitAsync (ES2024, in Node 20; this folder compiles against ES2022). */
+const atomicsWaitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, timeoutMs: number): { async: boolean; value: unknown } }).waitAsync;
+// The credit scheduler's gate (budget per period, turn in the daemon's run queue), billing this
+// thread's own CPU time (its whole work: slices, devices, messages).
+const cpuClock = openThreadCpuClock();
+const gate = new SliceGate(
+  {
+    ...(cpuClock !== undefined ? { cpuMs: () => cpuClock.cpuMs() } : {}),
+    ...(data.runQueue !== undefined ? { queue: { queue: new SharedRunQueue(data.runQueue.buffer), slot: data.runQueue.slot } } : {}),
+  },
+  performance.now(),
+);
+/** Held by a live migration: a destination until the guest arrived, a source while it is stopped. */
+let migrationHold = data.incoming === true;
+const migration: WorkerMigrationHooks = {
+  machine,
+  hold: (on) => {
+    migrationHold = on;
+    if (!on) wakeLoop();
+  },
+  post,
+};
 let idle = false;
 let held: Uint8Array[] = [];
 const release = (): void => {
@@ -96,19 +120,27 @@ const stats = (): DomainStats => {
   const jit = machine.jitInfo();
   return {
     instructions: machine.instret(),
-    cpuMs,
+    cpuMs: gate.cpuMs(),
     idle,
     blockReadBytes,
     blockWriteBytes,
     netRxFrames,
     netTxFrames,
     devices: machine.deviceInfo(),
-    waitMs,
+    waitMs: gate.waitMs,
     ...(jit !== undefined ? { jit } : {}),
     ...(balloon !== undefined ? { balloonTargetBytes: data.config.machine.memoryBytes - balloon.targetPages * 4096 } : {}),
   };
 };
-const heartbeat = setInterval(() => post({ type: 'stats', stats: stats() }), data.statsIntervalMs);
+// Stats double as the heartbeat: every statsIntervalMs while the guest is busy, four times
+// less often while it idles in wfi or is paused, since each wake-up costs host CPU.
+let heartbeat: ReturnType<typeof setTimeout> | undefined;
+const beat = (): void => {
+  const s = stats();
+  post({ type: 'stats', stats: s });
+  heartbeat = setTimeout(beat, s.idle || paused ? data.statsIntervalMs * IDLE_STATS_FACTOR : data.statsIntervalMs);
+};
+heartbeat = setTimeout(beat, data.statsIntervalMs);
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
@@ -132,9 +164,17 @@ port.on('message', (m: ToWorker) => {
       injectFault(m.fault);
       break;
     case 'budget':
-      budgetMs = m.budgetMs;
-      periodMs = m.periodMs;
-      credit = budgetMs === undefined ? Infinity : Number.isFinite(credit) ? Math.min(credit, budgetMs) : budgetMs;
+      gate.setBudget(m.budgetMs, m.periodMs);
+      break;
+    case 'capture':
+    case 'save-file':
+      answerSnapshotRequest(machine, dm.ramTracked, m, post);
+      break;
+    case 'migrate-out':
+      void migrateOutOfWorker(m.port, m.downtimeBudgetMs, migration);
+      break;
+    case 'migrate-in':
+      void migrateIntoWorker(m.port, data.config.machine, migration);
       break;
   }
   wakeLoop();
@@ -161,28 +201,29 @@ function injectFault(kind: 'throw' | 'oom' | 'hang'): void {
 }
 
 post({ type: 'ready' });
+if (data.image !== undefined) post({ type: 'log', line: `continued from a saved state: machine built and ${data.image.pages.length} pages copied in ${(performance.now() - tData).toFixed(0)} ms` });
 const loop = startRunLoop<DomainExit>(
   () => {
-    if (paused) return { sleepMs: 1000 };
+    if (paused || migrationHold) {
+      gate.pause();
+      return { sleepMs: 1000 };
+    }
     release();
-    const t0 = performance.now();
-    if (t0 - periodStart >= periodMs) {
-      periodStart = t0;
-      credit = budgetMs === undefined ? Infinity : Math.min(credit, 0) + budgetMs;
-    }
-    if (credit <= 0) {
-      heldSince ??= t0;
-      return { sleepMs: Math.max(1, Math.ceil(periodStart + periodMs - t0)) };
-    }
-    if (heldSince !== undefined) {
-      waitMs += t0 - heldSince;
-      heldSince = undefined;
+    const wait = gate.admit(performance.now());
+    if (wait > 0) {
+      // Waiting for its turn: sleep on the run queue's signal, so the domain wakes as soon as
+      // another one finishes its slice rather than polling.
+      const turn = gate.turnWait();
+      if (turn !== undefined) {
+        const w = atomicsWaitAsync(turn.signal, 0, turn.value, wait);
+        if (!w.async) return { sleepMs: 0 }; // the signal moved already: ask again
+        void (w.value as Promise<unknown>).then(() => wakeLoop());
+      }
+      return { sleepMs: wait };
     }
     const s = machine.runSlice(SLICE_INSTRUCTIONS);
-    const t1 = performance.now();
-    cpuMs += t1 - t0;
-    credit -= t1 - t0;
     idle = s.reason === 'idle';
+    gate.done(performance.now(), idle);
     const e = machine.exit;
     if (e !== undefined) {
       if (e.kind === 'fail') return { done: { kind: 'crash', reason: e.message ?? `guest failed with code ${e.code}` }, sleepMs: 0 };
@@ -195,8 +236,9 @@ const loop = startRunLoop<DomainExit>(
 wakeLoop = loop.wake;
 const exit = await loop.done;
 flush();
-clearInterval(heartbeat);
+clearTimeout(heartbeat);
 post({ type: 'stats', stats: stats() });
 post({ type: 'exit', exit });
 await dm.close();
+cpuClock?.close();
 port.close();

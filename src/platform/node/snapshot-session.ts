@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { BanquiseError } from '../../base/errors.js';
 import { readMachineState, writeMachineSnapshot, type ReadMachineState, type SavableMachine } from '../../control/snapshot/machine-snapshot.js';
 import type { SnapshotHeader } from '../../control/snapshot/snapshot-header.js';
+import type { SavedDomain } from '../../control/domain-image.js';
 import type { MachineConfig } from '../../machine/machine-config.js';
 import { banquiseVersion, snapshotFileSource, writeSnapshotFile } from './snapshot-file.js';
 import { hostWallClockNs } from './host-clock.js';
@@ -25,9 +26,10 @@ export interface SaveFileInfo {
 /**
  * Saves `machine` to `path` (atomically: a temporary file renamed into place). The machine is
  * captured at one instant (Machine.save copies RAM) and may run on while the file is written;
- * if a device has host I/O in flight, the capture is retried for up to 2 s.
+ * if a device has host I/O in flight, the capture is retried for up to 2 s. `domain` (the
+ * daemon's) goes into the HEADER.
  */
-export async function saveMachineFile(machine: SavableMachine, path: string): Promise<SaveFileInfo> {
+export async function saveMachineFile(machine: SavableMachine, path: string, options: { readonly domain?: SavedDomain; readonly onProgress?: (fraction: number) => void } = {}): Promise<SaveFileInfo> {
   const t0 = performance.now();
   const deadline = t0 + IN_FLIGHT_WAIT_MS;
   for (;;) {
@@ -39,6 +41,8 @@ export async function saveMachineFile(machine: SavableMachine, path: string): Pr
           banquiseVersion: banquiseVersion(),
           nowNs: hostWallClockNs(),
           compressor: zlibPageCompressor(),
+          ...(options.domain !== undefined ? { domain: options.domain } : {}),
+          ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
         });
         pages = info.pages;
       });

@@ -1,6 +1,6 @@
 // The snapshot stream's page compressor on Node: raw DEFLATE (RFC 1951) through node:zlib,
 // compatible with the CompressionStream one of src/control/snapshot.
-import { deflateRaw, inflateRaw, constants } from 'node:zlib';
+import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync, constants } from 'node:zlib';
 import type { PageCompressor } from '../../control/snapshot/page-compressor.js';
 
 /**
@@ -22,5 +22,22 @@ export function zlibPageCompressor(level = 1): PageCompressor {
           else resolve(out);
         });
       }),
+  };
+}
+
+/**
+ * The same compressor, synchronous (deflateRawSync/inflateRawSync): for a domain's worker
+ * thread, whose own thread may block ~20 ms per MiB. The asynchronous one goes through libuv's
+ * thread pool, and a worker busy running guest slices then waited seconds per MiB for the
+ * completions (measured while migrating a guest copying files).
+ */
+export function syncZlibPageCompressor(level = 1): PageCompressor {
+  return {
+    compress: async (data) => deflateRawSync(data, { level, strategy: constants.Z_DEFAULT_STRATEGY }),
+    decompress: async (data, outBytes) => {
+      const out = inflateRawSync(data, { maxOutputLength: Math.max(1, outBytes) });
+      if (out.length !== outBytes) throw new Error(`inflated to ${out.length} bytes, expected ${outBytes}`);
+      return out;
+    },
   };
 }

@@ -11,7 +11,7 @@ export interface DomainView {
   readonly memory: number;
   readonly maxmem: number;
   readonly vcpus: number;
-  /** Seconds of host time spent running the guest. */
+  /** Seconds of host CPU time used by the domain (its worker thread's CPU time where measurable). */
   readonly cpu_time: number;
   readonly instructions: number;
   readonly boots: number;
