@@ -15,11 +15,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpio } from '../../tests/support/cpio.mjs';
 import { GuestSession, REPO, requireGuest } from '../../tests/support/guest-session.mjs';
+import { hostServers, writeScratchImage } from '../support/host-io.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -52,60 +52,6 @@ function buildInitrd(baseInitrdPath) {
   const path = join(CACHE, 'initrd-bq-io.img');
   writeFileSync(path, Buffer.concat([base, gap, overlay]));
   return path;
-}
-
-/** A raw scratch image whose contents are the same for every emulator (a fixed pattern). */
-function scratchImage(name) {
-  const path = join(CACHE, name);
-  const b = Buffer.alloc(SIZES.diskMib * MIB);
-  for (let i = 0; i < b.length; i += 4) b.writeUInt32LE((i * 2654435761) >>> 0, i);
-  writeFileSync(path, b);
-  return path;
-}
-
-/** Host TCP endpoints: a source that sends N bytes to each client, a sink that times N bytes. */
-async function hostServers(bytes) {
-  const chunk = Buffer.alloc(64 * 1024, 0x61);
-  const source = net.createServer((s) => {
-    let sent = 0;
-    s.on('error', () => {});
-    s.on('data', () => {});
-    const pump = () => {
-      while (sent < bytes) {
-        const n = Math.min(chunk.length, bytes - sent);
-        sent += n;
-        if (!s.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void s.once('drain', pump);
-      }
-      s.end();
-    };
-    pump();
-  });
-  let sinkDone;
-  const sink = net.createServer((s) => {
-    const t0 = process.hrtime.bigint();
-    let got = 0;
-    s.on('error', () => {});
-    s.on('data', (d) => {
-      got += d.length;
-      if (got >= bytes) {
-        sinkDone?.({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, bytes: got });
-        sinkDone = undefined;
-        s.end();
-      }
-    });
-  });
-  await new Promise((r) => source.listen(0, '127.0.0.1', r));
-  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
-  return {
-    sourcePort: source.address().port,
-    sinkPort: sink.address().port,
-    /** Resolves when the next sink connection has received `bytes` (seconds from accept). */
-    nextSink: (timeoutMs) => new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error('TCP sink: timeout')), timeoutMs);
-      sinkDone = (r) => { clearTimeout(timer); res(r); };
-    }),
-    close: () => { source.close(); sink.close(); },
-  };
 }
 
 /** "BQIO name value" from a command's output. */
@@ -166,12 +112,12 @@ const haveQemu = !opts['no-qemu'] && spawnSync('qemu-system-riscv64', ['--versio
 let banquise;
 let qemu;
 try {
-  const bDisk = scratchImage('scratch-banquise.img');
+  const bDisk = writeScratchImage(join(CACHE, 'scratch-banquise.img'), SIZES.diskMib * MIB);
   banquise = await measure('Banquise', ['run', '--kernel', guest.kernel, '--initrd', initrd, '--memory', MEMORY,
     '--disk', bDisk, '--net', 'user', '--append', 'console=ttyS0'], undefined, servers);
   rmSync(bDisk, { force: true });
   if (haveQemu) {
-    const qDisk = scratchImage('scratch-qemu.img');
+    const qDisk = writeScratchImage(join(CACHE, 'scratch-qemu.img'), SIZES.diskMib * MIB);
     qemu = await measure('QEMU', ['-M', 'virt', '-m', MEMORY, '-smp', '1', '-nographic', '-kernel', guest.kernel, '-initrd', initrd,
       '-append', 'console=ttyS0', '-drive', `file=${qDisk},if=none,format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0',
       '-netdev', 'user,id=n0', '-device', 'virtio-net-device,netdev=n0'], 'qemu-system-riscv64', servers);

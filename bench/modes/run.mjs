@@ -22,12 +22,12 @@
 //   --from FILE  print the tables of a run saved with --json (nothing is measured)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpio } from '../../tests/support/cpio.mjs';
 import { GuestSession, REPO, requireGuest } from '../../tests/support/guest-session.mjs';
+import { hostServers, writeScratchImage } from '../support/host-io.mjs';
 import { MonitorClient } from '../../tests/support/monitor-client.mjs';
 import { buildInstretProgram } from '../boot/overlay.mjs';
 
@@ -65,45 +65,6 @@ function buildInitrd(baseInitrdPath) {
   const path = join(CACHE, 'initrd-modes.img');
   writeFileSync(path, Buffer.concat([base, Buffer.alloc((4 - (base.length % 4)) % 4), overlay]));
   return path;
-}
-
-/** A raw scratch disk with the same contents for every setup. */
-function scratchImage() {
-  const path = join(CACHE, 'scratch.img');
-  const b = Buffer.alloc((DISK_MIB + 16) * MIB);
-  for (let i = 0; i < b.length; i += 4) b.writeUInt32LE((i * 2654435761) >>> 0, i);
-  writeFileSync(path, b);
-  return path;
-}
-
-/** Host TCP endpoints: a source that sends `bytes` to each client, a sink that swallows them. */
-async function hostServers(bytes) {
-  const chunk = Buffer.alloc(64 * 1024, 0x61);
-  const source = net.createServer((s) => {
-    let sent = 0;
-    s.on('error', () => {});
-    s.on('data', () => {});
-    const pump = () => {
-      while (sent < bytes) {
-        const n = Math.min(chunk.length, bytes - sent);
-        sent += n;
-        if (!s.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void s.once('drain', pump);
-      }
-      s.end();
-    };
-    pump();
-  });
-  const sink = net.createServer((s) => {
-    let got = 0;
-    s.on('error', () => {});
-    s.on('data', (d) => {
-      got += d.length;
-      if (got >= bytes) s.end();
-    });
-  });
-  await new Promise((r) => source.listen(0, '127.0.0.1', r));
-  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
-  return { sourcePort: source.address().port, sinkPort: sink.address().port, close: () => { source.close(); sink.close(); } };
 }
 
 /** Parses `info counters` (src/machine/monitor.ts). */
@@ -245,7 +206,7 @@ if (saved !== undefined) {
   const guest = await requireGuest();
   if (!existsSync(FW)) throw new Error(`${FW} missing (apt-get install opensbi)`);
   const initrd = buildInitrd(guest.initrd);
-  const disk = scratchImage();
+  const disk = writeScratchImage(join(CACHE, 'scratch.img'), (DISK_MIB + 16) * MIB);
   const haveQemu = !opts['no-qemu'] && spawnSync('qemu-system-riscv64', ['--version']).status === 0;
   const common = ['--kernel', guest.kernel, '--initrd', initrd, '--memory', MEMORY, '--append', 'console=ttyS0'];
   const qemuCommon = ['-M', 'virt', '-m', MEMORY, '-smp', '1', '-nographic', '-monitor', 'none', '-bios', FW,
