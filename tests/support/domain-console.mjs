@@ -2,6 +2,7 @@
 // socket), driven like GuestSession: wait for output, type command lines and read their output.
 import WebSocket from 'ws';
 import { PROMPT } from './guest-session.mjs';
+import { Waiters, waitForText } from './waiters.mjs';
 
 /** An attached console; `output` holds everything received (the ring first, then live bytes). */
 export class DomainConsole {
@@ -10,7 +11,7 @@ export class DomainConsole {
     this.output = '';
     this.mark = 0;
     this.closed = false;
-    this.waiters = [];
+    this.waiters = new Waiters();
     this.ws = new WebSocket(`ws+unix://${socket}:/v1/domains/${encodeURIComponent(ref)}/console`);
     this.opened = new Promise((res, rej) => {
       this.ws.once('open', res);
@@ -27,35 +28,14 @@ export class DomainConsole {
   }
 
   poke() {
-    for (const w of [...this.waiters]) w();
+    this.waiters.notify();
   }
 
   /** Resolves with the text after the mark up to the first match of `re`, and moves the mark past it. */
   waitFor(re, timeoutMs = 120_000) {
-    return new Promise((res, rej) => {
-      const check = () => {
-        const rest = this.output.slice(this.mark);
-        const m = re.exec(rest);
-        if (m) {
-          cleanup();
-          this.mark += m.index + m[0].length;
-          res(rest.slice(0, m.index + m[0].length));
-        } else if (this.closed) {
-          cleanup();
-          rej(new Error(`console of ${this.ref} closed before ${re}; tail:\n${this.output.slice(-1500)}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        rej(new Error(`timeout waiting for ${re} on ${this.ref}; tail:\n${this.output.slice(-1500)}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
-      };
-      this.waiters.push(check);
-      check();
-    });
+    return waitForText(this, re, timeoutMs,
+      () => (this.closed ? `console of ${this.ref} closed before ${re}; tail:\n${this.output.slice(-1500)}` : undefined),
+      () => `timeout waiting for ${re} on ${this.ref}; tail:\n${this.output.slice(-1500)}`);
   }
 
   /** Types a command and returns its output (framed by markers, as GuestSession.run). */
@@ -69,23 +49,8 @@ export class DomainConsole {
 
   /** Resolves once the daemon closed the console (the domain stopped). */
   waitClosed(timeoutMs = 120_000) {
-    return new Promise((res, rej) => {
-      const check = () => {
-        if (!this.closed) return;
-        cleanup();
-        res();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        rej(new Error(`console of ${this.ref} still open after ${timeoutMs} ms; tail:\n${this.output.slice(-1500)}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
-      };
-      this.waiters.push(check);
-      check();
-    });
+    return this.waiters.until(() => (this.closed ? { value: undefined } : undefined), timeoutMs,
+      () => `console of ${this.ref} still open after ${timeoutMs} ms; tail:\n${this.output.slice(-1500)}`);
   }
 
   close() {

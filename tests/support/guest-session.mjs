@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Waiters, waitForText } from './waiters.mjs';
 
 /** The repository root. */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,7 +54,7 @@ export class GuestSession {
     const [file, argv] = command === undefined ? [process.execPath, [BIN, ...args]] : [command, args];
     this.child = spawn(file, argv, { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
     this.exited = new Promise((res) => this.child.on('exit', (code, signal) => res({ code, signal })));
-    this.waiters = [];
+    this.waiters = new Waiters();
     this.child.stdout.on('data', (d) => {
       this.output += d.toString('latin1');
       this.poke();
@@ -67,42 +68,15 @@ export class GuestSession {
   }
 
   poke() {
-    for (const w of [...this.waiters]) w();
+    this.waiters.notify();
   }
 
   /** Resolves with the text after the mark up to the first match of `re`, and moves the mark past it. */
   waitFor(re, timeoutMs = 120_000) {
-    return new Promise((res, rej) => {
-      let done = false;
-      const check = () => {
-        if (done) return;
-        const rest = this.output.slice(this.mark);
-        const m = re.exec(rest);
-        if (m) {
-          done = true;
-          cleanup();
-          const text = rest.slice(0, m.index + m[0].length);
-          this.mark += m.index + m[0].length;
-          res(text);
-        } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
-          done = true;
-          cleanup();
-          rej(new Error(`banquise exited (${this.child.exitCode}) before ${re}; output tail:\n${this.output.slice(-2000)}\nstderr:\n${this.stderr}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        if (done) return;
-        done = true;
-        cleanup();
-        rej(new Error(`timeout waiting for ${re}; output tail:\n${this.output.slice(-2000)}\nstderr:\n${this.stderr}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
-      };
-      this.waiters.push(check);
-      check();
-    });
+    const tail = () => `output tail:\n${this.output.slice(-2000)}\nstderr:\n${this.stderr}`;
+    return waitForText(this, re, timeoutMs,
+      () => (this.child.exitCode !== null || this.child.signalCode !== null ? `banquise exited (${this.child.exitCode}) before ${re}; ${tail()}` : undefined),
+      () => `timeout waiting for ${re}; ${tail()}`);
   }
 
   /** Waits for the guest's banner and its first shell prompt. */
