@@ -6,20 +6,20 @@
 // address. network-list and the API show the ports and MACs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, BOOT_TIMEOUT_MS, PROMPT, REPO, requireGuest } from '../support/guest-session.mjs';
+import { BOOT_TIMEOUT_MS, PROMPT, requireGuest } from '../support/guest-session.mjs';
 import { DomainConsole } from '../support/domain-console.mjs';
+import { TestDaemon } from '../support/test-daemon.mjs';
 
 const NAMES = ['bra', 'brb'];
-let dir;
-let sock;
+let tmp;
+/** The daemon; its home (`dir`) holds the configs and is the verbs' cwd. */
 let daemon;
-let daemonLog = '';
+let dir;
 let web;
 let webPort;
 /** Host ports the uplink forwards to port 7001 of 10.0.2.15 and of 10.0.2.16. */
@@ -27,17 +27,12 @@ const fwdPort = {};
 const consoles = {};
 const addr = {};
 
-function bq(args) {
-  return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, BANQUISE_SOCKET: sock, XDG_CONFIG_HOME: join(dir, 'config') }, timeout: 120_000 }, (err, stdout, stderr) =>
-      res({ code: err ? (err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** Runs a banquise verb against the test daemon; resolves {code, stdout, stderr}. */
+const bq = (args) => daemon.bq(args);
 
 function http(method, path) {
   return new Promise((res, rej) => {
-    const req = request({ socketPath: sock, method, path }, (r) => {
+    const req = request({ socketPath: daemon.sock, method, path }, (r) => {
       let t = '';
       r.on('data', (d) => (t += d));
       r.on('end', () => res({ status: r.statusCode, json: t ? JSON.parse(t) : undefined }));
@@ -65,34 +60,26 @@ async function ipv4(name) {
     if (m) return m[1];
     await consoles[name].run('sleep 1');
   }
-  throw new Error(`${name}: eth0 got no address by DHCP\n${daemonLog}`);
+  throw new Error(`${name}: eth0 got no address by DHCP\n${daemon.log}`);
 }
 
 before(async () => {
   await requireGuest();
-  dir = mkdtempSync(join(tmpdir(), 'banquise-bridge-'));
-  sock = join(dir, 'run', 'banquised.sock');
+  tmp = mkdtempSync(join(tmpdir(), 'banquise-bridge-'));
   web = createServer((req, res) => res.end(`host-page ${req.url}\n`));
   await new Promise((r) => web.listen(0, '127.0.0.1', r));
   webPort = web.address().port;
   for (const a of ['10.0.2.15', '10.0.2.16']) fwdPort[a] = await freePort();
-  for (const n of NAMES) writeFileSync(join(dir, `${n}.cfg`), `name = "${n}"\nmemory = 96\nvif = [ "bridge=br0" ]\n`);
-  daemon = spawn(process.execPath, [BIN, 'daemon', '--socket', sock, '--max-memory', '512M', '--bridge',
-    `br0,uplink=user,hostfwd=tcp::${fwdPort['10.0.2.15']}-:7001,hostfwd=tcp::${fwdPort['10.0.2.16']}-10.0.2.16:7001`], {
-    cwd: REPO,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'config') },
+  daemon = await TestDaemon.start(tmp, 'd', {
+    maxMemory: '512M',
+    extra: ['--bridge', `br0,uplink=user,hostfwd=tcp::${fwdPort['10.0.2.15']}-:7001,hostfwd=tcp::${fwdPort['10.0.2.16']}-10.0.2.16:7001`],
   });
-  daemon.stderr.on('data', (d) => (daemonLog += d));
-  const end = Date.now() + 30_000;
-  while (!/listening on/.test(daemonLog)) {
-    if (Date.now() > end || daemon.exitCode !== null) throw new Error(`daemon did not start:\n${daemonLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  dir = daemon.home;
+  for (const n of NAMES) writeFileSync(join(dir, `${n}.cfg`), `name = "${n}"\nmemory = 96\nvif = [ "bridge=br0" ]\n`);
   for (const n of NAMES) {
     const r = await bq(['create', `${n}.cfg`]);
     assert.equal(r.code, 0, r.stderr);
-    consoles[n] = new DomainConsole(sock, n);
+    consoles[n] = new DomainConsole(daemon.sock, n);
     await consoles[n].opened;
   }
   await Promise.all(NAMES.map(async (n) => {
@@ -104,12 +91,9 @@ before(async () => {
 
 after(async () => {
   for (const c of Object.values(consoles)) c.close();
-  if (daemon && daemon.exitCode === null) {
-    daemon.kill('SIGTERM');
-    await new Promise((r) => daemon.once('exit', r));
-  }
+  await daemon?.stop();
   web?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 test('each domain has its own stable MAC and its own DHCP address from the uplink', async () => {
