@@ -11,13 +11,12 @@
 //   utime+stime of /proc/PID/stat) over the window, as % of one core; next to it the main
 //   thread's and the sum of the domains' own worker-thread CPU (cpu_time in the API); the rest
 //   is V8's and libuv's helper threads (garbage collection of the workers' heaps, file I/O).
-import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BIN, BOOT_TIMEOUT_MS, PROMPT, REPO, requireGuest } from '../../tests/support/guest-session.mjs';
+import { BOOT_TIMEOUT_MS, PROMPT, requireGuest } from '../../tests/support/guest-session.mjs';
+import { TestDaemon } from '../../tests/support/test-daemon.mjs';
 import { DomainConsole } from '../../tests/support/domain-console.mjs';
 
 const { values: opt } = parseArgs({
@@ -43,36 +42,21 @@ const CLK_TCK = 100; // USER_HZ of Linux's /proc/PID/stat on every architecture 
 
 const guest = await requireGuest();
 const dir = mkdtempSync(join(tmpdir(), 'banquise-bench-density-'));
-const sock = join(dir, 'run', 'banquised.sock');
-let log = '';
-const daemon = spawn(
-  process.execPath,
-  [BIN, 'daemon', '--socket', sock, '--max-memory', `${N * MEMORY_MIB + 256}M`, '--max-domains', String(N), '--bridge', 'br0'],
-  { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
-);
-daemon.stderr.on('data', (d) => (log += d));
-const bq = (args) => new Promise((res) => execFile(process.execPath, [BIN, ...args], { env: { ...process.env, BANQUISE_SOCKET: sock } }, (err, stdout, stderr) => res({ code: err ? 1 : 0, stdout, stderr })));
-const get = (path) => new Promise((res, rej) => {
-  const r = request({ socketPath: sock, path }, (m) => { let t = ''; m.on('data', (d) => (t += d)); m.on('end', () => res(JSON.parse(t))); });
-  r.on('error', rej);
-  r.end();
-});
+const daemon = await TestDaemon.start(dir, 'd', { maxMemory: `${N * MEMORY_MIB + 256}M`, extra: ['--max-domains', String(N), '--bridge', 'br0'] });
+const bq = (args) => daemon.bq(args);
+const get = (path) => daemon.get(path);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const rssMiB = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))[1]) / 1024;
+const rssMiB = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${daemon.proc.pid}/status`, 'utf8'))[1]) / 1024;
 /** utime + stime (s) of /proc/PID/stat (the whole process) or /proc/PID/task/TID/stat (one thread). */
 const cpuS = (path) => {
   const text = readFileSync(path, 'utf8');
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15
 };
-const processCpuS = () => cpuS(`/proc/${daemon.pid}/stat`);
-const mainThreadCpuS = () => cpuS(`/proc/${daemon.pid}/task/${daemon.pid}/stat`);
+const processCpuS = () => cpuS(`/proc/${daemon.proc.pid}/stat`);
+const mainThreadCpuS = () => cpuS(`/proc/${daemon.proc.pid}/task/${daemon.proc.pid}/stat`);
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 try {
-  while (!/listening on/.test(log)) {
-    if (daemon.exitCode !== null) throw new Error(`daemon did not start:\n${log}`);
-    await sleep(100);
-  }
   await sleep(1000);
   const rss0 = rssMiB();
   const load0 = loadavg();
@@ -82,8 +66,8 @@ try {
     const name = `d${i}`;
     const t0 = performance.now();
     const r = await bq(['create', join(dir, 'd.cfg'), `name=${name}`]);
-    if (r.code !== 0) throw new Error(`create ${name}: ${r.stderr}\n${log}`);
-    const con = new DomainConsole(sock, name);
+    if (r.code !== 0) throw new Error(`create ${name}: ${r.stderr}\n${daemon.log}`);
+    const con = new DomainConsole(daemon.sock, name);
     await con.opened;
     await con.waitFor(/Banquise guest ready/, BOOT_TIMEOUT_MS);
     await con.waitFor(PROMPT, 120_000);
@@ -119,7 +103,6 @@ try {
   process.stdout.write(`bench:density, ${N} domains of ${MEMORY_MIB} MiB (default guest, 1 vCPU); load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   for (const r of rows) process.stdout.write(`${r[0].padEnd(46)}${r[1].padEnd(64)}target ${r[2]}\n`);
 } finally {
-  daemon.kill('SIGTERM');
-  await new Promise((r) => daemon.once('exit', r));
+  await daemon.stop();
   rmSync(dir, { recursive: true, force: true });
 }

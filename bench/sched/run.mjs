@@ -3,39 +3,27 @@
 // instructions they executed over SECONDS; then one domain alone capped at 25 %: its share of a
 // core (host CPU time of its slices / wall time). Prints a table. Other load on the host distorts
 // the figures (the scheduler shares the CPUs the daemon is given, not the machine).
-import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, BOOT_TIMEOUT_MS, PROMPT, REPO, requireGuest } from '../../tests/support/guest-session.mjs';
+import { BOOT_TIMEOUT_MS, PROMPT, requireGuest } from '../../tests/support/guest-session.mjs';
+import { TestDaemon } from '../../tests/support/test-daemon.mjs';
 import { DomainConsole } from '../../tests/support/domain-console.mjs';
 
 const SECONDS = Number(process.env.BENCH_SCHED_SECONDS ?? 30);
 const guest = await requireGuest();
 const dir = mkdtempSync(join(tmpdir(), 'banquise-bench-sched-'));
-const sock = join(dir, 'run', 'banquised.sock');
-let log = '';
-const daemon = spawn(process.execPath, [BIN, 'daemon', '--socket', sock, '--max-memory', '512M', '--host-cpus', '1', '--bridge', 'br0'], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
-daemon.stderr.on('data', (d) => (log += d));
-const bq = (args) => new Promise((res) => execFile(process.execPath, [BIN, ...args], { env: { ...process.env, BANQUISE_SOCKET: sock } }, (err, stdout, stderr) => res({ code: err ? 1 : 0, stdout, stderr })));
-const get = (path) => new Promise((res, rej) => {
-  const r = request({ socketPath: sock, path }, (m) => { let t = ''; m.on('data', (d) => (t += d)); m.on('end', () => res(JSON.parse(t))); });
-  r.on('error', rej);
-  r.end();
-});
+const daemon = await TestDaemon.start(dir, 'd', { maxMemory: '512M', extra: ['--host-cpus', '1', '--bridge', 'br0'] });
+const bq = (args) => daemon.bq(args);
+const get = (path) => daemon.get(path);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 try {
-  while (!/listening on/.test(log)) {
-    if (daemon.exitCode !== null) throw new Error(`daemon did not start:\n${log}`);
-    await sleep(100);
-  }
   const consoles = {};
   for (const n of ['heavy', 'light']) {
     writeFileSync(join(dir, `${n}.cfg`), `name = "${n}"\nmemory = 64\nkernel = "${guest.kernel}"\nramdisk = "${guest.initrd}"\n`);
     const r = await bq(['create', join(dir, `${n}.cfg`)]);
     if (r.code !== 0) throw new Error(r.stderr);
-    consoles[n] = new DomainConsole(sock, n);
+    consoles[n] = new DomainConsole(daemon.sock, n);
     await consoles[n].opened;
   }
   for (const n of ['heavy', 'light']) {
@@ -71,7 +59,6 @@ try {
   for (const r of rows) process.stdout.write(`${r[0].padEnd(44)}${r[1].padEnd(28)}target ${r[2].padEnd(12)}${r[3]}\n`);
   for (const con of Object.values(consoles)) con.close();
 } finally {
-  daemon.kill('SIGTERM');
-  await new Promise((r) => daemon.once('exit', r));
+  await daemon.stop();
   rmSync(dir, { recursive: true, force: true });
 }

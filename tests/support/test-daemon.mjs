@@ -2,6 +2,7 @@
 // (so its own token) and optionally a TCP listener on a free loopback port; verbs run against it.
 import { spawn, execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { BIN, REPO } from './guest-session.mjs';
 
@@ -43,6 +44,19 @@ export class TestDaemon {
       execFile(process.execPath, [BIN, ...args], { cwd: this.home, env: { ...this.env, ...env }, timeout: 600_000 }, (err, stdout, stderr) =>
         res({ code: err ? (err.code ?? 1) : 0, stdout, stderr }),
       );
+    });
+  }
+
+  /** GET `path` of the API on the daemon's socket; resolves with the parsed JSON body. */
+  get(path) {
+    return new Promise((res, rej) => {
+      const r = request({ socketPath: this.sock, path }, (m) => {
+        let t = '';
+        m.on('data', (d) => (t += d));
+        m.on('end', () => res(JSON.parse(t)));
+      });
+      r.on('error', rej);
+      r.end();
     });
   }
 
