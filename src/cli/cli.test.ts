@@ -1,7 +1,8 @@
 // The kernel command line `banquise run` builds for --console and --append.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_APPEND, effectiveCmdline, kernelConsole, namesRootDevice } from './cli.js';
+import { BanquiseError } from '../base/errors.js';
+import { DEFAULT_APPEND, effectiveCmdline, jitOptionsOf, kernelConsole, namesRootDevice, runCli } from './cli.js';
 
 test('kernelConsole: the last console= before "--", without its options', () => {
   assert.equal(kernelConsole('root=/dev/vda rw'), undefined);
@@ -30,4 +31,25 @@ test('namesRootDevice: root= before any -- means the disk is the root (no defaul
   assert.equal(namesRootDevice(''), false);
   assert.equal(namesRootDevice('console=ttyS0 -- root=/dev/vda'), false, 'after -- it is init\'s argument');
   assert.equal(namesRootDevice('noroot=1 rootwait'), false);
+});
+
+test('jitOptionsOf: the JIT is on unless --no-jit; a threshold is passed on; a threshold with --no-jit is refused', () => {
+  assert.deepEqual(jitOptionsOf({}), { jit: true });
+  assert.deepEqual(jitOptionsOf({ jit: true }), { jit: true });
+  assert.deepEqual(jitOptionsOf({ jit: false }), { jit: false });
+  assert.deepEqual(jitOptionsOf({ jitThreshold: 0 }), { jit: true, jitThreshold: 0 });
+  assert.throws(() => jitOptionsOf({ jit: false, jitThreshold: 5 }), (e: unknown) => e instanceof BanquiseError && e.exitCode === 64 && /drop --no-jit/.test(e.message));
+});
+
+test('banquise elf/run: --no-jit with --jit-threshold exits 64 before anything is read', async () => {
+  const write = process.stderr.write;
+  let err = '';
+  process.stderr.write = ((chunk: string) => { err += chunk; return true; }) as typeof process.stderr.write;
+  try {
+    assert.equal(await runCli(['elf', '--no-jit', '--jit-threshold', '3', '/nonexistent.elf']), 64);
+    assert.equal(await runCli(['run', '--no-jit', '--jit-threshold', '3', '--kernel', '/nonexistent']), 64);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.equal(err.match(/--jit-threshold needs the JIT: drop --no-jit/g)?.length, 2, err);
 });

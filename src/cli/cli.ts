@@ -98,6 +98,15 @@ function parseThresholdOption(text: string): number {
   return n;
 }
 
+/**
+ * The JIT flags as build options: on unless --no-jit (docs/jit.md); --jit-threshold with
+ * --no-jit is a contradiction, refused rather than silently ignored.
+ */
+export function jitOptionsOf(opts: { jit?: boolean; jitThreshold?: number }): { jit: boolean; jitThreshold?: number } {
+  if (opts.jit === false && opts.jitThreshold !== undefined) throw new BanquiseError('--jit-threshold needs the JIT: drop --no-jit', 64);
+  return { jit: opts.jit !== false, ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}) };
+}
+
 interface RunOptions {
   mode: 'pv' | 'full';
   bios?: string;
@@ -127,8 +136,7 @@ const RESTORE_CONFLICTS = ['mode', 'bios', 'kernel', 'initrd', 'append', 'memory
 function sessionOptions(opts: RunOptions): Omit<PvSessionConfig, 'machine'> {
   return {
     streams: { stdin: process.stdin, stdout: process.stdout },
-    jit: opts.jit ?? opts.jitThreshold !== undefined,
-    ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
+    ...jitOptionsOf(opts),
     ...(opts.monitor !== undefined ? { monitor: { socketPath: opts.monitor } } : {}),
     ...(opts.saveOnExit !== undefined ? { saveOnExit: opts.saveOnExit } : {}),
   };
@@ -201,14 +209,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-rng', 'no virtio-rng entropy device (there is one by default)')
     .option('--net <spec>', 'network interface: user[,hostfwd=tcp::H-:G][,dns=A][,mac=M] | socket,listen=[H]:P | socket,connect=H:P; add ,model=e1000 for an Intel e1000 on PCIe instead of virtio-net (--mode full) (repeatable)', collect, [])
     .option('--share <dir,tag=T[,ro]>', 'share a host directory over virtio-9p (mounted at /mnt/T by the default guest; repeatable)', collect, [])
-    .option('--jit', 'translate hot guest code to WebAssembly (experimental, off by default: docs/jit.md)')
-    .option('--no-jit', 'interpret only (the default)')
-    .addOption(new Option('--jit-threshold <n>', `with --jit: times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold}); implies --jit`).argParser(parseThresholdOption))
+    .option('--jit', 'translate hot guest code to WebAssembly (the default: docs/jit.md)')
+    .option('--no-jit', 'interpret only')
+    .addOption(new Option('--jit-threshold <n>', `times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold})`).argParser(parseThresholdOption))
     .option('--save-on-exit <file>', 'when you quit (Ctrl-A X, monitor quit), save the guest to file instead of discarding it')
     .option('--restore <file>', 'resume a guest saved with --save-on-exit or the monitor\'s save (its machine comes from the file)')
     .addHelpText('after', CONSOLE_HELP)
     .addHelpText('after', '\nExit status: 0 after poweroff, 101 when the guest kernel panics (pvpanic), the code a guest\nwrites to the test device, 130 after Ctrl-A X, 64 for a bad command line.')
     .action(async (opts: RunOptions, cmd: Command) => {
+      const session = sessionOptions(opts); // checks the JIT flags before anything is read
       if (opts.restore !== undefined) {
         const given = RESTORE_CONFLICTS.filter((o) => cmd.getOptionValueSource(o) === 'cli');
         if (given.length > 0) {
@@ -219,7 +228,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           machine: saved.state.config,
           restore: saved.state,
           backends: { blobs: restoreBlobs(saved.state.config) },
-          ...sessionOptions(opts),
+          ...session,
         });
         if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
         setExit(info.exitCode);
@@ -277,7 +286,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       });
       const info = await runPvSession({
         machine,
-        ...sessionOptions(opts),
+        ...session,
       });
       if (info.message !== undefined) process.stderr.write(`\n${info.message}\n`);
       setExit(info.exitCode);
@@ -289,18 +298,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<file>', 'RV64 little-endian ELF executable')
     .addOption(new Option('--max-instructions <n>', 'stop with exit status 2 after n instructions').argParser(parseCountOption))
     .option('--trace', 'print every executed instruction on stderr (pc, raw bits, disassembly, register written)')
-    .option('--jit', 'translate hot guest code to WebAssembly (experimental, off by default: docs/jit.md)')
-    .option('--no-jit', 'interpret only (the default)')
-    .addOption(new Option('--jit-threshold <n>', `with --jit: times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold}); implies --jit`).argParser(parseThresholdOption))
+    .option('--jit', 'translate hot guest code to WebAssembly (the default: docs/jit.md)')
+    .option('--no-jit', 'interpret only')
+    .addOption(new Option('--jit-threshold <n>', `times a block start is reached before it is translated (0 = at once; default ${DEFAULT_JIT_CONFIG.threshold})`).argParser(parseThresholdOption))
     .addHelpText('after', '\nThe program ends by writing 1 (pass) or (n << 1) | 1 (failure n) to `tohost`;\n(1 << 56) | (1 << 48) | ch prints ch. Ctrl-C stops it.')
     .action(async (file: string, opts: ElfOptions) => {
+      const jit = jitOptionsOf(opts);
       const elf = loadFile(file, 'ELF file');
       const info = await runElfSession({
         elf,
         ...(opts.maxInstructions !== undefined ? { maxInstructions: opts.maxInstructions } : {}),
         ...(opts.trace === true ? { trace: (line: string) => process.stderr.write(line + '\n') } : {}),
-        jit: opts.jit ?? opts.jitThreshold !== undefined,
-        ...(opts.jitThreshold !== undefined ? { jitThreshold: opts.jitThreshold } : {}),
+        ...jit,
         stdout: process.stdout,
       });
       if (info.message !== undefined) process.stderr.write(`${info.message}\n`);

@@ -20,6 +20,23 @@ export interface DomainConfig {
   readonly onPoweroff: LifecycleAction;
   readonly onReboot: LifecycleAction;
   readonly onCrash: LifecycleAction;
+  /** Run hot guest code as WebAssembly (xl `jit`, docs/jit.md); absent: on. */
+  readonly jit?: boolean;
+  /** Times a block start is reached before it is translated (xl `jit_threshold`); absent: the JIT's default. */
+  readonly jitThreshold?: number;
+}
+
+/** Largest JIT threshold a domain config may ask for (a count the JIT keeps per block start). */
+export const MAX_JIT_THRESHOLD = 0x7fff_ffff;
+
+/** Checks a domain's JIT settings (JSON from the API, a save file); returns what is wrong, or undefined. */
+export function jitConfigProblem(config: Pick<DomainConfig, 'jit' | 'jitThreshold'>): string | undefined {
+  if (config.jit !== undefined && typeof config.jit !== 'boolean') return 'jit must be true or false';
+  const t = config.jitThreshold;
+  if (t === undefined) return undefined;
+  if (!Number.isSafeInteger(t) || t < 0 || t > MAX_JIT_THRESHOLD) return `jitThreshold must be a whole number from 0 to ${MAX_JIT_THRESHOLD}, got ${JSON.stringify(t)}`;
+  if (config.jit === false) return 'jitThreshold applies to the JIT, which this domain turns off (jit false)';
+  return undefined;
 }
 
 /** Checks a domain name; returns what is wrong, or undefined when it is fine. */

@@ -3,7 +3,7 @@
 // Exits from the host apply the domain's on_poweroff / on_reboot / on_crash.
 import { ConsoleRing } from './console-ring.js';
 import { ControlError } from './control-error.js';
-import { domainNameProblem, type DomainConfig, type LifecycleAction } from './domain-config.js';
+import { domainNameProblem, jitConfigProblem, type DomainConfig, type LifecycleAction } from './domain-config.js';
 import type { DomainHandle, DomainHost, InjectedFault, MigrationProgressReport } from './domain-host.js';
 import type { DomainImage, SaveInfo } from './domain-image.js';
 import { forkDomain, restoreDomain, saveDomain, type ForkOptions, type RestoreOptions, type SnapshotOps } from './domain-snapshots.js';
@@ -358,6 +358,8 @@ export class DomainController {
     }
     if (config.maxMemoryBytes !== config.machine.memoryBytes) throw new ControlError('invalid', 'maxMemoryBytes must equal machine.memoryBytes (the RAM the balloon can give back)');
     if (config.memoryBytes > config.maxMemoryBytes) throw new ControlError('invalid', `memory (${config.memoryBytes / MIB}M) is above maxmem (${config.maxMemoryBytes / MIB}M)`);
+    const jitProblem = jitConfigProblem(config);
+    if (jitProblem !== undefined) throw new ControlError('invalid', jitProblem);
     const use = this.memoryUse();
     let live = 0;
     for (const d of this.domains.values()) if (d.handle !== undefined) live++;

@@ -14,6 +14,9 @@ export interface SavedDomain {
   readonly onPoweroff: LifecycleAction;
   readonly onReboot: LifecycleAction;
   readonly onCrash: LifecycleAction;
+  /** The domain's JIT settings (DomainConfig.jit, jitThreshold), when it set them; absent: the JIT on. */
+  readonly jit?: boolean;
+  readonly jitThreshold?: number;
 }
 
 /**

@@ -193,3 +193,28 @@ test('a save under way shows in the domain info with its percentage; another sav
   assert.equal(c.get('a').operation, undefined);
   assert.equal(c.get('a').operation_percent, undefined);
 });
+
+test('a domain\'s JIT settings go into its save file and come back on restore; fork children keep them; bad ones are refused', async () => {
+  const { c, handles, images } = setup(2048);
+  await c.execute({ kind: 'create', config: { ...cfg('off'), jit: false } });
+  await c.execute({ kind: 'create', config: { ...cfg('hot'), jit: true, jitThreshold: 0 } });
+  await c.execute({ kind: 'create', config: cfg('dflt') });
+  await c.save('off', '/s/off.sav', true);
+  await c.save('hot', '/s/hot.sav', true);
+  await c.save('dflt', '/s/dflt.sav', true);
+  const off = handles[0]!.saves[0]!.domain;
+  const hot = handles[1]!.saves[0]!.domain;
+  const dflt = handles[2]!.saves[0]!.domain;
+  assert.equal(off.jit, false);
+  assert.deepEqual([hot.jit, hot.jitThreshold], [true, 0]);
+  assert.deepEqual([dflt.jit, dflt.jitThreshold], [undefined, undefined], 'the default stays the default');
+  for (const [path, domain] of [['/s/off.sav', off], ['/s/hot.sav', hot]] as const) images.set(path, { machine: cfg('x').machine, domain, payload: path });
+  await c.restore('/s/off.sav', { name: 'off-r' });
+  await c.restore('/s/hot.sav', { name: 'hot-r' });
+  assert.equal(handles[3]!.spec.config.jit, false, 'restored with the JIT off');
+  assert.deepEqual([handles[4]!.spec.config.jit, handles[4]!.spec.config.jitThreshold], [true, 0]);
+  await c.fork('off', { name: 'off-kid' });
+  assert.equal(handles[5]!.spec.config.jit, false, 'a fork child runs as its parent');
+  await assert.rejects(c.execute({ kind: 'create', config: { ...cfg('bad'), jit: false, jitThreshold: 3 } }), (e: unknown) => e instanceof ControlError && e.kind === 'invalid' && /jitThreshold applies to the JIT/.test(e.message));
+  await assert.rejects(c.execute({ kind: 'create', config: { ...cfg('bad'), jitThreshold: -1 } }), (e: unknown) => e instanceof ControlError && e.kind === 'invalid' && /jitThreshold must be a whole number/.test(e.message));
+});

@@ -68,7 +68,11 @@ function message(err: unknown): string {
 /** What a save file keeps of the domain around its machine. */
 export function savedDomainOf(d: SnapshotDomain): SavedDomain {
   const c = d.config;
-  return { name: c.name, uuid: d.uuid, memoryBytes: d.memoryTargetBytes, onPoweroff: c.onPoweroff, onReboot: c.onReboot, onCrash: c.onCrash };
+  return {
+    name: c.name, uuid: d.uuid, memoryBytes: d.memoryTargetBytes, onPoweroff: c.onPoweroff, onReboot: c.onReboot, onCrash: c.onCrash,
+    ...(c.jit !== undefined ? { jit: c.jit } : {}),
+    ...(c.jitThreshold !== undefined ? { jitThreshold: c.jitThreshold } : {}),
+  };
 }
 
 /** Checks that domains `names` of `bytesEach` RAM each may all start now (names, budget, count). */
@@ -159,6 +163,9 @@ export async function restoreDomain(ops: SnapshotOps, path: string, options: Res
     onPoweroff: saved?.onPoweroff ?? 'destroy',
     onReboot: saved?.onReboot ?? 'restart',
     onCrash: saved?.onCrash ?? 'destroy',
+    // The JIT as the saved domain had it (a `banquise run` save names none: the default, on).
+    ...(saved?.jit !== undefined ? { jit: saved.jit } : {}),
+    ...(saved?.jitThreshold !== undefined ? { jitThreshold: saved.jitThreshold } : {}),
   };
   const inUse = saved !== undefined && ops.names().some((n) => { try { return ops.find(n).uuid === saved.uuid; } catch { return false; } });
   const uuid = saved !== undefined && !inUse ? saved.uuid : ops.newUuid();

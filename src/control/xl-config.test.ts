@@ -117,3 +117,20 @@ test('type = "full": firmware, NVMe disks and e1000 nics on PCIe (outside the vi
   assert.equal(own.config.machine.boot.bios?.path, '/cfg/Image');
   assert.equal(parseXlConfig('name = "p"\n', opts).usesDefaultBios, false, 'pv needs no firmware');
 });
+
+test('jit = 1|0 and jit_threshold = N: absent means the JIT with its default threshold', () => {
+  const dflt = parseXlConfig('name = "a"\n', opts).config;
+  assert.equal(dflt.jit, undefined);
+  assert.equal(dflt.jitThreshold, undefined);
+  const off = parseXlConfig('name = "a"\njit = 0\n', opts).config;
+  assert.equal(off.jit, false);
+  const tuned = parseXlConfig('name = "a"\njit = 1\njit_threshold = 0\n', opts).config;
+  assert.equal(tuned.jit, true);
+  assert.equal(tuned.jitThreshold, 0);
+  assert.equal(parseXlConfig('name = "a"\njit_threshold = 5000\n', opts).config.jitThreshold, 5000);
+  assert.equal(parseXlConfig('name = "a"\njit = 1\n', { ...opts, overrides: ['jit=0'] }).config.jit, false, 'an override turns it off');
+  fails('name = "a"\njit = 2\n', /web1\.cfg:2: jit must be a whole number from 0 to 1, got 2/);
+  fails('name = "a"\njit = "yes"\n', /web1\.cfg:2: jit must be a whole number from 0 to 1/);
+  fails('name = "a"\njit_threshold = -1\n', /web1\.cfg:2: jit_threshold must be a whole number from 0 to 2147483647/);
+  fails('name = "a"\njit = 0\n\njit_threshold = 10\n', /web1\.cfg:4: jit_threshold applies to the JIT, which jit = 0 turns off/);
+});

@@ -3,7 +3,7 @@
 // Parsed into a DomainConfig; every error names the file, the line and what to fix.
 import { BanquiseError } from '../base/errors.js';
 import type { DiskConfig, MachineConfig, NicConfig, ShareConfig, HostForwardConfig } from '../machine/machine-config.js';
-import { domainNameProblem, LIFECYCLE_ACTIONS, type DomainConfig, type LifecycleAction } from './domain-config.js';
+import { domainNameProblem, LIFECYCLE_ACTIONS, MAX_JIT_THRESHOLD, type DomainConfig, type LifecycleAction } from './domain-config.js';
 
 /** A config error: `file:line: what is wrong`. */
 export class XlConfigError extends BanquiseError {
@@ -52,7 +52,7 @@ const MIB = 1024 * 1024;
 /** Keys Banquise understands, with what each holds (for "unknown key" messages). */
 const KNOWN_KEYS = [
   'name', 'type', 'bios', 'memory', 'maxmem', 'vcpus', 'kernel', 'ramdisk', 'cmdline', 'extra', 'root',
-  'disk', 'vif', 'p9', 'vsock', 'on_poweroff', 'on_reboot', 'on_crash',
+  'disk', 'vif', 'p9', 'vsock', 'on_poweroff', 'on_reboot', 'on_crash', 'jit', 'jit_threshold',
 ] as const;
 /** Kernel command line of the default guest (its console is the serial port). */
 export const DEFAULT_DOMAIN_CMDLINE = 'console=ttyS0';
@@ -257,6 +257,11 @@ export function parseXlConfig(text: string, opts: XlParseOptions): XlParseResult
     return v as LifecycleAction;
   };
 
+  // The JIT (docs/jit.md): on unless jit = 0; jit_threshold tunes it, so it needs it on.
+  const jitFlag = int('jit', 0, 1);
+  const jitThreshold = int('jit_threshold', 0, MAX_JIT_THRESHOLD);
+  if (jitFlag === 0 && jitThreshold !== undefined) err(byKey.get('jit_threshold'), 'jit_threshold applies to the JIT, which jit = 0 turns off: drop one of them');
+
   // NVMe disks and e1000 nics sit on PCIe, not in the 8 virtio-mmio slots.
   const virtioDisks = disks.filter((d) => d.disk.interface !== 'nvme').length;
   const virtioNics = nics.filter((n) => n.model !== 'e1000').length;
@@ -294,6 +299,8 @@ export function parseXlConfig(text: string, opts: XlParseOptions): XlParseResult
       onPoweroff: action('on_poweroff', 'destroy'),
       onReboot: action('on_reboot', 'restart'),
       onCrash: action('on_crash', 'destroy'),
+      ...(jitFlag !== undefined ? { jit: jitFlag === 1 } : {}),
+      ...(jitThreshold !== undefined ? { jitThreshold } : {}),
     },
     usesDefaultGuest: kernelPath === undefined,
     usesDefaultBios: full && biosPath === undefined,

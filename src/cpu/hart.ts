@@ -442,10 +442,15 @@ export class Hart {
     return true;
   }
 
-  /** Runs up to `budget` instructions (interrupts checked at block boundaries). */
-  run(budget: number): StopReason {
+  /**
+   * Runs up to `budget` instructions (interrupts checked at block boundaries). `continuing`: the
+   * caller goes on with a quantum it began with a plain run (the JIT's runner, between pieces of
+   * generated code): the Sstc timer is not re-evaluated, so interrupts are taken exactly where
+   * the interpreter alone takes them, whatever is translated.
+   */
+  run(budget: number, continuing = false): StopReason {
     const st = this.st;
-    updateSstc(this);
+    if (!continuing) updateSstc(this);
     if (st[S.WAITING] !== 0) {
       if ((mipValue(this) & st[S.MIE]!) === 0) return StopReason.Wfi;
       st[S.WAITING] = 0;

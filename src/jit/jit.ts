@@ -228,19 +228,23 @@ export class Jit {
         }
         left = budget - (h.steps - start);
         if (left <= 0) return StopReason.Budget;
-        reason = this.interpret(left);
+        reason = this.interpret(left, true);
       }
     } finally {
       h.exitAtJump = false;
     }
   }
 
-  /** The interpreter, counted and sampled for `info jit`. */
-  private interpret(budget: number): StopReason {
+  /**
+   * The interpreter, counted and sampled for `info jit`. `continuing` after generated code: the
+   * quantum goes on, so the Sstc timer is not re-evaluated (Hart.run), and interrupts are taken
+   * where the interpreter alone would take them.
+   */
+  private interpret(budget: number, continuing = false): StopReason {
     const n = ++this.info.interpreterRuns;
-    if (n % SAMPLE_EVERY !== 0) return this.hart.run(budget);
+    if (n % SAMPLE_EVERY !== 0) return this.hart.run(budget, continuing);
     const t0 = performance.now();
-    const r = this.hart.run(budget);
+    const r = this.hart.run(budget, continuing);
     this.info.interpreterMsSampled += (performance.now() - t0) * SAMPLE_EVERY;
     return r;
   }

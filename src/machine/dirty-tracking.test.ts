@@ -6,6 +6,8 @@ import { MmioBus } from '../memory/mmio-bus.js';
 import { Hart, type HartEnv } from '../cpu/hart.js';
 import { HART_STATE_BYTES } from '../cpu/hart-layout.js';
 import { miniStoreLoop as storeLoop } from '../test-support/mini-machine.js';
+import { rv } from '../test-support/rv-asm.js';
+import { Jit } from '../jit/jit.js';
 import { dirtyPageCount, dirtyPageList, startDirtyRound } from './dirty-tracking.js';
 
 const RAM = 0x8000_0000;
@@ -43,6 +45,47 @@ test('without dropping store translations, TLB-hit stores would go unseen (why a
   for (const h of m.harts) h.run(500);
   // sw/sd/fsd hit the store TLB and go unseen; AMOs always take the slow path, which marks.
   assert.deepEqual(dirtyPageList(m.mem.takeDirty()), [19, 36]);
+});
+
+/**
+ * A loop for the JIT: for pages base+16 … base+19, a load then a store of each size (sb, sh, sw,
+ * sd) to the same page, so that a store taking the load's TLB entry would go unmarked.
+ */
+function loadThenStoreLoop(): number[] {
+  const T0 = 5, T1 = 6, T2 = 7, A0 = 10;
+  const body: number[] = [rv.auipc(T0, 0x10)];
+  const stores = [rv.sb, rv.sh, rv.sw, rv.sd];
+  for (let p = 0; p < 4; p++) {
+    body.push(rv.lui(A0, p), rv.add(A0, A0, T0), rv.ld(T2, A0, 64), stores[p]!(T1, A0, 8 * p));
+  }
+  body.push(rv.addi(T1, T1, 1));
+  body.push(rv.jal(0, -4 * (body.length - 1))); // back to the first lui
+  return body;
+}
+
+test('stores from generated code mark pages exactly as the interpreter\'s: every round, every page', () => {
+  const mem = new GuestMemory({ ramBaseGpa: RAM, ramSizeBytes: 1 << 20, stateSizeBytes: 2 * HART_STATE_BYTES });
+  const env: HartEnv = { mem, bus: new MmioBus(), clock: new ManualClock() };
+  const m = { mem, harts: [new Hart(env, 0, 0), new Hart(env, 1, HART_STATE_BYTES)] };
+  loadThenStoreLoop().forEach((w, i) => mem.writeU32(RAM + 4 * i, w)); // pages 16..19
+  loadThenStoreLoop().forEach((w, i) => mem.writeU32(RAM + 0x8000 + 4 * i, w)); // code at page 8: pages 24..27
+  m.harts[0]!.reset(BigInt(RAM));
+  m.harts[1]!.reset(BigInt(RAM + 0x8000));
+  const jits = m.harts.map((h) => new Jit(h, { threshold: 0, compile: 'sync' }));
+  startDirtyRound(m);
+  for (let round = 0; round < 4; round++) {
+    const before = jits.map((j) => j.info.jitInstructions);
+    for (const j of jits) j.run(500);
+    jits.forEach((j, i) => assert.ok(j.info.jitInstructions - before[i]! > 300, `round ${round}: hart ${i} ran generated code`));
+    assert.deepEqual(dirtyPageList(startDirtyRound(m)), [16, 17, 18, 19, 24, 25, 26, 27], `round ${round}`);
+  }
+  jits[1]!.run(500);
+  assert.deepEqual(dirtyPageList(startDirtyRound(m)), [24, 25, 26, 27], 'only hart 1 ran');
+  // As in the interpreter, stores that hit the store TLB mark nothing themselves (the fill did).
+  for (const j of jits) j.run(500);
+  m.mem.takeDirty();
+  for (const j of jits) j.run(500);
+  assert.deepEqual(dirtyPageList(m.mem.takeDirty()), []);
 });
 
 test('device writes through GuestMemory mark their pages, across page boundaries', () => {

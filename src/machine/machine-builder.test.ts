@@ -42,9 +42,11 @@ function backends(log: Logger = NULL_LOGGER, queue?: (() => void)[]): HostBacken
   };
 }
 
-test('buildMachine: the JIT is off unless asked for, then one per hart with the given threshold', () => {
+test('buildMachine: the JIT is on unless turned off, one per hart with the given threshold', () => {
   const cfg = validateMachineConfig({ mode: 'pv', memoryBytes: 16 << 20, vcpus: 2, boot: { kernel: { path: 'Image' }, cmdline: 'x' } });
-  assert.equal(buildMachine(cfg, backends()).jits.length, 0);
+  assert.equal(buildMachine(cfg, backends()).jits.length, 2);
+  assert.equal(buildMachine(cfg, backends(), { jit: false }).jits.length, 0);
+  assert.equal(buildMachine(cfg, backends(), { jit: false }).jitInfo(), undefined);
   assert.equal(buildMachine(cfg, backends(), { jit: true, jitThreshold: 0 }).jits.length, 2);
   assert.throws(() => buildMachine(cfg, backends(), { jit: true, jitThreshold: -1 }), BanquiseError);
 });

@@ -38,7 +38,7 @@ export interface BuildOptions {
    * of booting: RAM, harts and every device continue where the snapshot was taken.
    */
   readonly state?: MachineState;
-  /** Run hot guest code as WebAssembly (docs/jit.md; default off), and its hotness threshold. */
+  /** Run hot guest code as WebAssembly (docs/jit.md; default on, false interprets only), and its hotness threshold. */
   readonly jit?: boolean;
   readonly jitThreshold?: number;
   /**

@@ -71,7 +71,7 @@ export interface BoardDeps {
   readonly config?: MachineConfig;
   /** Handles on the virtio devices behind the slots (host control: balloon, vsock, stats). */
   readonly devices?: MachineDevices;
-  /** Run hot guest code as WebAssembly (docs/jit.md); default false. */
+  /** Run hot guest code as WebAssembly (docs/jit.md); default true (false: interpret only). */
   readonly jit?: boolean;
   /** JIT hotness threshold: arrivals at a block start before it is translated (0 = always). */
   readonly jitThreshold?: number;
@@ -203,7 +203,7 @@ export class Machine implements SbiHost {
             }
           : { mem: this.mem, bus: this.bus, clock: this.timeClock };
     for (let h = 0; h < n; h++) this.harts.push(new Hart(env, h, h * HART_STATE_BYTES));
-    if (config.jit === true) {
+    if (config.jit !== false) {
       const threshold = config.jitThreshold ?? DEFAULT_JIT_CONFIG.threshold;
       if (!Number.isInteger(threshold) || threshold < 0) throw new BanquiseError(`jit threshold must be an integer >= 0, got ${threshold}`, 64);
       for (const hart of this.harts) this.jits.push(new Jit(hart, { threshold }));
@@ -565,6 +565,8 @@ export class Machine implements SbiHost {
       this.starts[h] = starts[h];
       this.resumes[h] = resumes[h];
     }
+    // Translations of the RAM that was there are useless now (and would be caught stale anyway).
+    for (const j of this.jits) j.flush();
     this.nextHart = state.nextHart;
     this.sbiInputHead = 0;
     this.sbiInputCount = state.sbiInput.length;

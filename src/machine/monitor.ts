@@ -290,7 +290,7 @@ export class Monitor {
   private infoJit(): string {
     const m = this.deps.machine();
     if (m === undefined) return 'error: the domain is not running';
-    if (m.jits === undefined || m.jits.length === 0) return 'the JIT is off (start the domain with --jit)';
+    if (m.jits === undefined || m.jits.length === 0) return 'the JIT is off (the machine runs with --no-jit, or jit = 0 in its domain config)';
     return m.jits.map((j, i) => {
       const s = j.info;
       return `hart ${i}: blocks translated ${s.blocksTranslated} (${s.instructionsTranslated} instructions), ` +

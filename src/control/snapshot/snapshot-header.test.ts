@@ -21,3 +21,14 @@ test('HEADER domain: a malformed one is refused with the field named', () => {
   assert.throws(() => decodeHeader(raw({ ...domain, name: 7 })), /domain\.name/);
   assert.throws(() => decodeHeader(raw({ ...domain, uuid: '../../etc' })), /domain\.uuid is not a uuid/);
 });
+
+test('HEADER domain: the JIT settings are read back when present and checked', () => {
+  const h: SnapshotHeader = { banquiseVersion: '0.1.0', purpose: 'save', savedAtNs: 5n, config, domain: { ...domain, jit: true, jitThreshold: 0 } };
+  assert.deepEqual(decodeHeader(encodeHeader(h)).domain, { ...domain, jit: true, jitThreshold: 0 });
+  assert.deepEqual(decodeHeader(encodeHeader({ ...h, domain: { ...domain, jit: false } })).domain, { ...domain, jit: false });
+  const raw = (d: PlainData) => encodePlain({ banquiseVersion: 'x', purpose: 'save', savedAtNs: 1n, config: config as unknown as PlainData, domain: d });
+  assert.throws(() => decodeHeader(raw({ ...domain, jit: 1 })), /domain\.jit is not true or false/);
+  assert.throws(() => decodeHeader(raw({ ...domain, jitThreshold: -3 })), /domain\.jitThreshold is not a whole number/);
+  assert.throws(() => decodeHeader(raw({ ...domain, jitThreshold: 1.5 })), /domain\.jitThreshold is not a whole number/);
+  assert.throws(() => decodeHeader(raw({ ...domain, jit: false, jitThreshold: 10 })), /domain\.jitThreshold is set while domain\.jit is false/);
+});

@@ -1,6 +1,6 @@
 // The HEADER record: what a stream holds and the machine it was taken from.
 import type { MachineConfig } from '../../machine/machine-config.js';
-import { LIFECYCLE_ACTIONS, type LifecycleAction } from '../domain-config.js';
+import { LIFECYCLE_ACTIONS, MAX_JIT_THRESHOLD, type LifecycleAction } from '../domain-config.js';
 import type { SavedDomain } from '../domain-image.js';
 import { decodePlain, encodePlain, type PlainData } from './plain-codec.js';
 import { SnapshotError } from './snapshot-error.js';
@@ -75,5 +75,16 @@ function decodeSavedDomain(v: PlainData, fail: (why: string) => never): SavedDom
   if (typeof mem !== 'number' || !Number.isSafeInteger(mem) || mem <= 0) fail('domain.memoryBytes is not a positive integer');
   const uuid = text('uuid');
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid)) fail('domain.uuid is not a uuid (lowercase hex 8-4-4-4-12)');
-  return { name: text('name'), uuid, memoryBytes: mem as number, onPoweroff: action('onPoweroff'), onReboot: action('onReboot'), onCrash: action('onCrash') };
+  const jit = d['jit'];
+  if (jit !== undefined && typeof jit !== 'boolean') fail('domain.jit is not true or false');
+  const threshold = d['jitThreshold'];
+  if (threshold !== undefined && (typeof threshold !== 'number' || !Number.isSafeInteger(threshold) || threshold < 0 || threshold > MAX_JIT_THRESHOLD)) {
+    fail(`domain.jitThreshold is not a whole number from 0 to ${MAX_JIT_THRESHOLD}`);
+  }
+  if (jit === false && threshold !== undefined) fail('domain.jitThreshold is set while domain.jit is false');
+  return {
+    name: text('name'), uuid, memoryBytes: mem as number, onPoweroff: action('onPoweroff'), onReboot: action('onReboot'), onCrash: action('onCrash'),
+    ...(jit !== undefined ? { jit: jit as boolean } : {}),
+    ...(threshold !== undefined ? { jitThreshold: threshold as number } : {}),
+  };
 }

@@ -39,6 +39,9 @@ export interface DomainMachineDeps {
   readonly image?: NodeImagePayload;
   /** false: build without booting (a migration destination fills RAM, then restores). */
   readonly boot?: boolean;
+  /** The domain's JIT settings (DomainConfig.jit, jitThreshold): on unless jit is false. */
+  readonly jit?: boolean;
+  readonly jitThreshold?: number;
 }
 
 /** Validates `raw` (JSON from the API), opens its host ends, builds and boots the machine. */
@@ -56,12 +59,14 @@ export async function buildDomainMachine(raw: MachineConfig, deps: DomainMachine
   const blobs: Record<string, Uint8Array> = {};
   if (deps.image !== undefined) for (const ref of [config.boot.kernel, config.boot.initrd, config.boot.bios]) if (ref !== undefined) blobs[ref.path] = new Uint8Array(0);
   const backends = await openNodeBackends(config, { console: deps.console, wake: deps.wake, log: logger, blobs, ...(deps.bridgePort !== undefined ? { bridgePort: deps.bridgePort } : {}) });
+  // Every way a domain's machine is made (boot, restore, fork, migration) runs with its JIT settings.
+  const jit = { ...(deps.jit !== undefined ? { jit: deps.jit } : {}), ...(deps.jitThreshold !== undefined ? { jitThreshold: deps.jitThreshold } : {}) };
   try {
     // A migration destination fills RAM from the stream, behind the written-pages tracking:
     // its saves and forks read the whole RAM (ramTracked false).
-    if (deps.boot === false) return { machine: buildMachine(config, backends, { boot: false }), logger, close: () => backends.close(), ramTracked: false };
-    if (deps.image === undefined) return { machine: buildMachine(config, backends), logger, close: () => backends.close(), ramTracked: true };
-    const machine = buildMachine(config, backends, { boot: false });
+    if (deps.boot === false) return { machine: buildMachine(config, backends, { ...jit, boot: false }), logger, close: () => backends.close(), ramTracked: false };
+    if (deps.image === undefined) return { machine: buildMachine(config, backends, jit), logger, close: () => backends.close(), ramTracked: true };
+    const machine = buildMachine(config, backends, { ...jit, boot: false });
     applyImage(machine, deps.image);
     return { machine, logger, close: () => backends.close(), ramTracked: true };
   } catch (err) {

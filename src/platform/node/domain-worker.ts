@@ -62,6 +62,8 @@ const dm = await buildDomainMachine(data.config.machine, {
   // A domain continued from an image may be a copy of one still running: its own vsock socket.
   ...(data.image !== undefined ? { image: data.image, vsockPath: `${data.runtimeDir}/vsock-${data.config.machine.devices.vsock?.guestCid}-${data.config.name}` } : {}),
   boot: data.incoming !== true,
+  ...(data.config.jit !== undefined ? { jit: data.config.jit } : {}),
+  ...(data.config.jitThreshold !== undefined ? { jitThreshold: data.config.jitThreshold } : {}),
   // Device warnings and errors go to the daemon's log, at most LOG_EVENTS_MAX per boot (a
   // guest that provokes errors in a loop must not flood it; the counters keep counting).
   onEvent: (e) => {
