@@ -10,7 +10,9 @@
 // included). The same number read on Banquise checks the method against the exact count.
 // --exact-split adds one Banquise boot with a per-instruction tracer that counts S and U exactly
 // (slow: its time is not reported); otherwise the split is sampled at slice boundaries.
-// Usage: node bench/boot/run.mjs [--vcpus N] [--memory MiB] [--runs N] [--no-qemu] [--jit] [--jit-threshold N]
+// Banquise boots twice per run: with the JIT (the default; --jit-threshold N tunes it) and with
+// --no-jit (the interpreter alone); --no-jit here boots only the latter.
+// Usage: node bench/boot/run.mjs [--vcpus N] [--memory MiB] [--runs N] [--no-qemu] [--no-jit] [--jit-threshold N]
 //   [--exact-split] [--json]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -32,14 +34,19 @@ const { values: opts } = parseArgs({
     memory: { type: 'string', default: '256' },
     runs: { type: 'string', default: '1' },
     'no-qemu': { type: 'boolean', default: false },
-    jit: { type: 'boolean', default: false },
+    'no-jit': { type: 'boolean', default: false },
     'jit-threshold': { type: 'string' },
     'exact-split': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
 const vcpus = Number(opts.vcpus);
-const jitOn = opts.jit || opts['jit-threshold'] !== undefined;
+if (opts['no-jit'] && opts['jit-threshold'] !== undefined) {
+  console.error('bench:boot: --jit-threshold needs the JIT: drop --no-jit');
+  process.exit(2);
+}
+/** The Banquise rows: the JIT (the default) unless --no-jit, and the interpreter alone. */
+const ENGINES = [...(opts['no-jit'] ? [] : [{ name: 'jit', jit: true }]), { name: 'interp', jit: false }];
 const memoryMiB = Number(opts.memory);
 const runs = Math.max(1, Number(opts.runs));
 
@@ -69,7 +76,7 @@ const SAMPLE_QUANTUM = 4096;
  * stops at the first shell prompt after the guest's "ready" banner. Exact instruction count;
  * the S/U split is sampled at slice boundaries because the hart has no per-privilege counter.
  */
-async function bootBanquise(exactSplit = false) {
+async function bootBanquise(jit, exactSplit = false) {
   let text = '';
   let ready = false;
   let prompt = false;
@@ -97,8 +104,8 @@ async function bootBanquise(exactSplit = false) {
   });
   const t0 = performance.now();
   const machine = buildMachine(config, backends, {
-    jit: jitOn,
-    ...(opts['jit-threshold'] !== undefined ? { jitThreshold: Number(opts['jit-threshold']) } : {}),
+    jit,
+    ...(jit && opts['jit-threshold'] !== undefined ? { jitThreshold: Number(opts['jit-threshold']) } : {}),
   });
   const samples = [0, 0, 0, 0];
   const exact = [0, 0, 0, 0];
@@ -172,35 +179,44 @@ function bootQemu(icount) {
 const haveQemu = !opts['no-qemu'] && spawnSync('qemu-system-riscv64', ['--version']).status === 0;
 const results = [];
 for (let r = 0; r < runs; r++) {
-  const b = await bootBanquise();
+  const banquise = {};
+  for (const e of ENGINES) banquise[e.name] = await bootBanquise(e.jit);
   const q = haveQemu ? await bootQemu(false) : undefined;
   // instret is per hart: the guest-read count is the machine's total only with one vCPU.
   const qi = haveQemu && withOverlay !== undefined && r === 0 && vcpus === 1 ? await bootQemu(true) : undefined;
-  results.push({ banquise: b, qemu: q, qemuIcount: qi });
+  results.push({ banquise, qemu: q, qemuIcount: qi });
 }
-const exactRun = opts['exact-split'] ? await bootBanquise(true) : undefined;
+// A tracer runs every instruction in the interpreter (the JIT steps aside): one boot serves both.
+const exactRun = opts['exact-split'] ? await bootBanquise(false, true) : undefined;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const bMs = median(results.map((r) => r.banquise.ms));
 const qMs = haveQemu ? median(results.map((r) => r.qemu.ms)) : undefined;
-/** The Banquise run with the median time (its counts and split are reported). */
-const b = results.find((r) => r.banquise.ms === bMs).banquise;
+/** Per engine, the Banquise run with the median time (its counts and split are reported). */
+const rows = ENGINES.map((e) => {
+  const ms = median(results.map((r) => r.banquise[e.name].ms));
+  return { ...e, ms, b: results.find((r) => r.banquise[e.name].ms === ms).banquise[e.name] };
+});
+const b = rows[0].b;
 
 if (opts.json) {
   console.log(JSON.stringify({ vcpus, memoryMiB, runs, results }, null, 2));
 } else {
   const fmt = (n) => n.toLocaleString('en-US');
-  const mips = (b.instructions / 1e6) / (bMs / 1000);
   console.log(`Boot to shell prompt — Linux 6.1 + busybox initramfs, ${vcpus} vCPU(s), ${memoryMiB} MiB, append "${APPEND}", median of ${runs}`);
   console.log('');
   console.log('| | time to prompt | guest instructions | firmware (M) | kernel (S) | user (U) | MIPS |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
-  console.log(`| Banquise pv (no firmware, SBI in TS${jitOn ? ", --jit" : ""}) | ${(bMs / 1000).toFixed(2)} s | ${fmt(b.instructions)} | 0 | ~${(b.kernelShare * 100).toFixed(1)} % | ~${(b.userShare * 100).toFixed(1)} % | ${mips.toFixed(1)} |`);
+  const threshold = opts['jit-threshold'] !== undefined ? `, --jit-threshold ${opts['jit-threshold']}` : '';
+  for (const r of rows) {
+    const mips = (r.b.instructions / 1e6) / (r.ms / 1000);
+    const engine = r.jit ? `JIT, the default${threshold}` : '--no-jit';
+    console.log(`| Banquise pv (no firmware, SBI in TS; ${engine}) | ${(r.ms / 1000).toFixed(2)} s | ${fmt(r.b.instructions)} | 0 | ~${(r.b.kernelShare * 100).toFixed(1)} % | ~${(r.b.userShare * 100).toFixed(1)} % | ${mips.toFixed(1)} |`);
+  }
   const qInsn = results[0].qemuIcount?.reported;
   if (qMs !== undefined) {
     const insn = qInsn !== undefined ? fmt(qInsn) : vcpus > 1 ? 'not measured (instret is per hart; use --vcpus 1)' : 'not measured (no cross compiler for /bin/instret)';
     console.log(`| QEMU virt + OpenSBI (TCG) | ${(qMs / 1000).toFixed(2)} s | ${insn} | (included) | | | |`);
     console.log('');
-    console.log(`time ratio Banquise / QEMU: ${(bMs / qMs).toFixed(2)}×`);
+    for (const r of rows) console.log(`time ratio Banquise (${r.jit ? 'JIT' : '--no-jit'}) / QEMU: ${(r.ms / qMs).toFixed(2)}×`);
     if (qInsn !== undefined) console.log(`instruction ratio Banquise / QEMU: ${(b.instructions / qInsn).toFixed(2)}× (QEMU: -icount shift=0 run, instret read by the guest before its first prompt)`);
   } else {
     console.log('(QEMU not run: qemu-system-riscv64 missing or --no-qemu)');

@@ -2,7 +2,8 @@
 // `npm run bench:cpu`: runs the bare-metal CPU workload (bench/cpu/workload.c) on Banquise
 // (`banquise elf`) and on qemu-system-riscv64 -M spike in the same run and prints a table:
 // instructions, wall-clock seconds (with the process start-up measured on an empty run of the
-// same program and subtracted), MIPS, and the speed ratio; Banquise runs interpreted and with --jit.
+// same program and subtracted), MIPS, and the speed ratio; Banquise runs with the JIT (its default)
+// and with --no-jit (the interpreter alone).
 // The instruction count comes from QEMU with -icount shift=0 (its minstret is then exact) and
 // is cross-checked against Banquise's minstret; both must also print the same checksum.
 // Usage: node bench/cpu/run.mjs [--scale F] [--repeat N] [--max-instructions N]
@@ -55,27 +56,27 @@ const counted = qemu(elf, ['-icount', 'shift=0']);
 const instructions = counted.instret;
 const q = best(() => qemu(elf), Math.max(3, repeat));
 const q0 = best(() => qemu(empty), Math.max(3, repeat));
-const b = best(() => banquise(elf));
-const b0 = best(() => banquise(empty));
-const j = best(() => banquise(elf, ['--jit']));
-const j0 = best(() => banquise(empty, ['--jit']));
+const j = best(() => banquise(elf));
+const j0 = best(() => banquise(empty));
+const b = best(() => banquise(elf, ['--no-jit']));
+const b0 = best(() => banquise(empty, ['--no-jit']));
 
 const rows = [
   ['qemu-system-riscv64 (TCG)', q, q0],
-  ['banquise elf', b, b0],
-  ['banquise elf --jit', j, j0],
+  ['banquise elf (JIT, default)', j, j0],
+  ['banquise elf --no-jit', b, b0],
 ].map(([name, run, start]) => {
   const net = Math.max(1e-6, run.seconds - start.seconds);
   return { name, wall: run.seconds, startup: start.seconds, net, mips: Number(instructions) / net / 1e6 };
 });
 const pad = (s, n) => String(s).padStart(n);
-console.log(`${'machine'.padEnd(28)}${pad('instructions', 16)}${pad('wall s', 10)}${pad('startup s', 11)}${pad('MIPS', 10)}`);
+console.log(`${'machine'.padEnd(30)}${pad('instructions', 16)}${pad('wall s', 10)}${pad('startup s', 11)}${pad('MIPS', 10)}`);
 for (const r of rows) {
-  console.log(`${r.name.padEnd(28)}${pad(instructions.toLocaleString('en-US'), 16)}${pad(r.wall.toFixed(3), 10)}${pad(r.startup.toFixed(3), 11)}${pad(r.mips.toFixed(1), 10)}`);
+  console.log(`${r.name.padEnd(30)}${pad(instructions.toLocaleString('en-US'), 16)}${pad(r.wall.toFixed(3), 10)}${pad(r.startup.toFixed(3), 11)}${pad(r.mips.toFixed(1), 10)}`);
 }
-console.log(`ratio: qemu is ${(rows[0].mips / rows[1].mips).toFixed(2)}x the speed of banquise, ${(rows[0].mips / rows[2].mips).toFixed(2)}x banquise --jit (start-up excluded)`);
+console.log(`ratio: qemu is ${(rows[0].mips / rows[1].mips).toFixed(2)}x the speed of banquise (JIT), ${(rows[0].mips / rows[2].mips).toFixed(2)}x banquise --no-jit; the JIT is ${(rows[1].mips / rows[2].mips).toFixed(2)}x the interpreter (start-up excluded)`);
 const agree = q.checksum === b.checksum && counted.checksum === b.checksum && j.checksum === b.checksum;
-console.log(`checksum: qemu ${q.checksum}, banquise ${b.checksum}, --jit ${j.checksum} (${agree ? 'match' : 'MISMATCH'})`);
+console.log(`checksum: qemu ${q.checksum}, banquise ${j.checksum}, --no-jit ${b.checksum} (${agree ? 'match' : 'MISMATCH'})`);
 const countsAgree = instructions === b.instret && instructions === j.instret;
-console.log(`instructions: qemu -icount ${instructions}, banquise minstret ${b.instret}, --jit ${j.instret} (${countsAgree ? 'match' : 'MISMATCH'})`);
+console.log(`instructions: qemu -icount ${instructions}, banquise minstret ${j.instret}, --no-jit ${b.instret} (${countsAgree ? 'match' : 'MISMATCH'})`);
 if (!agree || !countsAgree) process.exit(1);
