@@ -75,7 +75,7 @@ export function addToolstackVerbs(program: Command, setExit: (code: number) => v
       .argument('<cfg>', 'domain config file (xl.cfg syntax: name, memory, vcpus, kernel, disk = [ ... ], ...)')
       .argument('[key=value...]', 'settings that override the file (e.g. name=web2 memory=128)')
       .option('-c, --console', 'attach to the console once created')
-      .addHelpText('after', '\nWithout kernel = "...", the default guest (built on first use) boots. Relative paths are\nrelative to the config file\'s folder. See README.md "Several domains".'),
+      .addHelpText('after', '\nWithout kernel = "...", the default guest (built on first use) boots. Relative paths are\nrelative to the config file\'s folder. The domain runs with the JIT unless jit = 0 (jit_threshold = N\ntunes it; docs/jit.md). See README.md "Several domains".'),
   ).action(async (cfg: string, overrides: string[], o: ConnectOptions & { console?: boolean }) => {
     const a = daemonAddress(o);
     const config = await loadDomainConfigFile(cfg, overrides);

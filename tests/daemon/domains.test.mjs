@@ -71,7 +71,7 @@ before(async () => {
   symlinkSync(guest.kernel, join(dir, 'Image'));
   symlinkSync(guest.initrd, join(dir, 'initrd.gz'));
   writeFileSync(join(dir, 'web1.cfg'), 'name = "web1"\nmemory = 96\nmaxmem = 128\nvcpus = 1\nkernel = "Image"\nramdisk = "./initrd.gz"\non_poweroff = "destroy"\n');
-  writeFileSync(join(dir, 'web2.cfg'), 'name = "web2"\nmemory = 96\n# no kernel: the default guest\non_poweroff = "preserve"\n');
+  writeFileSync(join(dir, 'web2.cfg'), 'name = "web2"\nmemory = 96\n# no kernel: the default guest\non_poweroff = "preserve"\njit = 0\n');
   writeFileSync(join(dir, 'web3.cfg'), 'name = "web3"\nmemory = 96\non_crash = "preserve"\n');
   writeFileSync(join(dir, 'bad.cfg'), 'name = "bad"\nmemory = 96\nmemroy = 3\n');
   daemon = spawn(process.execPath, [BIN, 'daemon', '--socket', sock, '--listen', '127.0.0.1:0', '--max-memory', '1G', '--allow-fault-injection', '--watchdog-ms', '8000'], {
@@ -127,6 +127,15 @@ test('list shows the three domains with ids, uuids and live states; each answers
   const input = devs.find((d) => d.name === 'virtio-input.0');
   assert.equal(input?.state, 'running', JSON.stringify(devs));
   assert.equal(input.malformed + input.badRequests + input.needsReset, 0);
+});
+
+test('domains run with the JIT unless their config says jit = 0', async () => {
+  const list = await listJson();
+  for (const n of ['web1', 'web3']) {
+    const d = list.find((x) => x.name === n);
+    assert.ok(d.jit?.jit_instructions > 1_000_000, `${n} runs generated code: ${JSON.stringify(d.jit)}`);
+  }
+  assert.equal(list.find((x) => x.name === 'web2').jit, undefined, 'web2 (jit = 0) is interpreted');
 });
 
 test('top shows CPU and MIPS per domain; TCP needs the bearer token', async () => {
