@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DomainController } from '../control/domain-controller.js';
-import type { DomainHandle, DomainHost } from '../control/domain-host.js';
+import type { DomainHandle, DomainHost, DomainStartSpec } from '../control/domain-host.js';
 import type { MigrationLink } from '../control/migration/migration-link.js';
 import { buildApiServer } from './api-server.js';
 
@@ -20,8 +20,9 @@ async function firstChunk(link: MigrationLink): Promise<string> {
 function daemon(budgetMiB: number, token?: string) {
   const log: string[] = [];
   let release: (() => void) | undefined;
+  const starts: DomainStartSpec[] = [];
   const host: DomainHost = {
-    start: (spec): DomainHandle => ({
+    start: (spec): DomainHandle => (starts.push(spec), {
       pause() {}, unpause() {}, input() {}, pressKey() {}, setMemoryTarget() {}, injectFault() {}, kill: async () => {},
       migrateOut: async (link, o) => {
         o.onProgress({ bytesSent: 1234, round: 2, dirtyPages: 7, dirtyRate: 70, phase: 'rounds' });
@@ -43,7 +44,7 @@ function daemon(budgetMiB: number, token?: string) {
   let n = 0;
   const controller = new DomainController({ host, maxMemoryBytes: budgetMiB * MIB, maxDomains: 4, newUuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`, log: (l) => log.push(l) });
   const app = buildApiServer({ controller, version: '0.1.0', startedAtMs: Date.now(), socketPath: '/tmp/x.sock', logLines: () => log, log: (l) => log.push(l) }, token !== undefined ? { token } : {});
-  return { controller, app, log, release: () => release?.() };
+  return { controller, app, log, starts, release: () => release?.() };
 }
 
 function config(name: string, memMiB: number): never {
@@ -62,7 +63,8 @@ test('a domain migrates between two API servers; refusals leave it on the source
   await small.app.listen({ host: '127.0.0.1', port: 0 });
   const port = (a: typeof dst.app): number => (a.server.address() as { port: number }).port;
   try {
-    await src.controller.execute({ kind: 'create', config: config('web', 64) });
+    // JIT settings of its own: the destination must start the domain with them.
+    await src.controller.execute({ kind: 'create', config: { ...(config('web', 64) as object), jit: true, jitThreshold: 7 } as never });
     const uuid = src.controller.get('web').uuid;
     const migrate = (body: object) => src.app.inject({ method: 'POST', url: '/v1/domains/web/migrate', payload: body });
 
@@ -93,6 +95,8 @@ test('a domain migrates between two API servers; refusals leave it on the source
     const incoming = dst.controller.get('web');
     assert.equal(incoming.state, 'paused', 'reserved on the destination, not booted');
     assert.equal(incoming.uuid, uuid);
+    const spec = dst.starts.at(-1)!;
+    assert.deepEqual([spec.incoming, spec.config.jit, spec.config.jitThreshold], [true, true, 7], 'the destination builds it with the source\'s JIT settings');
     src.release();
     r = await going;
     assert.equal(r.statusCode, 200, r.body);

@@ -1,7 +1,7 @@
 // A domain's console over the daemon's WebSocket (GET /v1/domains/{ref}/console on its Unix
 // socket), driven like GuestSession: wait for output, type command lines and read their output.
 import WebSocket from 'ws';
-import { PROMPT } from './guest-session.mjs';
+import { commandOutput, PROMPT } from './guest-session.mjs';
 import { Waiters, waitForText } from './waiters.mjs';
 
 /** An attached console; `output` holds everything received (the ring first, then live bytes). */
@@ -44,7 +44,7 @@ export class DomainConsole {
     await this.waitFor(/<<BEGIN\r?\n/, timeoutMs);
     const text = await this.waitFor(/<<END\r?\n/, timeoutMs);
     await this.waitFor(PROMPT, timeoutMs);
-    return text.replace(/<<END\r?\n$/, '').replace(/\r/g, '').replace(/\n$/, '');
+    return commandOutput(text.replace(/<<END\r?\n$/, ''));
   }
 
   /** Resolves once the daemon closed the console (the domain stopped). */

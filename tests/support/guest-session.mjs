@@ -13,6 +13,15 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const BIN = join(REPO, 'bin', 'banquise.js');
 /** The shell prompt of the default guest ends with "# ". */
 export const PROMPT = /# $/;
+/**
+ * A command's output without the kernel log lines the console interleaves (`[   21.010663] …`,
+ * e.g. "hrtimer: interrupt took N ns" when the host paused the guest, as a loaded machine or a
+ * JIT compile does): they are the kernel's, not the command's.
+ */
+export function commandOutput(text) {
+  return text.replace(/\r/g, '').split('\n').filter((l) => !/^\[\s*\d+\.\d+\] /.test(l)).join('\n').replace(/\n$/, '');
+}
+
 /** Generous limit for one boot of the default guest (a cold JIT-less run on a loaded CI box). */
 export const BOOT_TIMEOUT_MS = 15 * 60_000;
 
@@ -95,7 +104,7 @@ export class GuestSession {
     await this.waitFor(/<<BEGIN\r?\n/, timeoutMs);
     const text = await this.waitFor(/<<END\r?\n/, timeoutMs);
     await this.waitFor(PROMPT, timeoutMs);
-    return text.replace(/<<END\r?\n$/, '').replace(/\r/g, '').replace(/\n$/, '');
+    return commandOutput(text.replace(/<<END\r?\n$/, ''));
   }
 
   /** Sends raw text without waiting. */
