@@ -10,7 +10,7 @@ import {
   VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6, VIRTIO_NET_F_HOST_ECN,
 } from '../../dist/devices/virtio/net/virtio-net-offload.js';
 import { NET_MAX_FRAME_BYTES } from '../../dist/devices/virtio/net/net-backend.js';
-import { checksum, udp, GUEST_IP, GW_IP, GW_MAC, GUEST_MAC } from './guest-frames.mjs';
+import { checksum, tcp, udp, GUEST_IP, GW_IP, GW_MAC, GUEST_MAC } from './guest-frames.mjs';
 
 const MAC = GUEST_MAC;
 const FIN = 0x01, PSH = 0x08, ACK = 0x10, CWR = 0x80;
@@ -18,9 +18,9 @@ const SRC6 = Uint8Array.from({ length: 16 }, (_, i) => (i === 0 ? 0xfd : i * 7) 
 const DST6 = Uint8Array.from({ length: 16 }, (_, i) => (i === 0 ? 0xfd : 200 - i) & 255);
 
 class FakeBackend {
-  constructor() { this.sent = []; }
+  constructor() { this.sent = []; this.cb = undefined; }
   send(f) { this.sent.push(f.slice()); }
-  onReceive() {}
+  onReceive(cb) { this.cb = cb; }
   close() {}
 }
 
@@ -262,4 +262,43 @@ test('fuzz: random headers over valid and mangled frames never throw; every fram
   for (const s of ctx.be.sent) assert.ok(s.length <= NET_MAX_FRAME_BYTES && s.length >= 14);
   const st = ctx.dev.stats;
   assert.ok(st.txErrors > 0 && st.txGso > 0 && st.txCsum > 0, JSON.stringify(st));
+});
+
+test('receive with GUEST_CSUM: DATA_VALID only on frames whose TCP/UDP checksum the device verified', () => {
+  const good = tcp(GW_IP, 80, GUEST_IP, 40000, 1, 2, ACK, pattern(999, 12));
+  const bad = good.slice(); bad[bad.length - 1] ^= 0x40;
+  const ipBad = good.slice(); ipBad[22] ^= 1; // TTL changed, IPv4 header checksum now wrong
+  const u = udp(GW_IP, 53, GUEST_IP, 5000, pattern(50, 13));
+  const uNone = u.slice(); uNone[40] = 0; uNone[41] = 0; // UDP without checksum
+  const padded = new Uint8Array(good.length + 6); padded.set(good); // Ethernet padding after the IP packet
+  const v6 = tcpFrame({ v6: true, payload: pattern(200, 14) }).f;
+  { // give the IPv6 frame its real checksum
+    let ps = 6 + (v6.length - 54);
+    const dv = new DataView(v6.buffer);
+    for (let i = 22; i < 54; i += 2) ps += dv.getUint16(i);
+    dv.setUint16(54 + 16, 0);
+    dv.setUint16(54 + 16, checksum(v6, 54, v6.length, ps));
+  }
+  const arp = new Uint8Array(60); arp[12] = 8; arp[13] = 6;
+  const cases = [[good, 2], [bad, 0], [ipBad, 0], [u, 2], [uNone, 0], [padded, 2], [v6, 2], [arp, 0], [good.slice(0, 40), 0]];
+  const flagsOf = (features) => {
+    const ctx = setup(features);
+    const be = ctx.be;
+    const out = [];
+    for (const [f] of cases) {
+      ctx.drv.post(0, [{ writableBytes: 2048 }]);
+      ctx.drv.notify(0);
+      ctx.sched.run();
+      be.cb(f);
+      const used = ctx.drv.reap(0);
+      assert.equal(used.length, 1);
+      out.push(ctx.drv.written(used[0])[0]);
+    }
+    return { out, stats: ctx.dev.stats };
+  };
+  const on = flagsOf(~0n);
+  assert.deepEqual(on.out, cases.map(([, want]) => want));
+  assert.equal(on.stats.rxCsumValid, 4);
+  const off = flagsOf(VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | (1n << 32n));
+  assert.deepEqual(off.out, cases.map(() => 0)); // §5.1.6.4.1: flags zero unless GUEST_CSUM
 });

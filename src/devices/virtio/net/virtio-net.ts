@@ -4,8 +4,9 @@
 import { ChainStatus, DescriptorChain } from '../virtqueue.js';
 import { VirtioDeviceBase, VirtioDeviceId, VIRTIO_F_VERSION_1 } from '../virtio-device.js';
 import { NET_MAX_FRAME_BYTES, NET_MIN_FRAME_BYTES, type NetBackend } from './net-backend.js';
+import { l4ChecksumValid } from '../../net-offload/rx-checksum.js';
 import {
-  transmitWithOffloads, TxOutcome, type TxOffloadFeatures,
+  transmitWithOffloads, TxOutcome, type TxOffloadFeatures, VIRTIO_NET_F_GUEST_CSUM, VIRTIO_NET_HDR_F_DATA_VALID,
   VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_ECN, VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6,
 } from './virtio-net-offload.js';
 
@@ -44,6 +45,8 @@ export interface VirtioNetStats {
   /** Transmit chains refused: too short, too long, or a header the offloads cannot honour. */
   txErrors: number;
   rxFrames: number;
+  /** Received frames whose TCP/UDP checksum the device verified (DATA_VALID, with GUEST_CSUM). */
+  rxCsumValid: number;
   /** Frames dropped: device not running, backlog full, or frame larger than the buffers. */
   rxDropped: number;
 }
@@ -52,10 +55,10 @@ export interface VirtioNetStats {
 export class VirtioNetDevice extends VirtioDeviceBase {
   readonly deviceId = VirtioDeviceId.Net;
   readonly deviceFeatures = VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_MRG_RXBUF |
-    VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_HOST_ECN;
+    VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_HOST_ECN | VIRTIO_NET_F_GUEST_CSUM;
   readonly queueCount = 2;
   /** Counters. */
-  readonly stats: VirtioNetStats = { txFrames: 0, txCsum: 0, txGso: 0, txErrors: 0, rxFrames: 0, rxDropped: 0 };
+  readonly stats: VirtioNetStats = { txFrames: 0, txCsum: 0, txGso: 0, txErrors: 0, rxFrames: 0, rxCsumValid: 0, rxDropped: 0 };
   /** Separate chains: a backend may answer a transmitted frame synchronously (receive inside transmit). */
   private readonly txChain = new DescriptorChain(QUEUE_SIZE);
   private readonly rxChain = new DescriptorChain(QUEUE_SIZE);
@@ -73,6 +76,8 @@ export class VirtioNetDevice extends VirtioDeviceBase {
   private backlog: Uint8Array[] = [];
   private backlogBytes = 0;
   private mergeable = false;
+  /** The driver accepted GUEST_CSUM: received frames whose checksum verifies are marked DATA_VALID. */
+  private guestCsum = false;
 
   constructor(private readonly backend: NetBackend, config: VirtioNetConfig) {
     super(10); // mac[6], status, max_virtqueue_pairs
@@ -91,6 +96,7 @@ export class VirtioNetDevice extends VirtioDeviceBase {
   override activate(ctx: Parameters<VirtioDeviceBase['activate']>[0]): void {
     super.activate(ctx);
     this.mergeable = this.hasFeature(VIRTIO_NET_F_MRG_RXBUF);
+    this.guestCsum = this.hasFeature(VIRTIO_NET_F_GUEST_CSUM);
     const o = this.txOffloads;
     o.csum = this.hasFeature(VIRTIO_NET_F_CSUM);
     // §5.1.3.1: the TSO and ECN features depend on CSUM; without it they do not count.
@@ -215,6 +221,11 @@ export class VirtioNetDevice extends VirtioDeviceBase {
     // Re-pop each chain to write into it (pop is cheap and allocation-free).
     for (let i = 0; i < popped; i++) vq.unpop();
     hdr.fill(0);
+    // §5.1.6.4.1: DATA_VALID only when negotiated, and only for a checksum the device checked.
+    if (this.guestCsum && l4ChecksumValid(frame)) {
+      hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+      this.stats.rxCsumValid++;
+    }
     hdr[10] = popped & 0xff;
     hdr[11] = popped >>> 8;
     let written = 0; // bytes of header+frame written so far
