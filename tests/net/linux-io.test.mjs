@@ -98,7 +98,7 @@ describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () 
     }
   });
 
-  test('offloads: the driver negotiates CSUM, HOST_TSO4/6, GUEST_CSUM; 4 MiB sent in GSO packets arrive intact', async () => {
+  test('offloads: the driver negotiates CSUM, HOST_TSO4/6, GUEST_CSUM; 4 MiB sent in GSO packets arrive intact', async (t) => {
     // Negotiated features of the virtio-net device: one character per bit, bit 0 first.
     const bits = (await s.run('for d in /sys/bus/virtio/devices/*; do [ "$(cat $d/device)" = 0x0001 ] && cat $d/features; done')).trim();
     assert.match(bits, /^[01]{64}$/m, bits);
@@ -120,6 +120,7 @@ describe('Linux guest on virtio-net (user network) and virtio-9p', { skip }, () 
       const got = Buffer.concat(chunks);
       assert.equal(got.length, 4 << 20);
       assert.equal(createHash('md5').update(got).digest('hex'), sum);
+      t.diagnostic(`upload: ${p1 - p0} packets, ${b1 - b0} bytes, ${Math.round((b1 - b0) / (p1 - p0))} bytes per packet`);
       // Frames on the wire are at most 1514 bytes; more per transmitted packet means the device cut them.
       assert.ok((b1 - b0) / (p1 - p0) > 1600, `${p1 - p0} packets for ${b1 - b0} bytes: no GSO`);
       await s.run('rm /tmp/up.bin');
