@@ -249,19 +249,19 @@ test('fuzz: random headers over valid and mangled frames never throw; every fram
   for (let i = 0; i < 400; i++) {
     const isV4 = rnd(2) === 1;
     const frame = (isV4 ? v4 : v6).slice(0, 14 + rnd(9100));
-    if (rnd(3) === 0) frame[rnd(frame.length)] = rnd(256);
-    const pick = [0, 1, 4, 0x81, 0x84, 3, rnd(256)];
+    if (rnd(4) === 0) frame[rnd(frame.length)] = rnd(256);
+    const pick = [0, 0, isV4 ? 1 : 4, isV4 ? 1 : 4, 1, 4, 0x81, 0x84, 3, rnd(256)];
     const h = netHdr({
-      flags: rnd(4), gsoType: pick[rnd(pick.length)], hdrLen: rnd(2) ? rnd(200) : rnd(65536),
-      gsoSize: rnd(2) ? rnd(2000) : rnd(65536), csumStart: rnd(2) ? (isV4 ? 34 : 54) : rnd(65536),
-      csumOffset: rnd(2) ? 16 : rnd(65536),
+      flags: rnd(4) === 0 ? rnd(4) : 1, gsoType: pick[rnd(pick.length)], hdrLen: rnd(4) ? rnd(100) : rnd(65536),
+      gsoSize: rnd(4) ? rnd(2000) : rnd(65536), csumStart: rnd(4) ? (isV4 ? 34 : 54) : rnd(65536),
+      csumOffset: rnd(4) ? 16 : rnd(65536),
     });
     if (frame.length < 14) continue;
     sendOne(ctx, h, frame);
   }
   for (const s of ctx.be.sent) assert.ok(s.length <= NET_MAX_FRAME_BYTES && s.length >= 14);
   const st = ctx.dev.stats;
-  assert.ok(st.txErrors > 0 && st.txGso > 0 && st.txCsum > 0, JSON.stringify(st));
+  assert.ok(st.txErrors > 0 && st.txGso >= 5 && st.txCsum >= 5, JSON.stringify(st));
 });
 
 test('receive with GUEST_CSUM: DATA_VALID only on frames whose TCP/UDP checksum the device verified', () => {
