@@ -1,8 +1,14 @@
 // virtio network device (virtio 1.2 §5.1): queue 0 receiveq, queue 1 transmitq, frames handed
-// to a `NetBackend`. No offloads are offered (no CSUM, no GSO), so every frame is complete.
+// to a `NetBackend`. Transmit offloads (checksum, TCP segmentation) are done here, so the
+// backend always gets complete frames of at most one MSS.
 import { ChainStatus, DescriptorChain } from '../virtqueue.js';
 import { VirtioDeviceBase, VirtioDeviceId, VIRTIO_F_VERSION_1 } from '../virtio-device.js';
 import { NET_MAX_FRAME_BYTES, NET_MIN_FRAME_BYTES, type NetBackend } from './net-backend.js';
+import { l4ChecksumValid } from '../../net-offload/rx-checksum.js';
+import {
+  transmitWithOffloads, TxOutcome, type TxOffloadFeatures, VIRTIO_NET_F_GUEST_CSUM, VIRTIO_NET_HDR_F_DATA_VALID,
+  VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_ECN, VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6,
+} from './virtio-net-offload.js';
 
 /** The device has a MAC address in config space (§5.1.3). */
 export const VIRTIO_NET_F_MAC = 1n << 5n;
@@ -12,10 +18,6 @@ export const VIRTIO_NET_F_MRG_RXBUF = 1n << 15n;
 export const VIRTIO_NET_F_STATUS = 1n << 16n;
 /** `status` bit: the link is up. */
 export const VIRTIO_NET_S_LINK_UP = 1;
-/** virtio_net_hdr.flags: the checksum still has to be computed (needs VIRTIO_NET_F_CSUM). */
-export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
-/** virtio_net_hdr.gso_type: not a GSO frame. */
-export const VIRTIO_NET_HDR_GSO_NONE = 0;
 /** Size of struct virtio_net_hdr with VIRTIO_F_VERSION_1 (num_buffers always present). */
 export const VIRTIO_NET_HDR_SIZE = 12;
 
@@ -34,10 +36,17 @@ export interface VirtioNetConfig {
 
 /** What the device did with frames (never reset by the guest). */
 export interface VirtioNetStats {
+  /** Frames handed to the backend (each segment of a GSO frame counts). */
   txFrames: number;
-  /** Transmit chains refused: too short, too long, or a header asking for an offload. */
+  /** Transmit frames whose checksum the device completed (NEEDS_CSUM, no GSO). */
+  txCsum: number;
+  /** GSO frames the device cut into segments. */
+  txGso: number;
+  /** Transmit chains refused: too short, too long, or a header the offloads cannot honour. */
   txErrors: number;
   rxFrames: number;
+  /** Received frames whose TCP/UDP checksum the device verified (DATA_VALID, with GUEST_CSUM). */
+  rxCsumValid: number;
   /** Frames dropped: device not running, backlog full, or frame larger than the buffers. */
   rxDropped: number;
 }
@@ -45,20 +54,30 @@ export interface VirtioNetStats {
 /** virtio-net over a `NetBackend` (user-mode network, socket, switch). */
 export class VirtioNetDevice extends VirtioDeviceBase {
   readonly deviceId = VirtioDeviceId.Net;
-  readonly deviceFeatures = VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_MRG_RXBUF;
+  readonly deviceFeatures = VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_MRG_RXBUF |
+    VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_HOST_ECN | VIRTIO_NET_F_GUEST_CSUM;
   readonly queueCount = 2;
   /** Counters. */
-  readonly stats: VirtioNetStats = { txFrames: 0, txErrors: 0, rxFrames: 0, rxDropped: 0 };
+  readonly stats: VirtioNetStats = { txFrames: 0, txCsum: 0, txGso: 0, txErrors: 0, rxFrames: 0, rxCsumValid: 0, rxDropped: 0 };
   /** Separate chains: a backend may answer a transmitted frame synchronously (receive inside transmit). */
   private readonly txChain = new DescriptorChain(QUEUE_SIZE);
   private readonly rxChain = new DescriptorChain(QUEUE_SIZE);
   private readonly txBuf = new Uint8Array(VIRTIO_NET_HDR_SIZE + NET_MAX_FRAME_BYTES);
+  /** Where GSO segments are built (a segment is never longer than the frame it comes from). */
+  private readonly txSeg = new Uint8Array(NET_MAX_FRAME_BYTES);
+  private readonly txOffloads: TxOffloadFeatures = { csum: false, tso4: false, tso6: false, ecn: false };
+  private readonly sendToBackend = (frame: Uint8Array): void => {
+    this.stats.txFrames++;
+    this.backend.send(frame);
+  };
   private readonly rxHdr = new Uint8Array(VIRTIO_NET_HDR_SIZE);
   /** Bytes written into each chain of a (merged) receive. */
   private readonly rxLens = new Uint32Array(QUEUE_SIZE);
   private backlog: Uint8Array[] = [];
   private backlogBytes = 0;
   private mergeable = false;
+  /** The driver accepted GUEST_CSUM: received frames whose checksum verifies are marked DATA_VALID. */
+  private guestCsum = false;
 
   constructor(private readonly backend: NetBackend, config: VirtioNetConfig) {
     super(10); // mac[6], status, max_virtqueue_pairs
@@ -73,10 +92,17 @@ export class VirtioNetDevice extends VirtioDeviceBase {
     return QUEUE_SIZE;
   }
 
-  /** Remembers whether the driver accepted merged receive buffers. */
+  /** Remembers whether the driver accepted merged receive buffers and which offloads. */
   override activate(ctx: Parameters<VirtioDeviceBase['activate']>[0]): void {
     super.activate(ctx);
     this.mergeable = this.hasFeature(VIRTIO_NET_F_MRG_RXBUF);
+    this.guestCsum = this.hasFeature(VIRTIO_NET_F_GUEST_CSUM);
+    const o = this.txOffloads;
+    o.csum = this.hasFeature(VIRTIO_NET_F_CSUM);
+    // §5.1.3.1: the TSO and ECN features depend on CSUM; without it they do not count.
+    o.tso4 = o.csum && this.hasFeature(VIRTIO_NET_F_HOST_TSO4);
+    o.tso6 = o.csum && this.hasFeature(VIRTIO_NET_F_HOST_TSO6);
+    o.ecn = (o.tso4 || o.tso6) && this.hasFeature(VIRTIO_NET_F_HOST_ECN);
   }
 
   /** Drops the backlog with the rest of the guest state. */
@@ -112,14 +138,16 @@ export class VirtioNetDevice extends VirtioDeviceBase {
         this.counters.badRequests++;
       } else {
         chain.readFrom(ctx.mem, 0, this.txBuf, 0, total);
-        const flags = this.txBuf[0]!;
-        const gsoType = this.txBuf[1]!;
-        if ((flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0 || gsoType !== VIRTIO_NET_HDR_GSO_NONE) {
-          this.stats.txErrors++; // an offload we never offered
+        const hdr = this.txBuf.subarray(0, VIRTIO_NET_HDR_SIZE);
+        const frame = this.txBuf.subarray(VIRTIO_NET_HDR_SIZE, total);
+        const outcome = transmitWithOffloads(hdr, frame, this.txOffloads, this.txSeg, this.sendToBackend);
+        if (outcome === TxOutcome.Refused) {
+          this.stats.txErrors++;
           this.counters.badRequests++;
-        } else {
-          this.stats.txFrames++;
-          this.backend.send(this.txBuf.subarray(VIRTIO_NET_HDR_SIZE, total));
+        } else if (outcome === TxOutcome.Checksummed) {
+          this.stats.txCsum++;
+        } else if (outcome === TxOutcome.Segmented) {
+          this.stats.txGso++;
         }
       }
       vq.pushUsed(chain.head, 0);
@@ -193,6 +221,11 @@ export class VirtioNetDevice extends VirtioDeviceBase {
     // Re-pop each chain to write into it (pop is cheap and allocation-free).
     for (let i = 0; i < popped; i++) vq.unpop();
     hdr.fill(0);
+    // §5.1.6.4.1: DATA_VALID only when negotiated, and only for a checksum the device checked.
+    if (this.guestCsum && l4ChecksumValid(frame)) {
+      hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+      this.stats.rxCsumValid++;
+    }
     hdr[10] = popped & 0xff;
     hdr[11] = popped >>> 8;
     let written = 0; // bytes of header+frame written so far
