@@ -81,13 +81,16 @@ function stampMarkers(session) {
     scanned = end;
     if (/@@[SE]/.test(fresh)) stamps.push({ end, ms: performance.now(), cpu: cpuSeconds(session.child.pid) });
   });
-  /** The stamp of the chunk holding the character at `pos`. */
+  /** The stamp of the chunk holding the character at `pos` (a marker's letter: its chunk is stamped). */
   return (pos) => {
     const s = stamps.find((x) => x.end > pos);
     if (s === undefined) throw new Error(`no arrival stamp for console offset ${pos}`);
     return s;
   };
 }
+
+/** Console offset of the marker's letter in `text`, which `waitFor` just returned (it ends at the mark). */
+const markerOffset = (session, text, marker) => session.mark - text.length + text.lastIndexOf(marker) + marker.length - 1;
 
 /** The meaningful lines of a command's output: trimmed, without blanks and kernel messages. */
 const outputLines = (text) => text.replace(/\r/g, '').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^\[\s*\d+\.\d+\]/.test(l));
@@ -157,10 +160,9 @@ async function measure(setup, dir) {
       // Markers are spelled '@@'X on the command line, so the terminal's echo never matches.
       s.send(`echo '@@'S; read u0 x < /proc/uptime; e0=$EPOCHREALTIME; ${phase.body}; e1=$EPOCHREALTIME; read u1 x < /proc/uptime; ` +
         `echo '@@'E; echo '@@'T "$u0 $u1 $e0 $e1"; ${phase.check ?? ':'}; echo '@@'D\n`);
-      await s.waitFor(/@@S\r?\n/, PHASE_TIMEOUT_MS);
-      const start = stampAt(s.mark - 1);
+      const start = stampAt(markerOffset(s, await s.waitFor(/@@S\r?\n/, PHASE_TIMEOUT_MS), '@@S'));
       const bodyText = await s.waitFor(/@@E\r?\n/, PHASE_TIMEOUT_MS);
-      const end = stampAt(s.mark - 1);
+      const end = stampAt(markerOffset(s, bodyText, '@@E'));
       const times = (await s.waitFor(/@@T [^\r\n]*\r?\n/, 60_000)).match(/@@T ([^\r\n]*)/)[1].trim().split(/\s+/).map(Number);
       const checkText = await s.waitFor(/@@D\r?\n/, PHASE_TIMEOUT_MS);
       await s.waitFor(PROMPT, 60_000);
@@ -264,7 +266,7 @@ table('Host wall time between the phase\'s console markers', 'hostS');
 
 console.log('Banquise: guest instructions per phase (exact, monitor `info counters`) and speed by the guest clock');
 console.log('');
-console.log('| phase | instructions | MIPS --jit | MIPS --no-jit | share run in generated code (--jit) |');
+console.log('| phase | instructions (--no-jit run) | MIPS --jit | MIPS --no-jit | share run in generated code (--jit) |');
 console.log('|---|---:|---:|---:|---:|');
 for (const p of phases) {
   const n = med('interp', p.name, 'instructions');
