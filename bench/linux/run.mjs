@@ -131,7 +131,7 @@ function parseJit(text) {
 
 /**
  * Boots one setup, creates the inputs, runs the phases, powers off. Returns the boot time,
- * the clock used and per phase {guestS, uptimeS, hostS, cpuS, instructions?, jitInstructions?}.
+ * the clock used and per phase {guestS, uptimeS, hostS, cpuS, instructions?, kernelInstructions?, jitInstructions?}.
  */
 async function measure(setup, dir) {
   const sock = setup.banquise ? join(dir, `${setup.key}.mon`) : undefined;
@@ -177,7 +177,11 @@ async function measure(setup, dir) {
         cpuS: end.cpu - start.cpu,
       };
       if (!(x.guestS >= 0)) throw new Error(`${setup.label}: phase ${phase.name}: bad clock readings ${times}`);
-      if (before) x.instructions = parseInstructions(await mon.command('info counters')).all - before.all;
+      if (before) {
+        const after = parseInstructions(await mon.command('info counters'));
+        x.instructions = after.all - before.all;
+        x.kernelInstructions = after.S - before.S;
+      }
       if (jitBefore) x.jitInstructions = parseJit(await mon.command('info jit')).jitInstructions - jitBefore.jitInstructions;
       run.phases[phase.name] = x;
     }
@@ -266,13 +270,14 @@ table('Host wall time between the phase\'s console markers', 'hostS');
 
 console.log('Banquise: guest instructions per phase (exact, monitor `info counters`) and speed by the guest clock');
 console.log('');
-console.log('| phase | instructions (--no-jit run) | MIPS --jit | MIPS --no-jit | share run in generated code (--jit) |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('| phase | instructions (--no-jit run) | of which kernel (S) | MIPS --jit | MIPS --no-jit | share run in generated code (--jit) |');
+console.log('|---|---:|---:|---:|---:|---:|');
 for (const p of phases) {
   const n = med('interp', p.name, 'instructions');
   const nj = med('jit', p.name, 'instructions');
   const gj = med('jit', p.name, 'jitInstructions');
-  console.log(`| ${p.name} | ${(n / 1e6).toFixed(1)} M | ${(nj / 1e6 / med('jit', p.name, 'guestS')).toFixed(1)} | ${(n / 1e6 / med('interp', p.name, 'guestS')).toFixed(1)} | ${((100 * gj) / nj).toFixed(1)} % |`);
+  const kernel = (100 * med('interp', p.name, 'kernelInstructions')) / n;
+  console.log(`| ${p.name} | ${(n / 1e6).toFixed(1)} M | ${kernel.toFixed(1)} % | ${(nj / 1e6 / med('jit', p.name, 'guestS')).toFixed(1)} | ${(n / 1e6 / med('interp', p.name, 'guestS')).toFixed(1)} | ${((100 * gj) / nj).toFixed(1)} % |`);
 }
 console.log('');
 const jitRun = results.jit[Math.floor(results.jit.length / 2)];
