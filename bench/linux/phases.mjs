@@ -114,6 +114,7 @@ export const PHASES = [
 export function selectPhases(names) {
   if (names === undefined) return PHASES;
   const wanted = names.split(',').map((s) => s.trim()).filter(Boolean);
+  if (wanted.length === 0) throw new Error(`--phases names no phase (phases: ${PHASES.map((p) => p.name).join(', ')})`);
   for (const n of wanted) {
     if (!PHASES.some((p) => p.name === n)) throw new Error(`unknown phase '${n}' (phases: ${PHASES.map((p) => p.name).join(', ')})`);
   }
