@@ -36,6 +36,8 @@ export interface TranslatedPage {
   readonly bytes: Uint8Array;
   /** Page offsets of the block entries in the module. */
   readonly entries: readonly number[];
+  /** Instructions of each block (parallel to `entries`; 0: the first one is left to the interpreter). */
+  readonly sizes: readonly number[];
   /** Guest instructions translated (all blocks). */
   readonly instructions: number;
 }
@@ -635,5 +637,5 @@ export function translatePage(src: PageSource, entries: readonly number[]): Tran
   }
   funcs.push(dispatcher(src, blocks, scratch));
   const bytes = buildModule(PAGE_TYPES, funcs, blocks.length, src.memory);
-  return { bytes, entries: blocks.map((b) => b.entry), instructions };
+  return { bytes, entries: blocks.map((b) => b.entry), sizes: blocks.map((b) => b.insns.length), instructions };
 }
