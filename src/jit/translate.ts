@@ -70,7 +70,7 @@ const L_X = 3; // x[r] is local L_X + r, r = 1..31 (x0 has no local)
 const L_VPAGE = 35; // i64: virtual address of the page
 const L_A = 36; // i64: effective address
 const L_T = 37; // i64: scratch
-const L_N = 38; // i32: unused
+const L_N = 38; // i32: instructions retired by the earlier iterations of a self-loop block
 const L_K = 39; // i32: the function's result (retired << 2 | exit kind)
 const L_E = 40; // i32: TLB entry address
 const L_O = 41; // i32: buffer offset of the access
@@ -188,9 +188,21 @@ function regMask(insn: number): number {
   }
 }
 
+/** Page offset of the block's own entry when it ends with a branch back to it (a loop), else -1. */
+function selfLoopTarget(b: Block): number {
+  if (b.end !== 'jump') return -1;
+  const last = b.insns[b.insns.length - 1]!;
+  const insn = last.insn;
+  if ((insn & 0x7f) !== 0x63) return -1;
+  const imm = ((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11);
+  return last.o + imm === b.entry ? b.entry : -1;
+}
+
 /** Emits the code of one function over the page's blocks. */
 class PageEmitter {
   readonly w: FuncWriter;
+  /** The block branches back to its entry: its body is a wasm loop (see block()). */
+  loop = false;
   constructor(private readonly src: PageSource, out: ByteBuffer) {
     this.w = new FuncWriter(out);
   }
@@ -245,11 +257,19 @@ class PageEmitter {
     w.open(Op.If);
     this.exitAt(b.entry, 0, JitExit.Stale);
     w.end();
+    // a block that branches back to its entry loops here, with the registers in locals and no
+    // re-check of its bytes (a store into this page leaves the block); L_N counts the iterations'
+    // instructions, added to the result by blockFunction
+    this.loop = selfLoopTarget(b) >= 0;
+    if (this.loop) w.open(Op.Loop, 'again');
     // budget: the whole block must fit
-    w.get(L_BUDGET).i32(b.insns.length).op(Op.I32LtS).open(Op.If);
+    w.get(L_BUDGET);
+    if (this.loop) w.get(L_N).op(Op.I32Sub);
+    w.i32(b.insns.length).op(Op.I32LtS).open(Op.If);
     this.exitAt(b.entry, 0, JitExit.Interp);
     w.end();
     for (let i = 0; i < b.insns.length; i++) this.insn(b.insns[i]!, i, b.insns.length);
+    if (this.loop) w.end().op(Op.Unreachable); // every iteration leaves by a branch
     const last = b.insns[b.insns.length - 1]!;
     if (isJump(last.insn)) return; // the jump chained
     if (b.end === 'interp') {
@@ -312,10 +332,21 @@ class PageEmitter {
         return;
       case 0x63: { // BRANCH
         const imm = ((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11);
+        const cmp = [Op.I64Eq, Op.I64Ne, 0, 0, Op.I64LtS, Op.I64GeS, Op.I64LtU, Op.I64GeU][f3] as Op;
+        if (this.loop && i === count - 1) { // taken: next iteration; else leave at the fall-through
+          this.rx(rs1);
+          this.rx(rs2);
+          w.op(cmp).open(Op.If);
+          w.get(L_N).i32(count).op(Op.I32Add).set(L_N).br('again');
+          w.end();
+          w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(L_PC);
+          this.chain(count);
+          return;
+        }
         w.get(L_VPAGE).i64(ins.o + imm).i64(ins.o + ins.len);
         this.rx(rs1);
         this.rx(rs2);
-        w.op([Op.I64Eq, Op.I64Ne, 0, 0, Op.I64LtS, Op.I64GeS, Op.I64LtU, Op.I64GeU][f3] as Op);
+        w.op(cmp);
         w.op(Op.Select).op(Op.I64Add).set(L_PC);
         this.chain(count);
         return;
@@ -536,6 +567,7 @@ function blockFunction(src: PageSource, b: Block, out: ByteBuffer): FuncDef {
   w.get(L_K).i32(1023).op(Op.I32And);
   w.end();
   w.set(L_K);
+  if (e.loop) w.get(L_K).get(L_N).i32(2).op(Op.I32Shl).op(Op.I32Add).set(L_K);
   for (let r = 1; r < 32; r++) {
     if ((written & (1 << r)) !== 0) w.i32(0).get(L_X + r).mem(Op.I64Store, 3, regBase + 8 * r);
   }
