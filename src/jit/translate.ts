@@ -203,6 +203,8 @@ class PageEmitter {
   readonly w: FuncWriter;
   /** The block branches back to its entry: its body is a wasm loop (see block()). */
   loop = false;
+  /** Function index of the module's TLB probe (probeFunction), used by blocks that do not loop. */
+  probe = -1;
   constructor(private readonly src: PageSource, out: ByteBuffer) {
     this.w = new FuncWriter(out);
   }
@@ -279,13 +281,21 @@ class PageEmitter {
     }
   }
 
-  /** Loads/stores: the TLB probe of the current context; leaves the buffer offset in L_O or exits. */
+  /** Loads/stores: the TLB probe of the current context; leaves the buffer offset in L_O or exits.
+   *  Inline in loops (speed), else a call of the module's probe function (a third of the bytes). */
   tlbProbe(tlbLocal: number, size: number, ins: Insn, i: number): void {
     const w = this.w;
     const rs1 = (ins.insn >>> 15) & 31;
     const imm = (ins.insn & 0x7f) === 0x23 ? ((ins.insn >> 25) << 5) | ((ins.insn >>> 7) & 31) : ins.insn >> 20;
     this.rx(rs1);
-    w.i64(imm).op(Op.I64Add).set(L_A);
+    w.i64(imm).op(Op.I64Add);
+    if (!this.loop) {
+      w.get(tlbLocal).i32(4096 - size).op(Op.Call).u32(this.probe).tee(L_O).i32(-1).op(Op.I32Eq).open(Op.If);
+      this.exitAt(ins.o, i, JitExit.Interp);
+      w.end();
+      return;
+    }
+    w.set(L_A);
     w.get(L_A).op(Op.I32WrapI64).i32(12).op(Op.I32ShrU).i32(TLB_ENTRIES - 1).op(Op.I32And).i32(2).op(Op.I32Shl)
       .get(tlbLocal).op(Op.I32Add).set(L_E);
     w.get(L_E).mem(Op.I32Load, 2, 0).get(L_A).op(Op.I32WrapI64).i32(-4096).op(Op.I32And).op(Op.I32Ne);
@@ -539,8 +549,30 @@ function writeMask(insn: number): number {
   }
 }
 
+// the probe function's parameters and local
+const P_ADDR = 0; // i64: virtual address
+const P_TLB = 1; // i32: buffer offset of the TLB
+const P_LAST = 2; // i32: highest page offset at which an access of this size stays in the page
+const P_E = 3; // i32: TLB entry address
+
+/** The TLB probe `(addr, tlb, 4096 - size) -> buffer offset, or -1 on a miss / page-crossing
+ *  access` (the interpreter's fast path; the block exits to it on -1). */
+function probeFunction(out: ByteBuffer): FuncDef {
+  const w = new FuncWriter(out);
+  w.get(P_ADDR).op(Op.I32WrapI64).i32(12).op(Op.I32ShrU).i32(TLB_ENTRIES - 1).op(Op.I32And).i32(2).op(Op.I32Shl)
+    .get(P_TLB).op(Op.I32Add).set(P_E);
+  w.get(P_E).mem(Op.I32Load, 2, 0).get(P_ADDR).op(Op.I32WrapI64).i32(-4096).op(Op.I32And).op(Op.I32Ne);
+  w.get(P_E).mem(Op.I32Load, 2, TLB_ENTRIES * 4).get(P_ADDR).i64(32).op(Op.I64ShrU).op(Op.I32WrapI64).op(Op.I32Ne).op(Op.I32Or);
+  w.get(P_ADDR).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).get(P_LAST).op(Op.I32GtU).op(Op.I32Or);
+  w.open(Op.If);
+  w.i32(-1).op(Op.Return);
+  w.end();
+  w.get(P_E).mem(Op.I32Load, 2, TLB_ENTRIES * 8).get(P_ADDR).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).op(Op.I32Add);
+  return { type: 2, locals: [ValType.I32], code: w.code };
+}
+
 /** One block as a function `(budget, loadTlb, storeTlb) -> retired << 2 | JitExit`. */
-function blockFunction(src: PageSource, b: Block, out: ByteBuffer): FuncDef {
+function blockFunction(src: PageSource, b: Block, out: ByteBuffer, probe: number): FuncDef {
   let used = 0;
   let written = 0;
   for (const ins of b.insns) {
@@ -550,6 +582,7 @@ function blockFunction(src: PageSource, b: Block, out: ByteBuffer): FuncDef {
   used &= ~1;
   written &= used;
   const e = new PageEmitter(src, out);
+  e.probe = probe;
   const w = e.w;
   const regBase = src.stateOffset + S.X * 4;
   for (let r = 1; r < 32; r++) {
@@ -578,10 +611,12 @@ function blockFunction(src: PageSource, b: Block, out: ByteBuffer): FuncDef {
 
 /** Signatures: 0 = a block, (budget, loadTlb, storeTlb) -> retired << 2 | exit; 1 = a page's
  *  entry (its dispatcher), (budget, loadTlb, storeTlb, fetchTlb, retiredBefore, pageOffset) ->
- *  the same; it runs nothing unless pageOffset (where the fetch TLB maps pc) is its own page. */
+ *  the same; it runs nothing unless pageOffset (where the fetch TLB maps pc) is its own page;
+ *  2 = the module's TLB probe (probeFunction). */
 export const PAGE_TYPES: readonly FuncType[] = [
   { params: [ValType.I32, ValType.I32, ValType.I32], result: ValType.I32 },
   { params: [ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32], result: ValType.I32 },
+  { params: [ValType.I64, ValType.I32, ValType.I32], result: ValType.I32 },
 ];
 
 // locals of the dispatcher (after its 6 parameters)
@@ -665,9 +700,10 @@ export function translatePage(src: PageSource, entries: readonly number[]): Tran
   const funcs: FuncDef[] = [];
   for (const b of blocks) {
     instructions += b.insns.length;
-    funcs.push(blockFunction(src, b, scratch));
+    funcs.push(blockFunction(src, b, scratch, blocks.length + 1));
   }
   funcs.push(dispatcher(src, blocks, scratch));
+  funcs.push(probeFunction(scratch));
   const bytes = buildModule(PAGE_TYPES, funcs, blocks.length, src.memory);
   return { bytes, entries: blocks.map((b) => b.entry), sizes: blocks.map((b) => b.insns.length), instructions };
 }
