@@ -585,10 +585,14 @@ function blockFunction(src: PageSource, b: Block, out: ByteBuffer, probe: number
   e.probe = probe;
   const w = e.w;
   const regBase = src.stateOffset + S.X * 4;
+  w.i32(0).mem(Op.I64Load, 3, src.stateOffset + S.PC * 4).set(L_PC);
+  // the dispatcher's table is hashed on the page offset: another entry may share the slot
+  w.get(L_PC).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).i32(b.entry).op(Op.I32Ne).open(Op.If);
+  w.i32(NOT_AN_ENTRY).op(Op.Return);
+  w.end();
   for (let r = 1; r < 32; r++) {
     if ((used & (1 << r)) !== 0) w.i32(0).mem(Op.I64Load, 3, regBase + 8 * r).set(L_X + r);
   }
-  w.i32(0).mem(Op.I64Load, 3, src.stateOffset + S.PC * 4).set(L_PC);
   w.get(L_PC).i64(-4096).op(Op.I64And).set(L_VPAGE);
   // every exit leaves through one of two tails: 'done' with (retired << 2 | kind) and pc already
   // in L_PC, or 'tail' with (page offset << 10 | retired << 2 | kind), which sets pc from it
@@ -619,6 +623,28 @@ export const PAGE_TYPES: readonly FuncType[] = [
   { params: [ValType.I64, ValType.I32, ValType.I32], result: ValType.I32 },
 ];
 
+/** A block function's result when pc is not its entry (kind 3: never leaves the dispatcher). */
+const NOT_AN_ENTRY = 3;
+
+/** A table slot without a block: returns NOT_AN_ENTRY. */
+function missFunction(out: ByteBuffer): FuncDef {
+  const w = new FuncWriter(out);
+  w.i32(NOT_AN_ENTRY);
+  return { type: 0, locals: [], code: w.code };
+}
+
+/** Slots of the dispatcher's table: the smallest power of two (at least twice the blocks) in
+ *  which the entries' half-word offsets do not collide, masked; 2048 always fits. */
+function tableSize(blocks: readonly Block[]): number {
+  let size = 8;
+  while (size < 2 * blocks.length) size *= 2;
+  for (; size < 2048; size *= 2) {
+    const seen = new Set<number>();
+    if (blocks.every((b) => !seen.has((b.entry >>> 1) & (size - 1)) && seen.add((b.entry >>> 1) & (size - 1)))) return size;
+  }
+  return 2048;
+}
+
 // locals of the dispatcher (after its 6 parameters)
 // param 3 (i32): buffer offset of the fetch TLB of the current context (used by the hub, not here)
 const D_BASE = 4; // param i32: instructions retired by the pages chained before this one
@@ -628,15 +654,17 @@ const D_VPAGE = 7; // i64
 const D_N = 8; // i32: instructions retired
 const D_R = 9; // i32: a block's result
 const D_K = 10; // i32: exit kind
-const D_OFF = 11; // i32: page offset of pc
-const DISPATCH_LOCALS: ValType[] = [ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32];
+const DISPATCH_LOCALS: ValType[] = [ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32];
 
 /**
  * The page's entry point: while pc stays in the page and on a translated entry, calls that
- * block's function with the budget left. Returns the total retired (with `retiredBefore`) and the
- * first exit that is not Normal (Normal when pc left the page or is on no entry of this module).
+ * block's function with the budget left, through the module's own table indexed by the page
+ * offset (`slots` wide, masked; a block returns NOT_AN_ENTRY when pc is not its entry). Small and
+ * the same size whatever the blocks, so that the engine's optimizing tier compiles it cheaply.
+ * Returns the total retired (with `retiredBefore`) and the first exit that is not Normal (Normal
+ * when pc left the page or is on no entry of this module).
  */
-function dispatcher(src: PageSource, blocks: readonly Block[], out: ByteBuffer): FuncDef {
+function dispatcher(src: PageSource, slots: number, out: ByteBuffer): FuncDef {
   const w = new FuncWriter(out);
   const pcAt = src.stateOffset + S.PC * 4;
   // called for the page the fetch TLB maps pc to (by the hub): not ours -> back to the runner
@@ -650,31 +678,12 @@ function dispatcher(src: PageSource, blocks: readonly Block[], out: ByteBuffer):
   w.get(D_PC).i64(-4096).op(Op.I64And).get(D_VPAGE).op(Op.I64Ne).open(Op.If);
   w.br('exit');
   w.end();
-  w.open(Op.Block, 'next');
-  w.get(D_PC).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).set(D_OFF);
-  // a balanced tree of compares on the page offset (a 2048-way br_table is slow to optimize)
-  const order = blocks.map((b, i) => ({ entry: b.entry, fn: i })).sort((a, b) => a.entry - b.entry);
-  const emit = (lo: number, hi: number): void => {
-    if (hi - lo <= 4) {
-      for (let k = lo; k < hi; k++) {
-        w.get(D_OFF).i32(order[k]!.entry).op(Op.I32Eq).open(Op.If);
-        w.get(0).get(D_N).op(Op.I32Sub).get(1).get(2).op(Op.Call).u32(order[k]!.fn).set(D_R).br('next');
-        w.end();
-      }
-      w.br('exit'); // not an entry of this module
-      return;
-    }
-    const mid = (lo + hi) >>> 1;
-    w.get(D_OFF).i32(order[mid]!.entry).op(Op.I32LtU).open(Op.If);
-    emit(lo, mid);
-    w.else();
-    emit(mid, hi);
-    w.end();
-  };
-  emit(0, order.length);
-  w.end(); // next
+  w.get(0).get(D_N).op(Op.I32Sub).get(1).get(2);
+  w.get(D_PC).op(Op.I32WrapI64).i32(1).op(Op.I32ShrU).i32(slots - 1).op(Op.I32And);
+  w.op(Op.CallIndirect).u32(0).u32(0).tee(D_R).i32(3).op(Op.I32And).tee(D_K).i32(NOT_AN_ENTRY).op(Op.I32Eq).open(Op.If);
+  w.i32(0).set(D_K).br('exit'); // not an entry of this module: Normal, the runner looks it up
+  w.end();
   w.get(D_N).get(D_R).i32(2).op(Op.I32ShrU).op(Op.I32Add).set(D_N);
-  w.get(D_R).i32(3).op(Op.I32And).set(D_K);
   w.get(D_K).op(Op.BrIf).u32(w.depth('exit'));
   w.br('dispatch');
   w.end(); // loop
@@ -702,8 +711,12 @@ export function translatePage(src: PageSource, entries: readonly number[]): Tran
     instructions += b.insns.length;
     funcs.push(blockFunction(src, b, scratch, blocks.length + 1));
   }
-  funcs.push(dispatcher(src, blocks, scratch));
+  const slots = tableSize(blocks);
+  funcs.push(dispatcher(src, slots, scratch));
   funcs.push(probeFunction(scratch));
-  const bytes = buildModule(PAGE_TYPES, funcs, blocks.length, src.memory);
+  funcs.push(missFunction(scratch));
+  const table = new Array<number>(slots).fill(blocks.length + 2);
+  blocks.forEach((b, i) => { table[(b.entry >>> 1) & (slots - 1)] = i; });
+  const bytes = buildModule(PAGE_TYPES, funcs, blocks.length, src.memory, undefined, table);
   return { bytes, entries: blocks.map((b) => b.entry), sizes: blocks.map((b) => b.insns.length), instructions };
 }
