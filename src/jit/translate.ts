@@ -61,24 +61,24 @@ interface Block {
 
 const PAUSE = 0x0100000f;
 
-// locals: params, then x1..x31, then scratch
+// locals: params, then scratch, then one i64 per x register the block uses (only those: the
+// baseline compiler zeroes every declared local at each call)
 const L_BUDGET = 0; // param i32: instructions the function may retire
 const L_LT = 1; // param i32: buffer offset of the load TLB of the current context
 const L_WT = 2; // param i32: buffer offset of the store TLB
 const L_PC = 3; // i64: pc of the next instruction to run (loaded from the hart state)
-const L_X = 3; // x[r] is local L_X + r, r = 1..31 (x0 has no local)
-const L_VPAGE = 35; // i64: virtual address of the page
-const L_A = 36; // i64: effective address
-const L_T = 37; // i64: scratch
-const L_N = 38; // i32: instructions retired by the earlier iterations of a self-loop block
-const L_K = 39; // i32: the function's result (retired << 2 | exit kind)
-const L_E = 40; // i32: TLB entry address
-const L_O = 41; // i32: buffer offset of the access
-const L_T2 = 42; // i64: scratch (MULH*)
-const L_T3 = 43;
-const L_H = 44;
-const LOCALS: ValType[] = [
-  ...new Array<ValType>(32).fill(ValType.I64), ValType.I64, ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32,
+const L_VPAGE = 4; // i64: virtual address of the page
+const L_A = 5; // i64: effective address
+const L_T = 6; // i64: scratch
+const L_N = 7; // i32: instructions retired by the earlier iterations of a self-loop block
+const L_K = 8; // i32: the function's result (retired << 2 | exit kind)
+const L_E = 9; // i32: TLB entry address
+const L_O = 10; // i32: buffer offset of the access
+const L_T2 = 11; // i64: scratch (MULH*)
+const L_T3 = 12;
+const L_H = 13;
+const SCRATCH_LOCALS: ValType[] = [
+  ValType.I64, ValType.I64, ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32,
   ValType.I64, ValType.I64, ValType.I64,
 ];
 
@@ -205,6 +205,8 @@ class PageEmitter {
   loop = false;
   /** Function index of the module's TLB probe (probeFunction), used by blocks that do not loop. */
   probe = -1;
+  /** Local of each x register the block uses (blockFunction assigns them). */
+  readonly xl = new Int32Array(32);
   constructor(private readonly src: PageSource, out: ByteBuffer) {
     this.w = new FuncWriter(out);
   }
@@ -212,19 +214,19 @@ class PageEmitter {
   /** Pushes x[r] (i64). */
   rx(r: number): void {
     if (r === 0) this.w.i64(0);
-    else this.w.get(L_X + r);
+    else this.w.get(this.xl[r]!);
   }
 
   /** Pops an i64 into x[r] (dropped for x0). */
   wx(r: number): void {
     if (r === 0) this.w.op(Op.Drop);
-    else this.w.set(L_X + r);
+    else this.w.set(this.xl[r]!);
   }
 
   /** Pushes the low 32 bits of x[r] (i32). */
   rx32(r: number): void {
     if (r === 0) this.w.i32(0);
-    else this.w.get(L_X + r).op(Op.I32WrapI64);
+    else this.w.get(this.xl[r]!).op(Op.I32WrapI64);
   }
 
   /** Leaves the block with pc := vpage + page offset o, `retired` instructions retired, exit `kind`. */
@@ -328,7 +330,7 @@ class PageEmitter {
         return;
       case 0x6f: { // JAL
         const imm = ((insn >> 31) << 20) | (((insn >>> 21) & 0x3ff) << 1) | (((insn >>> 20) & 1) << 11) | (insn & 0xff000);
-        if (rd !== 0) w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(L_X + rd);
+        if (rd !== 0) w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(this.xl[rd]!);
         w.get(L_VPAGE).i64(ins.o + imm).op(Op.I64Add).set(L_PC);
         this.chain(count);
         return;
@@ -336,7 +338,7 @@ class PageEmitter {
       case 0x67: // JALR
         this.rx(rs1);
         w.i64(immI).op(Op.I64Add).i64(-2).op(Op.I64And).set(L_T);
-        if (rd !== 0) w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(L_X + rd);
+        if (rd !== 0) w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(this.xl[rd]!);
         w.get(L_T).set(L_PC);
         this.chain(count);
         return;
@@ -590,8 +592,12 @@ function blockFunction(src: PageSource, b: Block, out: ByteBuffer, probe: number
   w.get(L_PC).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).i32(b.entry).op(Op.I32Ne).open(Op.If);
   w.i32(NOT_AN_ENTRY).op(Op.Return);
   w.end();
+  const locals = SCRATCH_LOCALS.slice();
   for (let r = 1; r < 32; r++) {
-    if ((used & (1 << r)) !== 0) w.i32(0).mem(Op.I64Load, 3, regBase + 8 * r).set(L_X + r);
+    if ((used & (1 << r)) === 0) continue;
+    e.xl[r] = 3 + locals.length;
+    locals.push(ValType.I64);
+    w.i32(0).mem(Op.I64Load, 3, regBase + 8 * r).set(e.xl[r]!);
   }
   w.get(L_PC).i64(-4096).op(Op.I64And).set(L_VPAGE);
   // every exit leaves through one of two tails: 'done' with (retired << 2 | kind) and pc already
@@ -606,11 +612,11 @@ function blockFunction(src: PageSource, b: Block, out: ByteBuffer, probe: number
   w.set(L_K);
   if (e.loop) w.get(L_K).get(L_N).i32(2).op(Op.I32Shl).op(Op.I32Add).set(L_K);
   for (let r = 1; r < 32; r++) {
-    if ((written & (1 << r)) !== 0) w.i32(0).get(L_X + r).mem(Op.I64Store, 3, regBase + 8 * r);
+    if ((written & (1 << r)) !== 0) w.i32(0).get(e.xl[r]!).mem(Op.I64Store, 3, regBase + 8 * r);
   }
   w.i32(0).get(L_PC).mem(Op.I64Store, 3, src.stateOffset + S.PC * 4);
   w.get(L_K);
-  return { type: 0, locals: LOCALS, code: w.code };
+  return { type: 0, locals, code: w.code };
 }
 
 /** Signatures: 0 = a block, (budget, loadTlb, storeTlb) -> retired << 2 | exit; 1 = a page's
