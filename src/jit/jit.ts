@@ -9,7 +9,8 @@ import { FuncWriter, Op, ValType, buildModule, type MemoryImport } from './wasm-
 
 /** How the JIT of a hart behaves. */
 export interface JitConfig {
-  /** Times a block start must be reached by the interpreter before it is translated (0 = at once). */
+  /** Times a block start must be reached before it is translated (0 = at once; at most 65533, the
+   *  interpreter counts in 16 bits). */
   readonly threshold: number;
   /** 'sync' compiles on the spot (tests, lock-step); 'async' compiles off the hot path with
    *  `WebAssembly.compile` while the interpreter keeps running. */
@@ -27,7 +28,7 @@ export interface JitConfig {
 
 /** Defaults: see docs/jit.md ("Hotness", "Code cache"). */
 export const DEFAULT_JIT_CONFIG: JitConfig = {
-  threshold: 1000,
+  threshold: 20000,
   compile: 'sync',
   maxModules: 4096,
   maxCacheBytes: 64 * 1024 * 1024,
