@@ -76,6 +76,13 @@ const TLB_MASK = TLB_ENTRIES - 1;
 /** Hart.jitPages value of a page the JIT's runner watches. */
 export const JIT_WATCHED = 255;
 
+/** Hart.jitCounts value of a block start that has generated code: run() stops at jumps to it. */
+export const JIT_ENTRY = 0xffff;
+
+/** Hart.jitCounts value of a block start with nothing to translate (its first instruction is not
+ *  translated): run() never stops there. */
+export const JIT_SKIP = 0xfffe;
+
 /** Illegal-instruction sentinel from the compressed table. */
 const CX = COMPRESSED_EXPANSION;
 
@@ -178,6 +185,14 @@ export class Hart {
   jitPages: Uint8Array | undefined = undefined;
   /** @internal Jumps into a page before it becomes watched (1..254). */
   jitPageHeat = 1;
+  /** @internal Set by the JIT's runner: per physical page, per half-word of the page, the arrivals
+   *  at that block start (from jumps into the watched page), or JIT_ENTRY where there is generated
+   *  code. run() stops at a jump into a watched page only when its target is JIT_ENTRY or has been
+   *  reached `jitThreshold` times (the runner translates it), so that cold code in a watched page
+   *  costs no round trip. A watched page without an array stops at every jump (the runner makes one). */
+  jitCounts: (Uint16Array | undefined)[] | undefined = undefined;
+  /** @internal Arrivals at a block start before run() hands it to the runner (0..JIT_SKIP-1). */
+  jitThreshold = 0;
   /** @internal Set when PAUSE ended a run (the JIT runner then returns too); the runner clears it. */
   paused = false;
   /** @internal Byte offset of this hart's state area in the memory buffer. */
@@ -433,7 +448,17 @@ export class Hart {
     if (this.tlbTag[fb]![idx] !== (lo & -4096) || this.tlbTagHi[fb]![idx] !== hi) return false;
     const p = this.tlbOff[fb]![idx]! >>> 12;
     const v = pages[p]!;
-    if (v === JIT_WATCHED) return true;
+    if (v === JIT_WATCHED) {
+      const counts = this.jitCounts?.[p];
+      if (counts === undefined) return true;
+      const i = (lo & 0xfff) >>> 1;
+      const c = counts[i]!;
+      if (c < this.jitThreshold) {
+        counts[i] = c + 1;
+        return false;
+      }
+      return c !== JIT_SKIP;
+    }
     if (v + 1 < this.jitPageHeat) {
       pages[p] = v + 1;
       return false;

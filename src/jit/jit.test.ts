@@ -126,3 +126,21 @@ test('page heat: with a threshold, a page the interpreter jumps into rarely is n
   assert.equal(hot.hart.getX(10), 300n);
   assert.ok(jit2.info.modulesCompiled >= 1 && jit2.info.jitInstructions > 0);
 });
+
+test('block starts on a watched page are counted by the interpreter: no round trip until one is hot', () => {
+  const a = makeHartRig();
+  const b = makeHartRig();
+  a.load(LOOP);
+  b.load(LOOP);
+  // the loop's block start is reached 999 times; it is translated after 100 arrivals
+  const jit = new Jit(b.hart, { threshold: 100, pageHeat: 1, compile: 'sync' });
+  assert.equal(a.hart.run(5000), StopReason.Budget);
+  assert.equal(jit.run(5000), StopReason.Budget);
+  assert.equal(b.hart.getX(10), a.hart.getX(10));
+  assert.equal(b.hart.instret, a.hart.instret);
+  assert.equal(b.hart.getPc(), a.hart.getPc());
+  assert.equal(jit.info.modulesCompiled, 1);
+  // the runner is asked only when the page becomes watched and when the start is hot
+  assert.ok(jit.info.lookupsMissed <= 2, `${jit.info.lookupsMissed} look-ups without code`);
+  assert.ok(jit.info.jitInstructions > 3000, `only ${jit.info.jitInstructions} instructions in generated code`);
+});

@@ -3,13 +3,14 @@
 // invariants: docs/jit.md.
 import { Acc } from '../cpu/mmu.js';
 import { HartSlot as S, TLB_ENTRIES } from '../cpu/hart-layout.js';
-import { JIT_WATCHED, StopReason, type Hart } from '../cpu/hart.js';
+import { JIT_ENTRY, JIT_SKIP, StopReason, type Hart } from '../cpu/hart.js';
 import { JitExit, PAGE_TYPES, blockSuccessors, translatePage } from './translate.js';
 import { FuncWriter, Op, ValType, buildModule, type MemoryImport } from './wasm-emitter.js';
 
 /** How the JIT of a hart behaves. */
 export interface JitConfig {
-  /** Times a block start must be reached by the interpreter before it is translated (0 = at once). */
+  /** Times a block start must be reached before it is translated (0 = at once; at most 65533, the
+   *  interpreter counts in 16 bits). */
   readonly threshold: number;
   /** 'sync' compiles on the spot (tests, lock-step); 'async' compiles off the hot path with
    *  `WebAssembly.compile` while the interpreter keeps running. */
@@ -27,7 +28,7 @@ export interface JitConfig {
 
 /** Defaults: see docs/jit.md ("Hotness", "Code cache"). */
 export const DEFAULT_JIT_CONFIG: JitConfig = {
-  threshold: 1000,
+  threshold: 20000,
   compile: 'sync',
   maxModules: 4096,
   maxCacheBytes: 64 * 1024 * 1024,
@@ -150,8 +151,9 @@ interface PageUnit {
   moduleEntries: number[][];
   /** Per entry (page offset / 2): 1 + index in `runs` of its module, 0 if none (allocated with the first module). */
   owner: Uint8Array | undefined;
-  /** Hotness of block starts not yet compiled: page offset → times seen. */
-  readonly hot: Map<number, number>;
+  /** Per half-word of the page: arrivals at that block start, or JIT_ENTRY where there is code
+   *  (shared with the interpreter through Hart.jitCounts, which counts most arrivals itself). */
+  readonly counts: Uint16Array;
   /** Entries to translate at the next compile. */
   readonly wanted: Set<number>;
   /** Entries of the compile in flight (async). */
@@ -177,6 +179,8 @@ export class Jit {
   private readonly imports: Record<string, Record<string, unknown>>;
   /** Per physical page: the interpreter's jump count into it, or JIT_WATCHED (Hart.jitPages). */
   private readonly watched: Uint8Array;
+  /** Per physical page: its PageUnit's `counts` (Hart.jitCounts). */
+  private readonly counts: (Uint16Array | undefined)[];
   private readonly memoryImport: MemoryImport;
   /** With chaining: slot p holds the newest module of physical page p (else the stub). */
   private readonly table: WebAssembly.Table | undefined;
@@ -191,6 +195,7 @@ export class Jit {
     this.memoryImport = { pages: hart.mem.buffer.byteLength / 65536, shared: hart.i64 !== undefined };
     this.imports = { m: { mem: memory } };
     this.watched = new Uint8Array(pages);
+    this.counts = new Array<Uint16Array | undefined>(pages).fill(undefined);
     if (this.config.chain) {
       this.stub = new WebAssembly.Instance(new WebAssembly.Module(buildStub(this.memoryImport)), this.imports).exports['run'] as RunFn;
       this.table = new WebAssembly.Table({ element: 'anyfunc', initial: pages }, this.stub);
@@ -211,6 +216,8 @@ export class Jit {
     h.exitAtJump = true;
     h.jitPages = this.watched;
     h.jitPageHeat = this.config.threshold === 0 ? 1 : Math.min(254, Math.max(1, this.config.pageHeat));
+    h.jitCounts = this.counts;
+    h.jitThreshold = Math.min(JIT_SKIP - 1, Math.max(0, this.config.threshold));
     h.paused = false;
     try {
       let reason = this.interpret(budget); // takes pending interrupts and leaves WFI first, as always
@@ -254,6 +261,7 @@ export class Jit {
     for (const u of this.pages.values()) u.live = false;
     this.pages.clear();
     this.watched.fill(0);
+    this.counts.fill(undefined);
     if (this.table !== undefined) for (let p = 0; p < this.watched.length; p++) this.table.set(p, this.stub);
     this.info.modulesLive = 0;
     this.info.cacheBytes = 0;
@@ -278,10 +286,11 @@ export class Jit {
     let unit = this.pages.get(pageOffset);
     if (unit === undefined) {
       unit = {
-        pageOffset, runs: [], moduleEntries: [], owner: undefined, hot: new Map(), wanted: new Set(), pending: [],
-        compiling: false, bytes: 0, live: true,
+        pageOffset, runs: [], moduleEntries: [], owner: undefined, counts: new Uint16Array(2048), wanted: new Set(),
+        pending: [], compiling: false, bytes: 0, live: true,
       };
       this.pages.set(pageOffset, unit);
+      this.counts[pageOffset >>> 12] = unit.counts;
     }
     const m = unit.owner === undefined ? 0 : unit.owner[entry >>> 1]!;
     if (m === 0) {
@@ -329,12 +338,13 @@ export class Jit {
   /** Counts one arrival at a block start; translates the page when the start is hot enough. */
   private countHot(unit: PageUnit, entry: number): void {
     if (unit.wanted.has(entry) || unit.pending.includes(entry)) return; // compile in flight
-    const seen = (unit.hot.get(entry) ?? 0) + 1;
-    if (seen <= this.config.threshold) {
-      unit.hot.set(entry, seen);
+    const counts = unit.counts;
+    const seen = counts[entry >>> 1]!;
+    if (seen === JIT_SKIP) return; // nothing to translate there
+    if (seen < this.config.threshold && seen < JIT_SKIP - 1) {
+      counts[entry >>> 1] = seen + 1;
       return;
     }
-    unit.hot.delete(entry);
     unit.wanted.add(entry);
     if (!unit.compiling) this.compile(unit);
   }
@@ -347,14 +357,16 @@ export class Jit {
     const t0 = performance.now();
     const h = this.hart;
     // every block start seen on the page so far goes in too: one compile instead of one per entry
-    for (const e of unit.hot.keys()) unit.wanted.add(e);
-    unit.hot.clear();
+    const counts = unit.counts;
+    for (let i = 0; i < 2048; i++) {
+      const c = counts[i]!;
+      if (c !== 0 && c < JIT_SKIP) unit.wanted.add(i << 1);
+    }
     // and the block starts they lead to on this page (the rest of the hot code, before it is seen)
-    const owner = unit.owner;
     const work = [...unit.wanted];
     while (work.length > 0 && unit.wanted.size < MAX_MODULE_BLOCKS) {
       for (const o of blockSuccessors(h.dv, unit.pageOffset, work.pop()!)) {
-        if (unit.wanted.has(o) || (owner !== undefined && owner[o >>> 1] !== 0) || unit.pending.includes(o)) continue;
+        if (unit.wanted.has(o) || unit.counts[o >>> 1]! >= JIT_SKIP || unit.pending.includes(o)) continue;
         unit.wanted.add(o);
         work.push(o);
       }
@@ -387,7 +399,10 @@ export class Jit {
       this.table?.set(unit.pageOffset >>> 12, run);
       unit.moduleEntries.push(page.entries.slice());
       const owner = unit.owner ?? (unit.owner = new Uint8Array(2048));
-      for (const e of page.entries) owner[e >>> 1] = unit.runs.length;
+      page.entries.forEach((e, i) => { // an empty block (untranslated first instruction) is no entry
+        owner[e >>> 1] = page.sizes[i] === 0 ? 0 : unit.runs.length;
+        unit.counts[e >>> 1] = page.sizes[i] === 0 ? JIT_SKIP : JIT_ENTRY;
+      });
       this.info.modulesLive++;
       this.info.cacheBytes += page.bytes.length;
       unit.bytes += page.bytes.length;
@@ -425,6 +440,7 @@ export class Jit {
     u.live = false;
     this.pages.delete(pageOffset);
     this.watched[pageOffset >>> 12] = 0;
+    this.counts[pageOffset >>> 12] = undefined;
     if (u.runs.length > 0) this.table?.set(pageOffset >>> 12, this.stub);
     this.info.modulesLive -= u.runs.length;
     this.info.cacheBytes -= u.bytes;

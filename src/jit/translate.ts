@@ -36,6 +36,8 @@ export interface TranslatedPage {
   readonly bytes: Uint8Array;
   /** Page offsets of the block entries in the module. */
   readonly entries: readonly number[];
+  /** Instructions of each block (parallel to `entries`; 0: the first one is left to the interpreter). */
+  readonly sizes: readonly number[];
   /** Guest instructions translated (all blocks). */
   readonly instructions: number;
 }
@@ -59,24 +61,24 @@ interface Block {
 
 const PAUSE = 0x0100000f;
 
-// locals: params, then x1..x31, then scratch
+// locals: params, then scratch, then one i64 per x register the block uses (only those: the
+// baseline compiler zeroes every declared local at each call)
 const L_BUDGET = 0; // param i32: instructions the function may retire
 const L_LT = 1; // param i32: buffer offset of the load TLB of the current context
 const L_WT = 2; // param i32: buffer offset of the store TLB
 const L_PC = 3; // i64: pc of the next instruction to run (loaded from the hart state)
-const L_X = 3; // x[r] is local L_X + r, r = 1..31 (x0 has no local)
-const L_VPAGE = 35; // i64: virtual address of the page
-const L_A = 36; // i64: effective address
-const L_T = 37; // i64: scratch
-const L_N = 38; // i32: unused
-const L_K = 39; // i32: the function's result (retired << 2 | exit kind)
-const L_E = 40; // i32: TLB entry address
-const L_O = 41; // i32: buffer offset of the access
-const L_T2 = 42; // i64: scratch (MULH*)
-const L_T3 = 43;
-const L_H = 44;
-const LOCALS: ValType[] = [
-  ...new Array<ValType>(32).fill(ValType.I64), ValType.I64, ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32,
+const L_VPAGE = 4; // i64: virtual address of the page
+const L_A = 5; // i64: effective address
+const L_T = 6; // i64: scratch
+const L_N = 7; // i32: instructions retired by the earlier iterations of a self-loop block
+const L_K = 8; // i32: the function's result (retired << 2 | exit kind)
+const L_E = 9; // i32: TLB entry address
+const L_O = 10; // i32: buffer offset of the access
+const L_T2 = 11; // i64: scratch (MULH*)
+const L_T3 = 12;
+const L_H = 13;
+const SCRATCH_LOCALS: ValType[] = [
+  ValType.I64, ValType.I64, ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32,
   ValType.I64, ValType.I64, ValType.I64,
 ];
 
@@ -186,9 +188,25 @@ function regMask(insn: number): number {
   }
 }
 
+/** Page offset of the block's own entry when it ends with a branch back to it (a loop), else -1. */
+function selfLoopTarget(b: Block): number {
+  if (b.end !== 'jump') return -1;
+  const last = b.insns[b.insns.length - 1]!;
+  const insn = last.insn;
+  if ((insn & 0x7f) !== 0x63) return -1;
+  const imm = ((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11);
+  return last.o + imm === b.entry ? b.entry : -1;
+}
+
 /** Emits the code of one function over the page's blocks. */
 class PageEmitter {
   readonly w: FuncWriter;
+  /** The block branches back to its entry: its body is a wasm loop (see block()). */
+  loop = false;
+  /** Function index of the module's TLB probe (probeFunction), used by blocks that do not loop. */
+  probe = -1;
+  /** Local of each x register the block uses (blockFunction assigns them). */
+  readonly xl = new Int32Array(32);
   constructor(private readonly src: PageSource, out: ByteBuffer) {
     this.w = new FuncWriter(out);
   }
@@ -196,19 +214,19 @@ class PageEmitter {
   /** Pushes x[r] (i64). */
   rx(r: number): void {
     if (r === 0) this.w.i64(0);
-    else this.w.get(L_X + r);
+    else this.w.get(this.xl[r]!);
   }
 
   /** Pops an i64 into x[r] (dropped for x0). */
   wx(r: number): void {
     if (r === 0) this.w.op(Op.Drop);
-    else this.w.set(L_X + r);
+    else this.w.set(this.xl[r]!);
   }
 
   /** Pushes the low 32 bits of x[r] (i32). */
   rx32(r: number): void {
     if (r === 0) this.w.i32(0);
-    else this.w.get(L_X + r).op(Op.I32WrapI64);
+    else this.w.get(this.xl[r]!).op(Op.I32WrapI64);
   }
 
   /** Leaves the block with pc := vpage + page offset o, `retired` instructions retired, exit `kind`. */
@@ -243,11 +261,19 @@ class PageEmitter {
     w.open(Op.If);
     this.exitAt(b.entry, 0, JitExit.Stale);
     w.end();
+    // a block that branches back to its entry loops here, with the registers in locals and no
+    // re-check of its bytes (a store into this page leaves the block); L_N counts the iterations'
+    // instructions, added to the result by blockFunction
+    this.loop = selfLoopTarget(b) >= 0;
+    if (this.loop) w.open(Op.Loop, 'again');
     // budget: the whole block must fit
-    w.get(L_BUDGET).i32(b.insns.length).op(Op.I32LtS).open(Op.If);
+    w.get(L_BUDGET);
+    if (this.loop) w.get(L_N).op(Op.I32Sub);
+    w.i32(b.insns.length).op(Op.I32LtS).open(Op.If);
     this.exitAt(b.entry, 0, JitExit.Interp);
     w.end();
     for (let i = 0; i < b.insns.length; i++) this.insn(b.insns[i]!, i, b.insns.length);
+    if (this.loop) w.end().op(Op.Unreachable); // every iteration leaves by a branch
     const last = b.insns[b.insns.length - 1]!;
     if (isJump(last.insn)) return; // the jump chained
     if (b.end === 'interp') {
@@ -257,13 +283,21 @@ class PageEmitter {
     }
   }
 
-  /** Loads/stores: the TLB probe of the current context; leaves the buffer offset in L_O or exits. */
+  /** Loads/stores: the TLB probe of the current context; leaves the buffer offset in L_O or exits.
+   *  Inline in loops (speed), else a call of the module's probe function (a third of the bytes). */
   tlbProbe(tlbLocal: number, size: number, ins: Insn, i: number): void {
     const w = this.w;
     const rs1 = (ins.insn >>> 15) & 31;
     const imm = (ins.insn & 0x7f) === 0x23 ? ((ins.insn >> 25) << 5) | ((ins.insn >>> 7) & 31) : ins.insn >> 20;
     this.rx(rs1);
-    w.i64(imm).op(Op.I64Add).set(L_A);
+    w.i64(imm).op(Op.I64Add);
+    if (!this.loop) {
+      w.get(tlbLocal).i32(4096 - size).op(Op.Call).u32(this.probe).tee(L_O).i32(-1).op(Op.I32Eq).open(Op.If);
+      this.exitAt(ins.o, i, JitExit.Interp);
+      w.end();
+      return;
+    }
+    w.set(L_A);
     w.get(L_A).op(Op.I32WrapI64).i32(12).op(Op.I32ShrU).i32(TLB_ENTRIES - 1).op(Op.I32And).i32(2).op(Op.I32Shl)
       .get(tlbLocal).op(Op.I32Add).set(L_E);
     w.get(L_E).mem(Op.I32Load, 2, 0).get(L_A).op(Op.I32WrapI64).i32(-4096).op(Op.I32And).op(Op.I32Ne);
@@ -296,7 +330,7 @@ class PageEmitter {
         return;
       case 0x6f: { // JAL
         const imm = ((insn >> 31) << 20) | (((insn >>> 21) & 0x3ff) << 1) | (((insn >>> 20) & 1) << 11) | (insn & 0xff000);
-        if (rd !== 0) w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(L_X + rd);
+        if (rd !== 0) w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(this.xl[rd]!);
         w.get(L_VPAGE).i64(ins.o + imm).op(Op.I64Add).set(L_PC);
         this.chain(count);
         return;
@@ -304,16 +338,27 @@ class PageEmitter {
       case 0x67: // JALR
         this.rx(rs1);
         w.i64(immI).op(Op.I64Add).i64(-2).op(Op.I64And).set(L_T);
-        if (rd !== 0) w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(L_X + rd);
+        if (rd !== 0) w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(this.xl[rd]!);
         w.get(L_T).set(L_PC);
         this.chain(count);
         return;
       case 0x63: { // BRANCH
         const imm = ((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11);
+        const cmp = [Op.I64Eq, Op.I64Ne, 0, 0, Op.I64LtS, Op.I64GeS, Op.I64LtU, Op.I64GeU][f3] as Op;
+        if (this.loop && i === count - 1) { // taken: next iteration; else leave at the fall-through
+          this.rx(rs1);
+          this.rx(rs2);
+          w.op(cmp).open(Op.If);
+          w.get(L_N).i32(count).op(Op.I32Add).set(L_N).br('again');
+          w.end();
+          w.get(L_VPAGE).i64(ins.o + ins.len).op(Op.I64Add).set(L_PC);
+          this.chain(count);
+          return;
+        }
         w.get(L_VPAGE).i64(ins.o + imm).i64(ins.o + ins.len);
         this.rx(rs1);
         this.rx(rs2);
-        w.op([Op.I64Eq, Op.I64Ne, 0, 0, Op.I64LtS, Op.I64GeS, Op.I64LtU, Op.I64GeU][f3] as Op);
+        w.op(cmp);
         w.op(Op.Select).op(Op.I64Add).set(L_PC);
         this.chain(count);
         return;
@@ -506,8 +551,30 @@ function writeMask(insn: number): number {
   }
 }
 
+// the probe function's parameters and local
+const P_ADDR = 0; // i64: virtual address
+const P_TLB = 1; // i32: buffer offset of the TLB
+const P_LAST = 2; // i32: highest page offset at which an access of this size stays in the page
+const P_E = 3; // i32: TLB entry address
+
+/** The TLB probe `(addr, tlb, 4096 - size) -> buffer offset, or -1 on a miss / page-crossing
+ *  access` (the interpreter's fast path; the block exits to it on -1). */
+function probeFunction(out: ByteBuffer): FuncDef {
+  const w = new FuncWriter(out);
+  w.get(P_ADDR).op(Op.I32WrapI64).i32(12).op(Op.I32ShrU).i32(TLB_ENTRIES - 1).op(Op.I32And).i32(2).op(Op.I32Shl)
+    .get(P_TLB).op(Op.I32Add).set(P_E);
+  w.get(P_E).mem(Op.I32Load, 2, 0).get(P_ADDR).op(Op.I32WrapI64).i32(-4096).op(Op.I32And).op(Op.I32Ne);
+  w.get(P_E).mem(Op.I32Load, 2, TLB_ENTRIES * 4).get(P_ADDR).i64(32).op(Op.I64ShrU).op(Op.I32WrapI64).op(Op.I32Ne).op(Op.I32Or);
+  w.get(P_ADDR).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).get(P_LAST).op(Op.I32GtU).op(Op.I32Or);
+  w.open(Op.If);
+  w.i32(-1).op(Op.Return);
+  w.end();
+  w.get(P_E).mem(Op.I32Load, 2, TLB_ENTRIES * 8).get(P_ADDR).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).op(Op.I32Add);
+  return { type: 2, locals: [ValType.I32], code: w.code };
+}
+
 /** One block as a function `(budget, loadTlb, storeTlb) -> retired << 2 | JitExit`. */
-function blockFunction(src: PageSource, b: Block, out: ByteBuffer): FuncDef {
+function blockFunction(src: PageSource, b: Block, out: ByteBuffer, probe: number): FuncDef {
   let used = 0;
   let written = 0;
   for (const ins of b.insns) {
@@ -517,12 +584,21 @@ function blockFunction(src: PageSource, b: Block, out: ByteBuffer): FuncDef {
   used &= ~1;
   written &= used;
   const e = new PageEmitter(src, out);
+  e.probe = probe;
   const w = e.w;
   const regBase = src.stateOffset + S.X * 4;
-  for (let r = 1; r < 32; r++) {
-    if ((used & (1 << r)) !== 0) w.i32(0).mem(Op.I64Load, 3, regBase + 8 * r).set(L_X + r);
-  }
   w.i32(0).mem(Op.I64Load, 3, src.stateOffset + S.PC * 4).set(L_PC);
+  // the dispatcher's table is hashed on the page offset: another entry may share the slot
+  w.get(L_PC).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).i32(b.entry).op(Op.I32Ne).open(Op.If);
+  w.i32(NOT_AN_ENTRY).op(Op.Return);
+  w.end();
+  const locals = SCRATCH_LOCALS.slice();
+  for (let r = 1; r < 32; r++) {
+    if ((used & (1 << r)) === 0) continue;
+    e.xl[r] = 3 + locals.length;
+    locals.push(ValType.I64);
+    w.i32(0).mem(Op.I64Load, 3, regBase + 8 * r).set(e.xl[r]!);
+  }
   w.get(L_PC).i64(-4096).op(Op.I64And).set(L_VPAGE);
   // every exit leaves through one of two tails: 'done' with (retired << 2 | kind) and pc already
   // in L_PC, or 'tail' with (page offset << 10 | retired << 2 | kind), which sets pc from it
@@ -534,21 +610,46 @@ function blockFunction(src: PageSource, b: Block, out: ByteBuffer): FuncDef {
   w.get(L_K).i32(1023).op(Op.I32And);
   w.end();
   w.set(L_K);
+  if (e.loop) w.get(L_K).get(L_N).i32(2).op(Op.I32Shl).op(Op.I32Add).set(L_K);
   for (let r = 1; r < 32; r++) {
-    if ((written & (1 << r)) !== 0) w.i32(0).get(L_X + r).mem(Op.I64Store, 3, regBase + 8 * r);
+    if ((written & (1 << r)) !== 0) w.i32(0).get(e.xl[r]!).mem(Op.I64Store, 3, regBase + 8 * r);
   }
   w.i32(0).get(L_PC).mem(Op.I64Store, 3, src.stateOffset + S.PC * 4);
   w.get(L_K);
-  return { type: 0, locals: LOCALS, code: w.code };
+  return { type: 0, locals, code: w.code };
 }
 
 /** Signatures: 0 = a block, (budget, loadTlb, storeTlb) -> retired << 2 | exit; 1 = a page's
  *  entry (its dispatcher), (budget, loadTlb, storeTlb, fetchTlb, retiredBefore, pageOffset) ->
- *  the same; it runs nothing unless pageOffset (where the fetch TLB maps pc) is its own page. */
+ *  the same; it runs nothing unless pageOffset (where the fetch TLB maps pc) is its own page;
+ *  2 = the module's TLB probe (probeFunction). */
 export const PAGE_TYPES: readonly FuncType[] = [
   { params: [ValType.I32, ValType.I32, ValType.I32], result: ValType.I32 },
   { params: [ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32], result: ValType.I32 },
+  { params: [ValType.I64, ValType.I32, ValType.I32], result: ValType.I32 },
 ];
+
+/** A block function's result when pc is not its entry (kind 3: never leaves the dispatcher). */
+const NOT_AN_ENTRY = 3;
+
+/** A table slot without a block: returns NOT_AN_ENTRY. */
+function missFunction(out: ByteBuffer): FuncDef {
+  const w = new FuncWriter(out);
+  w.i32(NOT_AN_ENTRY);
+  return { type: 0, locals: [], code: w.code };
+}
+
+/** Slots of the dispatcher's table: the smallest power of two (at least twice the blocks) in
+ *  which the entries' half-word offsets do not collide, masked; 2048 always fits. */
+function tableSize(blocks: readonly Block[]): number {
+  let size = 8;
+  while (size < 2 * blocks.length) size *= 2;
+  for (; size < 2048; size *= 2) {
+    const seen = new Set<number>();
+    if (blocks.every((b) => !seen.has((b.entry >>> 1) & (size - 1)) && seen.add((b.entry >>> 1) & (size - 1)))) return size;
+  }
+  return 2048;
+}
 
 // locals of the dispatcher (after its 6 parameters)
 // param 3 (i32): buffer offset of the fetch TLB of the current context (used by the hub, not here)
@@ -559,15 +660,17 @@ const D_VPAGE = 7; // i64
 const D_N = 8; // i32: instructions retired
 const D_R = 9; // i32: a block's result
 const D_K = 10; // i32: exit kind
-const D_OFF = 11; // i32: page offset of pc
-const DISPATCH_LOCALS: ValType[] = [ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32, ValType.I32];
+const DISPATCH_LOCALS: ValType[] = [ValType.I64, ValType.I64, ValType.I32, ValType.I32, ValType.I32];
 
 /**
  * The page's entry point: while pc stays in the page and on a translated entry, calls that
- * block's function with the budget left. Returns the total retired (with `retiredBefore`) and the
- * first exit that is not Normal (Normal when pc left the page or is on no entry of this module).
+ * block's function with the budget left, through the module's own table indexed by the page
+ * offset (`slots` wide, masked; a block returns NOT_AN_ENTRY when pc is not its entry). Small and
+ * the same size whatever the blocks, so that the engine's optimizing tier compiles it cheaply.
+ * Returns the total retired (with `retiredBefore`) and the first exit that is not Normal (Normal
+ * when pc left the page or is on no entry of this module).
  */
-function dispatcher(src: PageSource, blocks: readonly Block[], out: ByteBuffer): FuncDef {
+function dispatcher(src: PageSource, slots: number, out: ByteBuffer): FuncDef {
   const w = new FuncWriter(out);
   const pcAt = src.stateOffset + S.PC * 4;
   // called for the page the fetch TLB maps pc to (by the hub): not ours -> back to the runner
@@ -581,31 +684,12 @@ function dispatcher(src: PageSource, blocks: readonly Block[], out: ByteBuffer):
   w.get(D_PC).i64(-4096).op(Op.I64And).get(D_VPAGE).op(Op.I64Ne).open(Op.If);
   w.br('exit');
   w.end();
-  w.open(Op.Block, 'next');
-  w.get(D_PC).op(Op.I32WrapI64).i32(0xfff).op(Op.I32And).set(D_OFF);
-  // a balanced tree of compares on the page offset (a 2048-way br_table is slow to optimize)
-  const order = blocks.map((b, i) => ({ entry: b.entry, fn: i })).sort((a, b) => a.entry - b.entry);
-  const emit = (lo: number, hi: number): void => {
-    if (hi - lo <= 4) {
-      for (let k = lo; k < hi; k++) {
-        w.get(D_OFF).i32(order[k]!.entry).op(Op.I32Eq).open(Op.If);
-        w.get(0).get(D_N).op(Op.I32Sub).get(1).get(2).op(Op.Call).u32(order[k]!.fn).set(D_R).br('next');
-        w.end();
-      }
-      w.br('exit'); // not an entry of this module
-      return;
-    }
-    const mid = (lo + hi) >>> 1;
-    w.get(D_OFF).i32(order[mid]!.entry).op(Op.I32LtU).open(Op.If);
-    emit(lo, mid);
-    w.else();
-    emit(mid, hi);
-    w.end();
-  };
-  emit(0, order.length);
-  w.end(); // next
+  w.get(0).get(D_N).op(Op.I32Sub).get(1).get(2);
+  w.get(D_PC).op(Op.I32WrapI64).i32(1).op(Op.I32ShrU).i32(slots - 1).op(Op.I32And);
+  w.op(Op.CallIndirect).u32(0).u32(0).tee(D_R).i32(3).op(Op.I32And).tee(D_K).i32(NOT_AN_ENTRY).op(Op.I32Eq).open(Op.If);
+  w.i32(0).set(D_K).br('exit'); // not an entry of this module: Normal, the runner looks it up
+  w.end();
   w.get(D_N).get(D_R).i32(2).op(Op.I32ShrU).op(Op.I32Add).set(D_N);
-  w.get(D_R).i32(3).op(Op.I32And).set(D_K);
   w.get(D_K).op(Op.BrIf).u32(w.depth('exit'));
   w.br('dispatch');
   w.end(); // loop
@@ -631,9 +715,14 @@ export function translatePage(src: PageSource, entries: readonly number[]): Tran
   const funcs: FuncDef[] = [];
   for (const b of blocks) {
     instructions += b.insns.length;
-    funcs.push(blockFunction(src, b, scratch));
+    funcs.push(blockFunction(src, b, scratch, blocks.length + 1));
   }
-  funcs.push(dispatcher(src, blocks, scratch));
-  const bytes = buildModule(PAGE_TYPES, funcs, blocks.length, src.memory);
-  return { bytes, entries: blocks.map((b) => b.entry), instructions };
+  const slots = tableSize(blocks);
+  funcs.push(dispatcher(src, slots, scratch));
+  funcs.push(probeFunction(scratch));
+  funcs.push(missFunction(scratch));
+  const table = new Array<number>(slots).fill(blocks.length + 2);
+  blocks.forEach((b, i) => { table[(b.entry >>> 1) & (slots - 1)] = i; });
+  const bytes = buildModule(PAGE_TYPES, funcs, blocks.length, src.memory, undefined, table);
+  return { bytes, entries: blocks.map((b) => b.entry), sizes: blocks.map((b) => b.insns.length), instructions };
 }

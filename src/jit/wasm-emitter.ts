@@ -280,9 +280,13 @@ export interface FuncType {
 /**
  * A module with the given signatures and functions (function i is `funcs[i]`, for `call i`),
  * importing memory `m.mem` (and, with `table` set, a funcref table `m.tab` of at least that many
- * elements), and exporting function `exportIndex` as `run`.
+ * elements), and exporting function `exportIndex` as `run`. With `ownTable` (and no `table`), the
+ * module defines table 0 itself, slot i holding function `ownTable[i]` (for `call_indirect`).
  */
-export function buildModule(types: readonly FuncType[], funcs: readonly FuncDef[], exportIndex: number, memory: MemoryImport, table?: number): Uint8Array {
+export function buildModule(
+  types: readonly FuncType[], funcs: readonly FuncDef[], exportIndex: number, memory: MemoryImport, table?: number,
+  ownTable?: readonly number[],
+): Uint8Array {
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const typeSec: number[] = [];
   pushU32(typeSec, types.length);
@@ -316,11 +320,22 @@ export function buildModule(types: readonly FuncType[], funcs: readonly FuncDef[
   pushU32(fns, funcs.length);
   for (const f of funcs) pushU32(fns, f.type);
   section(out, 3, fns);
+  if (ownTable !== undefined && table === undefined) { // §5.5.7 table section: one funcref table
+    const tab: number[] = [1, 0x70, 0x00];
+    pushU32(tab, ownTable.length);
+    section(out, 4, tab);
+  }
   const exports: number[] = [1];
   pushName(exports, 'run');
   exports.push(0x00);
   pushU32(exports, exportIndex);
   section(out, 7, exports);
+  if (ownTable !== undefined && table === undefined) { // §5.5.12: one active segment at offset 0
+    const elems: number[] = [1, 0x00, Op.I32Const, 0x00, Op.End];
+    pushU32(elems, ownTable.length);
+    for (const f of ownTable) pushU32(elems, f);
+    section(out, 9, elems);
+  }
   // code section: small heads here, the bodies copied once, straight into the result
   const heads: number[][] = [];
   let codeSize = 0;
