@@ -2,7 +2,7 @@
 // on qemu-riscv64 (the reference) and one on `banquise elf`, compares the dumps, and on a
 // mismatch bisects the sequence to the first instruction after which the states differ.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BARE_CC, COMMON_DIR, ROOT, haveTool } from '../../scripts/isa/build.mjs';
@@ -25,8 +25,15 @@ function compile(cc, flags, src, out) {
   if (existsSync(out)) return out;
   const s = `${out}.S`;
   writeFileSync(s, src);
-  const r = spawnSync(cc, [...flags, s, '-o', out], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cc} failed on ${s}:\n${r.stderr}`);
+  // Compiled under a temporary name and renamed: a run killed mid-compile must not leave a
+  // truncated ELF that later runs would take for a cached one.
+  const partial = `${out}.${process.pid}.partial`;
+  const r = spawnSync(cc, [...flags, s, '-o', partial], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    rmSync(partial, { force: true });
+    throw new Error(`${cc} failed on ${s}:\n${r.stderr}`);
+  }
+  renameSync(partial, out);
   return out;
 }
 
