@@ -98,11 +98,15 @@ function fragmentLines(text) {
   return text.split('\n').map((l) => l.trim()).filter((l) => /^CONFIG_\w+=/.test(l));
 }
 
-/** Runs a command with its output appended to `logPath`; `onLine` sees each output line. */
-function run(logPath, cmd, args, { cwd, env, onLine } = {}) {
+/**
+ * Runs a command with its output appended to `logPath`; `onLine` sees each output line, and
+ * `children` holds the process while it runs (so an interrupted build can stop it).
+ */
+function run(logPath, cmd, args, { cwd, env, onLine, children } = {}) {
   appendFileSync(logPath, `\n$ ${[cmd, ...args].join(' ')}${cwd ? `   (in ${cwd})` : ''}\n`);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children?.add(child);
     let stdout = '';
     const take = (keep) => (chunk) => {
       const text = chunk.toString();
@@ -113,8 +117,11 @@ function run(logPath, cmd, args, { cwd, env, onLine } = {}) {
     child.stdout.on('data', take(true));
     child.stderr.on('data', take(false));
     child.on('error', (err) => reject(new Error(`cannot run ${cmd}: ${err.message}`)));
-    child.on('close', (code, signal) => (code === 0 ? resolve(stdout)
-      : reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} failed (${signal ?? `exit status ${code}`})`))));
+    child.on('close', (code, signal) => {
+      children?.delete(child);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} failed (${signal ?? `exit status ${code}`})`));
+    });
   });
 }
 
@@ -165,8 +172,17 @@ export async function buildUboot({ force = false, jobs = availableParallelism() 
   p.info(`building U-Boot ${inputs.source.version} (${PLATFORM}, NVMe PCI) into ${inputs.dir}; log: ${logPath}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
+  const children = new Set();
+  const onSignal = (sig) => {
+    process.stderr.write(`\nu-boot build interrupted (${sig}); removing ${work}\n`);
+    for (const child of children) child.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    await p.step(`apt-get source u-boot (${inputs.source.version})`, () => run(logPath, 'apt-get', ['source', '-q', 'u-boot'], { cwd: work }));
+    await p.step(`apt-get source u-boot (${inputs.source.version})`, () => run(logPath, 'apt-get', ['source', '-q', 'u-boot'], { cwd: work, children }));
     if (sha256(readFileSync(join(work, inputs.source.dsc))) !== inputs.source.sha256) {
       throw new Error(`apt-get source fetched another u-boot than ${inputs.source.dsc} (apt lists changed meanwhile?): run again`);
     }
@@ -182,8 +198,8 @@ export async function buildUboot({ force = false, jobs = availableParallelism() 
     const make = (args, onLine) => {
       const nice = process.env.BANQUISE_GUEST_NICE ?? '10';
       const argv = ['make', `O=${build}`, `CROSS_COMPILE=${CROSS_COMPILE}`, ...args];
-      return nice === '0' ? run(logPath, argv[0], argv.slice(1), { cwd: src, env, onLine })
-        : run(logPath, 'nice', ['-n', nice, ...argv], { cwd: src, env, onLine });
+      return nice === '0' ? run(logPath, argv[0], argv.slice(1), { cwd: src, env, onLine, children })
+        : run(logPath, 'nice', ['-n', nice, ...argv], { cwd: src, env, onLine, children });
     };
 
     const fragment = fragmentLines(readFileSync(FRAGMENT, 'utf8'));
@@ -202,7 +218,7 @@ export async function buildUboot({ force = false, jobs = availableParallelism() 
     await p.step(`make -j${jobs} u-boot.bin`, (status) => {
       let objects = 0;
       return make([`-j${jobs}`, 'u-boot.bin'], (line) => {
-        if (/^(CC|AS|LD|AR)\s/.test(line)) objects++;
+        if (/^(HOSTCC|HOSTLD|CC|AS|LD|AR)\s/.test(line)) objects++;
         status(`${objects} objects`);
       });
     });
@@ -230,19 +246,27 @@ export async function buildUboot({ force = false, jobs = availableParallelism() 
     const tail = existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').slice(-25).join('\n') : '';
     throw new Error(`${err.message}\nfull log: ${logPath}\n--- last lines ---\n${tail}`);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     rmSync(work, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] === SCRIPT) {
-  const { values } = parseArgs({
-    options: {
-      force: { type: 'boolean', default: false },
-      status: { type: 'boolean', default: false },
-      jobs: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        force: { type: 'boolean', default: false },
+        status: { type: 'boolean', default: false },
+        jobs: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    console.error(`u-boot: ${err.message} (see --help)`);
+    process.exit(64);
+  }
   if (values.help) {
     console.log('Usage: node scripts/u-boot.mjs [--force] [--status] [--jobs N]\nBuilds U-Boot (qemu-riscv64_smode, Debian source, NVMe PCI) and prints the path of u-boot.bin.');
     process.exit(0);
