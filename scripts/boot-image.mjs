@@ -14,6 +14,7 @@
 // Usage: node scripts/boot-image.mjs [--print] [--force]
 //   prints the image's path; --force rebuilds it.
 //   boot it:  banquise run --mode full --kernel /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin --disk boot.img
+//   or from NVMe (U-Boot of scripts/u-boot.mjs):  ... --kernel "$(node scripts/u-boot.mjs)" --disk boot.img,if=nvme
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

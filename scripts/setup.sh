@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares a Debian 12 (bookworm) machine to build and test Banquise:
-#   1. enables deb-src for the Debian suites the machine already uses (needed by `apt-get source busybox`),
+#   1. enables deb-src for the Debian suites the machine already uses (`apt-get source busybox`, `u-boot`),
 #   2. apt-get update, then installs the missing build/test packages,
 #   3. npm ci.
 # Idempotent: a second run changes nothing. Uses sudo only when not root. Runs without a terminal (CI).
@@ -31,9 +31,10 @@ log_file="$cache_dir/setup.log"
 : >"$log_file"
 start_s=$SECONDS
 
-# Packages: cross compilers and libc for the guest, kernel/busybox build tools, firmware for the full
-# mode, bare-metal toolchain for ISA test programs, QEMU as the reference, image tools, and Chromium
-# (driven headless by playwright-core for the browser tests in tests/web/).
+# Packages: cross compilers and libc for the guest, kernel/busybox/U-Boot build tools (scripts/u-boot.mjs
+# needs nothing the guest build does not), firmware for the full mode, bare-metal toolchain for ISA test
+# programs, QEMU as the reference, image tools, and Chromium (driven headless by playwright-core for
+# the browser tests in tests/web/).
 packages=(
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross linux-source-6.1
   opensbi u-boot-qemu

@@ -6,8 +6,8 @@
 // target. Its config (/usr/share/doc/u-boot-qemu/configs/config.qemu-riscv64_smode.gz) has
 // CONFIG_NVME=y and CONFIG_CMD_NVME=y but "# CONFIG_NVME_PCI is not set": nothing binds the
 // controller (`dm tree` shows pci_generic_drv on 00.01.00, under QEMU too, and `nvme scan`
-// finds no device), and its `boot_targets` are "qemu virtio0 scsi0 dhcp". Booting it from NVMe
-// needs a U-Boot built with CONFIG_NVME_PCI=y.
+// finds no device), and its `boot_targets` are "qemu virtio0 scsi0 dhcp". Booting from NVMe
+// needs a U-Boot built with CONFIG_NVME_PCI=y: scripts/u-boot.mjs, boot-image.test.mjs.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
