@@ -34,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { indexUrl, kernelPackage, parseRelease, parseStanzas, verifyInRelease } from './debian-kernel/archive.mjs';
 import { GUEST_INIT, initHook, readNewc, writeNewc } from './debian-kernel/initramfs.mjs';
-import { loadOrder, moduleDepends, moduleName, parseBuiltin, readModinfo } from './debian-kernel/modules.mjs';
+import { builtinAliases, loadOrder, moduleDepends, moduleName, parseBuiltin, readModinfo, softdepsPre } from './debian-kernel/modules.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..');
@@ -85,7 +85,7 @@ export function debianKernelStatus() {
   const dir = join(cacheRoot(), key);
   const paths = { kernel: join(dir, FILES.kernel), initrd: join(dir, FILES.initrd), manifest: join(dir, FILES.manifest) };
   const upToDate = Object.values(paths).every((p) => existsSync(p));
-  return { key, dir, upToDate, ...paths, guestInitrd: guest.initrd, ...(upToDate ? {} : { reason: `not fetched yet (npm run debian-kernel)` }) };
+  return { key, dir, upToDate, ...paths, guestInitrd: guest.initrd, ...(upToDate ? {} : { reason: 'not fetched for this guest initramfs and these scripts yet' }) };
 }
 
 function progress(text) {
@@ -195,19 +195,42 @@ async function fetchAndBuild(status, work) {
   if (!modDir) throw new Error(`the package has no lib/modules/${kver}`);
   const files = moduleFiles(join(modDir, 'kernel'));
   const builtin = parseBuiltin(readFileSync(join(modDir, 'modules.builtin'), 'utf8'));
-  const elf = new Map();
-  const depends = (name) => {
+  const builtinAlias = builtinAliases(readFileSync(join(modDir, 'modules.builtin.modinfo')));
+  const mods = new Map(); // name -> {bytes, info}
+  const load = (name) => {
     const f = files.get(name);
-    if (!f) return undefined;
-    const bytes = decompressModule(f);
-    const info = readModinfo(bytes);
-    if (!(info.get('vermagic') ?? '').startsWith(`${kver} `)) throw new Error(`${f}: vermagic ${info.get('vermagic')} is not for ${kver}`);
-    elf.set(name, bytes);
-    return moduleDepends(info);
+    if (f && !mods.has(name)) {
+      const bytes = decompressModule(f);
+      const info = readModinfo(bytes);
+      const vermagic = info.get('vermagic')?.[0] ?? '';
+      if (!vermagic.startsWith(`${kver} `)) throw new Error(`${f}: vermagic "${vermagic}" is not for ${kver}`);
+      mods.set(name, { bytes, info });
+    }
+    return mods.get(name);
+  };
+  // A soft dependency names a module or an alias; a crypto-X alias lives in the generic
+  // implementation (crypto/X_generic.ko). The candidate must list the alias. Like modprobe, a
+  // soft dependency nothing provides is skipped (and reported).
+  const missingSoft = new Set();
+  const byAlias = (alias) => {
+    if (builtinAlias.has(alias)) return undefined;
+    const base = alias.replace(/^crypto-/, '');
+    for (const c of [alias, `${base}_generic`, base].map((n) => n.replace(/-/g, '_'))) {
+      const m = load(c);
+      if (m && (c === alias.replace(/-/g, '_') || (m.info.get('alias') ?? []).includes(alias))) return c;
+    }
+    missingSoft.add(alias);
+    return undefined;
+  };
+  const depends = (name) => {
+    const m = load(name);
+    if (!m) return undefined;
+    return [...softdepsPre(m.info).map(byAlias).filter((n) => n !== undefined), ...moduleDepends(m.info)];
   };
   const order = loadOrder(MODULES, depends, builtin);
   manifest.modules = order;
   manifest.builtin = MODULES.filter((m) => builtin.has(m));
+  if (missingSoft.size > 0) progress(`soft dependencies no module provides (skipped): ${[...missingSoft].join(' ')}`);
   progress(`modules: ${order.length} to load (${order.join(' ')})${manifest.builtin.length ? `; built in: ${manifest.builtin.join(' ')}` : ''}`);
 
   const guestCpio = readFileSync(status.guestInitrd);
@@ -219,7 +242,7 @@ async function fetchAndBuild(status, work) {
     { name: 'lib', mode: 0o40755 },
     { name: 'lib/modules', mode: 0o40755 },
     { name: kmods, mode: 0o40755 },
-    ...order.map((m) => ({ name: `${kmods}/${m}.ko`, mode: 0o100644, data: elf.get(m) })),
+    ...order.map((m) => ({ name: `${kmods}/${m}.ko`, mode: 0o100644, data: mods.get(m).bytes })),
     { name: listFile, mode: 0o100644, data: Buffer.from(order.map((m) => `/${kmods}/${m}.ko\n`).join('')) },
     { name: dirname(GUEST_INIT).slice(1), mode: 0o40755 },
     { name: GUEST_INIT.slice(1), mode: 0o100755, data: guestInit.data },

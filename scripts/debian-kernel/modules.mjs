@@ -1,6 +1,7 @@
 // Kernel modules of a distribution kernel package: what each module needs (its .modinfo
-// section's depends= list, which is what depmod turns into modules.dep; Debian's .deb ships no
-// modules.dep, its postinst runs depmod) and the order to insmod a set of them in.
+// section's depends= list, which is what depmod turns into modules.dep, and softdep= "pre:"
+// modules, which modprobe loads first; Debian's .deb ships no modules.dep, its postinst runs
+// depmod) and the order to insmod a set of them in.
 
 /** A module's name as the kernel knows it: file name without .ko(.xz|.zst|.gz), "-" → "_". */
 export function moduleName(fileName) {
@@ -11,7 +12,7 @@ export function moduleName(fileName) {
 
 /**
  * The key=value strings of the .modinfo section of a (decompressed) 64-bit little-endian ELF
- * module, as a Map (a key given more than once, such as alias=, keeps its first value).
+ * module, as a Map from key to its values (alias= and others come more than once).
  */
 export function readModinfo(elf) {
   const b = Buffer.from(elf.buffer, elf.byteOffset, elf.byteLength);
@@ -40,7 +41,7 @@ export function readModinfo(elf) {
     const info = new Map();
     for (const entry of b.toString('latin1', s.offset, s.offset + s.size).split('\0')) {
       const eq = entry.indexOf('=');
-      if (eq > 0 && !info.has(entry.slice(0, eq))) info.set(entry.slice(0, eq), entry.slice(eq + 1));
+      if (eq > 0) info.set(entry.slice(0, eq), [...(info.get(entry.slice(0, eq)) ?? []), entry.slice(eq + 1)]);
     }
     return info;
   }
@@ -49,7 +50,33 @@ export function readModinfo(elf) {
 
 /** The module names in a modinfo's depends= (comma separated, may be empty). */
 export function moduleDepends(info) {
-  return (info.get('depends') ?? '').split(',').filter((d) => d !== '').map((d) => d.replace(/-/g, '_'));
+  return (info.get('depends')?.[0] ?? '').split(',').filter((d) => d !== '').map((d) => d.replace(/-/g, '_'));
+}
+
+/**
+ * The modules (names or aliases, e.g. "crypto-crc32c") a modinfo's softdep= lines want loaded
+ * before it: the words after "pre:" up to "post:" (modprobe.d(5) syntax).
+ */
+export function softdepsPre(info) {
+  const out = [];
+  for (const line of info.get('softdep') ?? []) {
+    let pre = false;
+    for (const w of line.trim().split(/\s+/)) {
+      if (w === 'pre:' || w === 'post:') pre = w === 'pre:';
+      else if (pre && w !== '') out.push(w);
+    }
+  }
+  return out;
+}
+
+/** The aliases of built-in modules, from modules.builtin.modinfo ("module.alias=value" strings). */
+export function builtinAliases(modinfo) {
+  const out = new Set();
+  for (const entry of modinfo.toString('latin1').split('\0')) {
+    const m = /^[^.=]+\.alias=(.+)$/.exec(entry);
+    if (m) out.add(m[1]);
+  }
+  return out;
 }
 
 /**

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { indexUrl, kernelPackage, parseRelease, parseStanzas, verifyInRelease } from '../../scripts/debian-kernel/archive.mjs';
-import { loadOrder, moduleDepends, moduleName, parseBuiltin, readModinfo } from '../../scripts/debian-kernel/modules.mjs';
+import { builtinAliases, loadOrder, moduleDepends, moduleName, parseBuiltin, readModinfo, softdepsPre } from '../../scripts/debian-kernel/modules.mjs';
 import { GUEST_INIT, initHook, readNewc, writeNewc } from '../../scripts/debian-kernel/initramfs.mjs';
 
 const H = (c) => c.repeat(64);
@@ -168,9 +168,17 @@ describe('kernel modules', () => {
   test('.modinfo of an ELF module: depends= and vermagic=', () => {
     const info = readModinfo(fakeModule(['license=GPL', 'depends=nvme-core,nvme_auth', 'alias=a', 'alias=b', 'vermagic=6.12.1+deb13-riscv64 SMP mod_unload']));
     assert.deepEqual(moduleDepends(info), ['nvme_core', 'nvme_auth']);
-    assert.equal(info.get('alias'), 'a');
-    assert.match(info.get('vermagic'), /^6\.12\.1\+deb13-riscv64 /);
+    assert.deepEqual(info.get('alias'), ['a', 'b']);
+    assert.match(info.get('vermagic')[0], /^6\.12\.1\+deb13-riscv64 /);
     assert.deepEqual(moduleDepends(readModinfo(fakeModule(['depends=']))), []);
+  });
+
+  test('soft dependencies: the "pre:" modules of softdep= lines, aliases of built-ins', () => {
+    assert.deepEqual(softdepsPre(readModinfo(fakeModule(['softdep=pre: crypto-crc32c', 'depends=jbd2']))), ['crypto-crc32c']);
+    assert.deepEqual(softdepsPre(new Map([['softdep', ['pre: a b post: c', 'post: d pre: e']]])), ['a', 'b', 'e']);
+    assert.deepEqual(softdepsPre(new Map()), []);
+    assert.deepEqual([...builtinAliases(Buffer.from('crc32c_generic.alias=crypto-crc32c\0crc32c_generic.license=GPL\0virtio_pci.alias=pci:v00001AF4d*\0'))],
+      ['crypto-crc32c', 'pci:v00001AF4d*']);
   });
 
   test('damaged or foreign files are errors, not crashes', () => {
