@@ -38,6 +38,8 @@ function markedDisk(path, mark) {
 
 /** Checks the kernel inside a running guest: Debian's release, its modules, the virtio disk. */
 async function checkInside(s, dk, vdaMark) {
+  // Debian's kernel logs more to the console (e.g. each ext4 mount); keep it out of command output
+  await s.run('dmesg -n 1');
   assert.equal(await s.run('uname -r'), dk.manifest.kernelRelease);
   assert.match(await s.run('cat /proc/version'), /Debian/);
   const loaded = new Set((await s.run('cut -d" " -f1 /proc/modules')).split('\n'));
