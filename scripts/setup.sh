@@ -33,8 +33,9 @@ start_s=$SECONDS
 
 # Packages: cross compilers and libc for the guest, kernel/busybox/U-Boot build tools (scripts/u-boot.mjs
 # needs nothing the guest build does not), firmware for the full mode, bare-metal toolchain for ISA test
-# programs, QEMU as the reference, image tools, and Chromium (driven headless by playwright-core for
-# the browser tests in tests/web/).
+# programs, QEMU as the reference, image tools, Chromium (driven headless by playwright-core for
+# the browser tests in tests/web/), and gpgv with Debian's archive keys (scripts/debian-kernel.mjs
+# checks the trixie archive it fetches Debian's kernel from).
 packages=(
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross linux-source-6.1
   opensbi u-boot-qemu
@@ -43,6 +44,7 @@ packages=(
   e2fsprogs bc flex bison libssl-dev libelf-dev cpio make gcc dpkg-dev xz-utils
   gzip perl python3 patch ca-certificates
   chromium
+  gpgv gpg debian-archive-keyring
 )
 
 step() { printf '[setup %4ds] %s\n' "$((SECONDS - start_s))" "$*"; }
