@@ -11,7 +11,7 @@
 // ${XDG_CACHE_HOME:-$HOME/.cache}/banquise/boot-image/<key>/boot.img, <key> hashing the guest's
 // artifacts and this script. Needs e2fsprogs (debugfs, e2fsck) on the host.
 //
-// Usage: node scripts/boot-image.mjs [--print] [--force]
+// Usage: node scripts/boot-image.mjs [--force]
 //   prints the image's path; --force rebuilds it.
 //   boot it:  banquise run --mode full --kernel /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin --disk boot.img
 //   or from NVMe (U-Boot of scripts/u-boot.mjs):  ... --kernel "$(node scripts/u-boot.mjs)" --disk boot.img,if=nvme

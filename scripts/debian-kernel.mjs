@@ -26,7 +26,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +79,7 @@ export function debianKernelStatus() {
   if (!guest) return { upToDate: false, reason: 'the default guest is not built (npm run guest)' };
   const h = createHash('sha256').update(readFileSync(guest.initrd));
   for (const f of [fileURLToPath(import.meta.url), ...readdirSync(join(HERE, 'debian-kernel')).sort().map((n) => join(HERE, 'debian-kernel', n))]) {
-    h.update(f).update(readFileSync(f));
+    h.update(basename(f)).update(readFileSync(f)); // names, not paths: the key must not depend on where the clone is
   }
   const key = h.digest('hex').slice(0, 16);
   const dir = join(cacheRoot(), key);
