@@ -16,7 +16,8 @@ export const PROMPT = /# $/;
 /**
  * A command's output without the kernel log lines the console interleaves (`[   21.010663] …`,
  * e.g. "hrtimer: interrupt took N ns" when the host paused the guest, as a loaded machine or a
- * JIT compile does): they are the kernel's, not the command's.
+ * JIT compile does): they are the kernel's, not the command's. A command that prints kernel log
+ * lines itself (`dmesg`) must cut their `[ time]` prefix (`| cut -d] -f2-`) to keep them.
  */
 export function commandOutput(text) {
   return text.replace(/\r/g, '').split('\n').filter((l) => !/^\[\s*\d+\.\d+\] /.test(l)).join('\n').replace(/\n$/, '');
