@@ -1,5 +1,5 @@
 // Ones-complement arithmetic of the Internet checksum (RFC 1071) over frame bytes, shared by the
-// NICs that complete checksums for the guest (e1000, virtio-net).
+// NICs that complete checksums for the guest (e1000, virtio-net) and by the user-mode network.
 
 /** Ones-complement sum of the big-endian 16-bit words of [start, end), added to `seed`, unfolded. */
 export function sum16(b: Uint8Array, start: number, end: number, seed = 0): number {
@@ -35,4 +35,17 @@ export function insertChecksum(b: Uint8Array, start: number, end: number, at: nu
   let s = ~fold(sum16(b, start, end, seed)) & 0xffff;
   if (s === 0 && zeroAsOnes) s = 0xffff;
   put16(b, at, s);
+}
+
+/**
+ * The Internet checksum over `b[start, end)` with `seed` (a partial sum, e.g. of a pseudo-header)
+ * folded in: the complemented 16-bit result, 0 for a received header whose checksum is valid.
+ */
+export function inetChecksum(b: Uint8Array, start: number, end: number, seed = 0): number {
+  return ~fold(sum16(b, start, end, seed)) & 0xffff;
+}
+
+/** The partial sum of the TCP/UDP IPv4 pseudo-header (RFC 793 §3.1, RFC 768). */
+export function pseudoHeaderSum(srcIp: number, dstIp: number, protocol: number, length: number): number {
+  return (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff) + protocol + length;
 }

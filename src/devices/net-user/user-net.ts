@@ -1,6 +1,6 @@
 import type { NetBackend } from '../virtio/net/net-backend.js';
 import { NET_MAX_FRAME_BYTES, NET_MIN_FRAME_BYTES } from '../virtio/net/net-backend.js';
-import { inetChecksum, pseudoHeaderSum } from './inet-checksum.js';
+import { inetChecksum, pseudoHeaderSum } from '../net-offload/inet-sum.js';
 import type { HostListener, HostSockets, HostTcpEvents, HostTcpSocket, HostUdpSocket } from './host-sockets.js';
 import { TCP_OUR_MSS, TcpConnection, TcpFlag, type TcpConnectionOwner, type TcpSegment } from './tcp-connection.js';
 import { DhcpServer } from './dhcp-server.js';
