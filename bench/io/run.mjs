@@ -14,12 +14,11 @@
 //              tests/net/bench-io.mjs): the cost of Banquise's device models alone
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpio } from '../../tests/support/cpio.mjs';
 import { GuestSession, REPO, requireGuest } from '../../tests/support/guest-session.mjs';
-import { hostServers, writeScratchImage } from '../support/host-io.mjs';
+import { hostServers, initrdWithBqIo, writeScratchImage } from '../support/host-io.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -39,20 +38,8 @@ const STEP_TIMEOUT_MS = 10 * 60_000;
 const CACHE = join(REPO, '.cache', 'bench-io');
 const log = (s) => process.stderr.write(`bench:io: ${s}\n`);
 
-/** Builds /bin/bq-io and the initramfs: the default guest's, then a cpio that adds it. */
-function buildInitrd(baseInitrdPath) {
-  mkdirSync(CACHE, { recursive: true });
-  const exe = join(CACHE, 'bq-io');
-  const cc = spawnSync('riscv64-linux-gnu-gcc', ['-static', '-O2', '-Wall', '-o', exe, join(REPO, 'bench', 'io', 'bq-io.c')], { encoding: 'utf8' });
-  if (cc.error) throw new Error(`riscv64-linux-gnu-gcc: ${cc.error.message} (Debian gcc-riscv64-linux-gnu)`);
-  if (cc.status !== 0) throw new Error(`building bq-io failed:\n${cc.stderr}`);
-  const base = readFileSync(baseInitrdPath);
-  const overlay = cpio([['bin/bq-io', 0o100755, readFileSync(exe)]]);
-  const gap = Buffer.alloc((4 - (base.length % 4)) % 4);
-  const path = join(CACHE, 'initrd-bq-io.img');
-  writeFileSync(path, Buffer.concat([base, gap, overlay]));
-  return path;
-}
+/** The default guest's initramfs with /bin/bq-io added. */
+const buildInitrd = (baseInitrdPath) => initrdWithBqIo(baseInitrdPath, CACHE, 'initrd-bq-io.img');
 
 /** "BQIO name value" from a command's output. */
 function metric(out, name) {

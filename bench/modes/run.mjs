@@ -21,13 +21,12 @@
 //   --json       print the measurements as JSON instead of the tables
 //   --from FILE  print the tables of a run saved with --json (nothing is measured)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpio } from '../../tests/support/cpio.mjs';
 import { GuestSession, REPO, requireGuest } from '../../tests/support/guest-session.mjs';
-import { hostServers, writeScratchImage } from '../support/host-io.mjs';
+import { hostServers, initrdWithBqIo, writeScratchImage } from '../support/host-io.mjs';
 import { MonitorClient } from '../../tests/support/monitor-client.mjs';
 import { buildInstretProgram } from '../boot/overlay.mjs';
 
@@ -53,18 +52,9 @@ const log = (s) => process.stderr.write(`bench:modes: ${s}\n`);
 
 /** The default initramfs + /bin/bq-io (bench/io/bq-io.c) + /bin/instret (bench/boot/instret.S). */
 function buildInitrd(baseInitrdPath) {
-  mkdirSync(CACHE, { recursive: true });
-  const exe = join(CACHE, 'bq-io');
-  const cc = spawnSync('riscv64-linux-gnu-gcc', ['-static', '-O2', '-Wall', '-o', exe, join(REPO, 'bench', 'io', 'bq-io.c')], { encoding: 'utf8' });
-  if (cc.error) throw new Error(`riscv64-linux-gnu-gcc: ${cc.error.message} (Debian gcc-riscv64-linux-gnu)`);
-  if (cc.status !== 0) throw new Error(`building bq-io failed:\n${cc.stderr}`);
   const instret = buildInstretProgram();
   if (instret === undefined) throw new Error('cannot build /bin/instret (riscv64-linux-gnu-gcc)');
-  const base = readFileSync(baseInitrdPath);
-  const overlay = cpio([['bin/bq-io', 0o100755, readFileSync(exe)], ['bin/instret', 0o100755, Buffer.from(instret)]]);
-  const path = join(CACHE, 'initrd-modes.img');
-  writeFileSync(path, Buffer.concat([base, Buffer.alloc((4 - (base.length % 4)) % 4), overlay]));
-  return path;
+  return initrdWithBqIo(baseInitrdPath, CACHE, 'initrd-modes.img', [['bin/instret', 0o100755, Buffer.from(instret)]]);
 }
 
 /** Parses `info counters` (src/machine/monitor.ts). */

@@ -1,7 +1,30 @@
-// Host-side fixtures the I/O benchmarks share: a scratch disk with a fixed pattern, and TCP
-// endpoints on 127.0.0.1 (a source that sends N bytes, a sink that times N bytes).
-import { writeFileSync } from 'node:fs';
+// Host-side fixtures the I/O benchmarks share: the guest's initramfs with /bin/bq-io, a scratch
+// disk with a fixed pattern, and TCP endpoints on 127.0.0.1 (a source that sends N bytes, a sink
+// that times N bytes).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
+import { cpio } from '../../tests/support/cpio.mjs';
+import { REPO } from '../../tests/support/guest-session.mjs';
+
+/**
+ * Compiles /bin/bq-io (bench/io/bq-io.c) into `cacheDir` and writes `cacheDir/name`: the initramfs
+ * at `baseInitrdPath` followed by a cpio archive with bq-io and the `extra` [path, mode, bytes]
+ * entries (the kernel unpacks both). Returns its path.
+ */
+export function initrdWithBqIo(baseInitrdPath, cacheDir, name, extra = []) {
+  mkdirSync(cacheDir, { recursive: true });
+  const exe = join(cacheDir, 'bq-io');
+  const cc = spawnSync('riscv64-linux-gnu-gcc', ['-static', '-O2', '-Wall', '-o', exe, join(REPO, 'bench', 'io', 'bq-io.c')], { encoding: 'utf8' });
+  if (cc.error) throw new Error(`riscv64-linux-gnu-gcc: ${cc.error.message} (Debian gcc-riscv64-linux-gnu)`);
+  if (cc.status !== 0) throw new Error(`building bq-io failed:\n${cc.stderr}`);
+  const base = readFileSync(baseInitrdPath);
+  const overlay = cpio([['bin/bq-io', 0o100755, readFileSync(exe)], ...extra]);
+  const path = join(cacheDir, name);
+  writeFileSync(path, Buffer.concat([base, Buffer.alloc((4 - (base.length % 4)) % 4), overlay]));
+  return path;
+}
 
 /** Writes a raw image of `bytes` at `path` whose contents are the same for every emulator (a fixed pattern). */
 export function writeScratchImage(path, bytes) {
