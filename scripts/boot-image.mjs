@@ -18,10 +18,10 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { banquiseCacheDir } from './cache-dir.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '..');
@@ -74,8 +74,7 @@ export function bootImage(guestDir, { force = false } = {}) {
   const key = createHash('sha256')
     .update(readFileSync(rootfs)).update(readFileSync(kernel)).update(readFileSync(fileURLToPath(import.meta.url)))
     .digest('hex').slice(0, 16);
-  const base = process.env.XDG_CACHE_HOME?.startsWith('/') ? process.env.XDG_CACHE_HOME : join(process.env.HOME || homedir(), '.cache');
-  const dir = join(base, 'banquise', 'boot-image', key);
+  const dir = join(banquiseCacheDir('boot-image'), key);
   const out = join(dir, 'boot.img');
   if (existsSync(out) && !force) return out;
 

@@ -25,13 +25,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { banquiseCacheDir } from './cache-dir.mjs';
 import { indexUrl, kernelPackage, parseRelease, parseStanzas, verifyInRelease } from './debian-kernel/archive.mjs';
 import { GUEST_INIT, initHook, readNewc, writeNewc } from './debian-kernel/initramfs.mjs';
 import { builtinAliases, loadOrder, moduleDepends, moduleName, parseBuiltin, readModinfo, softdepsPre } from './debian-kernel/modules.mjs';
@@ -57,10 +57,7 @@ function mirror() {
   return m.replace(/\/+$/, '');
 }
 
-function cacheRoot() {
-  const base = process.env.XDG_CACHE_HOME?.startsWith('/') ? process.env.XDG_CACHE_HOME : join(process.env.HOME || homedir(), '.cache');
-  return join(base, 'banquise', 'debian-kernel');
-}
+const cacheRoot = () => banquiseCacheDir('debian-kernel');
 
 /** The default guest's cache entry if it is built (asks its build script; never builds). */
 function builtGuest() {

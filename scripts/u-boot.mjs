@@ -19,10 +19,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { banquiseCacheDir } from './cache-dir.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const INPUTS_DIR = join(dirname(SCRIPT), 'u-boot');
@@ -47,10 +48,7 @@ const REQUIREMENTS = [
 ];
 
 /** ${XDG_CACHE_HOME:-$HOME/.cache}/banquise/u-boot */
-function cacheRoot() {
-  const base = process.env.XDG_CACHE_HOME?.startsWith('/') ? process.env.XDG_CACHE_HOME : join(process.env.HOME || homedir(), '.cache');
-  return join(base, 'banquise', 'u-boot');
-}
+const cacheRoot = () => banquiseCacheDir('u-boot');
 
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 
